@@ -1,0 +1,98 @@
+"""Record contracts on the wire (DESIGN.md, schema 1): ``posts.raw`` and ``posts.enriched``.
+
+Models validate what comes in; stages work on the validated model and write JSON back out. Unknown
+extra keys are kept (``extra="allow"``) so that a newer producer does not lose fields on the way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+SCHEMA_VERSION = 1
+Category = Literal["official", "migrant_community", "media", "other"]
+Event = Literal["new", "edit", "delete"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Channel(_Record):
+    id: StrictInt
+    username: str | None = None
+    title: str | None = None
+    category: Category = "other"
+    country: str | None = None
+
+
+class Forward(_Record):
+    from_id: int | None = None
+    from_name: str | None = None
+    date: datetime | None = None
+
+
+class Media(_Record):
+    type: str
+
+
+class RawPost(_Record):
+    schema_: Literal[1] = Field(SCHEMA_VERSION, alias="schema")
+    source: Literal["telegram"] = "telegram"
+    event: Event = "new"
+    channel: Channel
+    message_id: StrictInt
+    date: datetime | None = None
+    edit_date: datetime | None = None
+    text: str = ""
+    links: list[str] = Field(default_factory=list)
+    mentions: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    forward: Forward | None = None
+    reply_to: int | None = None
+    views: int | None = None
+    forwards: int | None = None
+    reactions: dict[str, int] = Field(default_factory=dict)
+    media: Media | None = None
+    grouped_id: int | None = None
+    collected_at: datetime = Field(default_factory=utcnow)
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    @field_validator("date", "edit_date", "collected_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    @property
+    def doc_id(self) -> str:
+        return doc_id(self.channel.id, self.message_id)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class EnrichedPost(RawPost):
+    lang: str = "und"
+    lang_score: float = Field(0.0, ge=0.0, le=1.0)
+    script: str = "Zyyy"
+    topics: list[str] = Field(default_factory=list)
+    topic_hits: dict[str, list[str]] = Field(default_factory=dict)
+    text_norm: str = ""
+    text_stem: str = ""
+    entities: list[dict[str, Any]] = Field(default_factory=list)
+    simhash: str = Field("0000000000000000", pattern=r"^[0-9a-f]{16}$")
+    enriched_at: datetime = Field(default_factory=utcnow)
+
+
+def doc_id(channel_id: int, message_id: int) -> str:
+    """The Elasticsearch document id, stable across re-deliveries and re-imports."""
+    return f"tg:{channel_id}:{message_id}"

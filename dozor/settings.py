@@ -1,0 +1,108 @@
+"""Settings: one pydantic-settings model per service, all under the env prefix ``DOZOR_``.
+
+Values come from (highest first) the environment, then the YAML file named by ``DOZOR_CONFIG``, then
+the defaults. Secrets are ``SecretStr`` so they never show up in logs or reprs. A bad value fails at
+start with :class:`ConfigError` naming the field and the fix (see :func:`load`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from dozor.errors import ConfigError
+
+ENV_PREFIX = "DOZOR_"
+
+
+def config_file() -> Path | None:
+    raw = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    return Path(raw) if raw else None
+
+
+class DozorSettings(BaseSettings):
+    """Base for every service's settings: the two service URLs that every command needs."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]"
+    )
+    es_url: AnyHttpUrl = Field(AnyHttpUrl("http://127.0.0.1:9200"), description="Elasticsearch URL")
+    es_username: str | None = Field(None, description="Elasticsearch user (file realm or native)")
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = Field(None, description="Elasticsearch API key (full clusters)")
+    es_ca_certs: Path | None = Field(None, description="CA bundle for an https Elasticsearch")
+    topic_prefix: str = Field("", description="prefix for every Kafka topic (tests, shared clusters)")
+    index_prefix: str = Field("dozor", description="prefix for every Elasticsearch index and alias")
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _check_bootstrap(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port], got {value!r}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+    # Topic and index names, derived so that a prefix moves all of them together.
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def index(self, name: str) -> str:
+        return f"{self.index_prefix}-{name}"
+
+    @property
+    def kafka_servers(self) -> list[str]:
+        return [s.strip() for s in self.kafka_bootstrap.split(",")]
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _fix_hint(field: str, model: type[BaseSettings], message: str) -> str:
+    info = model.model_fields.get(field.split(".")[0])
+    desc = f" ({info.description})" if info is not None and info.description else ""
+    return f"set {ENV_PREFIX}{field.split('.')[0].upper()}{desc}: {message}"
+
+
+def load(model: type[S], **overrides: Any) -> S:
+    """Build settings, turning validation errors into one ConfigError that names field and fix."""
+    path = config_file()
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: no such file; point it at a YAML settings file")
+    try:
+        return model(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            problems.append(f"{field}: {_fix_hint(field, model, err['msg'])}")
+        raise ConfigError("bad setting: " + "; ".join(problems)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: not valid YAML ({exc})") from None

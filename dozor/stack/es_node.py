@@ -1,0 +1,168 @@
+"""One Elasticsearch node on loopback from the integ-test-zip, run as a dedicated non-root user
+(Elasticsearch refuses to run as root)."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from dozor.errors import DozorError
+from dozor.stack.endpoints import Endpoints
+from dozor.stack.fetch import unpack_zip
+from dozor.stack.paths import StackPaths
+from dozor.stack.process import Managed, require_free, tail
+from dozor.stack.versions import ES_VERSION
+
+ES_USER = os.environ.get("DOZOR_ES_USER", "dozor-es")
+
+
+def java_home() -> Path:
+    for var in ("ES_JAVA_HOME", "JAVA_HOME"):
+        if os.environ.get(var):
+            return Path(os.environ[var])
+    java = shutil.which("java")
+    if java is None:
+        raise DozorError("Java 17+ is needed for the local Elasticsearch: apt-get install openjdk-17-jre-headless")
+    return Path(os.path.realpath(java)).parent.parent
+
+
+def ensure_user(home: Path) -> tuple[int, int]:
+    """The system user that runs ES when we are root (created on first use)."""
+    try:
+        entry = pwd.getpwnam(ES_USER)
+    except KeyError:
+        cmd = ["useradd", "--system", "--no-create-home", "--home-dir", str(home),
+               "--shell", "/usr/sbin/nologin", "--user-group", ES_USER]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise DozorError(f"could not create the user {ES_USER} for Elasticsearch: {proc.stderr.strip()}") from None
+        entry = pwd.getpwnam(ES_USER)
+    return entry.pw_uid, grp.getgrgid(entry.pw_gid).gr_gid
+
+
+def _chown_tree(path: Path, uid: int, gid: int) -> None:
+    os.chown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+
+
+class ESNode:
+    name = "elasticsearch"
+
+    def __init__(self, paths: StackPaths, ep: Endpoints, heap: str = "1g") -> None:
+        self.paths, self.ep, self.heap = paths, ep, heap
+        self.install = paths.es_install
+        self.data = paths.data("es", ep.es_port)
+        self.log_dir = paths.logs("es", ep.es_port)
+        self.proc = Managed("elasticsearch", paths.run / f"es-{ep.es_port}.pid")
+        self.config_dir = self.data.parent / "config"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ep.es_host}:{self.ep.es_port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "dozor-local.log"
+
+    def install_from(self, archive: Path) -> None:
+        marker = self.install / ".complete"
+        if marker.exists():
+            return
+        self.paths.home.mkdir(parents=True, exist_ok=True)
+        if self.install.exists():
+            shutil.rmtree(self.install)
+        unpack_zip(archive, self.paths.home)
+        marker.write_text(ES_VERSION + "\n")
+
+    def configure(self) -> None:
+        for d in (self.data, self.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        # A config dir per node (ES_PATH_CONF), seeded from the install's defaults.
+        if not self.config_dir.exists():
+            shutil.copytree(self.install / "config", self.config_dir)
+        settings = {
+            "cluster.name": "dozor-local",
+            "node.name": f"dozor-{self.ep.es_port}",
+            "path.data": str(self.data),
+            "path.logs": str(self.log_dir),
+            "network.host": self.ep.es_host,
+            "http.port": str(self.ep.es_port),
+            "transport.port": str(self.ep.es_transport_port),
+            "discovery.type": "single-node",
+            "xpack.security.enabled": "false",
+            # A nearly full disk must not turn the local node read-only or red.
+            "cluster.routing.allocation.disk.threshold_enabled": "false",
+            "action.auto_create_index": "true",
+        }
+        (self.config_dir / "elasticsearch.yml").write_text(
+            "".join(f"{k}: {v}\n" for k, v in settings.items())
+        )
+        opts = self.config_dir / "jvm.options.d"
+        opts.mkdir(exist_ok=True)
+        (opts / "heap.options").write_text(f"-Xms{self.heap}\n-Xmx{self.heap}\n")
+
+    def start(self) -> None:
+        require_free(self.ep.es_host, self.ep.es_port, "Elasticsearch HTTP", "DOZOR_ES_URL")
+        require_free(self.ep.es_host, self.ep.es_transport_port, "Elasticsearch transport (HTTP port + 100)",
+                     "DOZOR_ES_URL")
+        self.configure()
+        user = group = None
+        if os.geteuid() == 0:
+            user, group = ensure_user(self.paths.home)
+            for path in (self.install, self.data.parent, self.log_dir):
+                _chown_tree(path, user, group)
+            os.chmod(self.paths.home, 0o755)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "ES_JAVA_HOME": str(java_home()),
+            "ES_PATH_CONF": str(self.config_dir),
+            "HOME": str(self.data.parent),
+            "LANG": "C.UTF-8",
+        }
+        self.proc.start([str(self.install / "bin" / "elasticsearch")], cwd=self.data.parent, env=env,
+                        log_file=self.log_dir / "stdout.log", user=user, group=group)
+
+    def health(self, timeout_s: float = 2.0) -> str | None:
+        try:
+            resp = httpx.get(f"{self.url}/_cluster/health", timeout=timeout_s)
+            if resp.status_code == 200:
+                return str(resp.json().get("status"))
+        except (httpx.HTTPError, ValueError):
+            return None
+        return None
+
+    def healthy(self) -> bool:
+        return self.health() in ("green", "yellow")
+
+    def version(self) -> str | None:
+        try:
+            resp = httpx.get(f"{self.url}/_nodes/_local/_none", timeout=2.0)
+            nodes = resp.json().get("nodes", {})
+            return next(iter(nodes.values())).get("version") if nodes else None
+        except (httpx.HTTPError, ValueError, StopIteration):
+            return None
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.proc.alive():
+                raise DozorError(
+                    f"Elasticsearch exited during start. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
+                    f"(stdout: {tail(self.log_dir / 'stdout.log', 8)})"
+                )
+            if self.healthy():
+                return
+            time.sleep(0.5)
+        raise DozorError(
+            f"Elasticsearch not ready after {timeout_s:.0f}s. Last lines of {self.log_file}:\n"
+            f"{tail(self.log_file)}\nCheck the log, then `dozor stack down` and `dozor stack up` again."
+        )

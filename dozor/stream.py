@@ -1,0 +1,301 @@
+"""The stage runner: consume a topic as a consumer group, hand batches to a stage, write what it
+produced, and commit input offsets only after every output was acknowledged (at-least-once).
+
+A stage is a plain callable over a batch of :class:`Message` returning a :class:`BatchResult`; it
+knows nothing of Kafka, so the same code runs over Kafka, a JSONL file and an in-memory list. A stage
+that cannot write downstream right now raises :class:`Backpressure`; the runner waits ``retry_after``
+seconds and hands it the same batch again, so nothing is skipped or committed early.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+
+from dozor import kafka as dk
+from dozor.errors import DozorError
+from dozor.settings import DozorSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One input record: the raw bytes and where they came from."""
+
+    value: bytes
+    key: bytes | None = None
+    topic: str = ""
+    partition: int = 0
+    offset: int = 0
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+@dataclass(frozen=True)
+class Output:
+    topic: str  # unprefixed name, e.g. dk.ENRICHED
+    value: bytes
+    key: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that a stage could not handle: it goes to the DLQ with the reason."""
+
+    message: Message
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    outputs: list[Output] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class Backpressure(Exception):
+    """Downstream cannot take the batch now; try the same batch again after ``retry_after`` s."""
+
+    def __init__(self, reason: str, retry_after: float = 1.0) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class RecordError(Exception):
+    """A record-level failure (validation, a stage bug on odd input): the record goes to the DLQ."""
+
+
+Stage = Callable[[Sequence[Message]], BatchResult]
+
+
+def json_stage(
+    transform: Callable[[dict[str, Any]], Iterable[Output]],
+) -> Stage:
+    """Lift a per-record transform over decoded JSON objects into a batch stage.
+
+    Anything the transform raises for one record sends that record to the DLQ with the reason; the
+    rest of the batch goes on.
+    """
+
+    def stage(batch: Sequence[Message]) -> BatchResult:
+        result = BatchResult()
+        for message in batch:
+            try:
+                obj = json.loads(message.value)
+                if not isinstance(obj, dict):
+                    raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+                result.outputs.extend(transform(obj))
+            except (ValueError, RecordError) as exc:  # JSON, unicode and pydantic errors are ValueErrors
+                result.rejected.append(Rejected(message, _reason(exc)))
+            except Exception as exc:  # a stage bug on odd input must not stop the stream
+                log.exception("stage failed on %s", message.source)
+                result.rejected.append(Rejected(message, f"{type(exc).__name__}: {exc}"))
+        return result
+
+    return stage
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    first = "; ".join(line.strip() for line in text[:4] if line.strip())
+    return f"{type(exc).__name__}: {first}"[:1000]
+
+
+def dlq_output(rejected: Rejected, stage_name: str) -> tuple[bytes, bytes | None, list[tuple[str, bytes]]]:
+    headers = [
+        (dk.H_STAGE, stage_name.encode()),
+        (dk.H_ERROR, rejected.reason.encode("utf-8", "replace")),
+        (dk.H_SOURCE, rejected.message.source.encode()),
+    ]
+    return rejected.message.value, rejected.message.key, headers
+
+
+@dataclass
+class RunStats:
+    consumed: int = 0
+    produced: int = 0
+    rejected: int = 0
+    batches: int = 0
+
+    def summary(self) -> str:
+        return f"{self.consumed} consumed, {self.produced} produced, {self.rejected} to DLQ"
+
+
+class StageRunner:
+    """Runs one named stage between Kafka topics. ``name`` is also the consumer group id."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: DozorSettings,
+        source: str,
+        stage: Stage,
+        *,
+        max_batch: int = 500,
+        poll_ms: int = 500,
+        max_backoff: float = 30.0,
+        group_id: str | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.source = settings.topic(source)
+        self.stage = stage
+        self.max_batch = max_batch
+        self.poll_ms = poll_ms
+        self.max_backoff = max_backoff
+        self.group_id = group_id or f"dozor-{name}"
+        self.stats = RunStats()
+        self._stop = threading.Event()
+        self._producer: Any = None
+
+    # ---- public entry points -------------------------------------------------------------------
+
+    def drain(self) -> RunStats:
+        """Consume from committed offsets to the end offsets seen at start, commit, return."""
+        consumer = dk.consumer(self.settings, self.group_id)
+        try:
+            partitions = consumer.partitions_for_topic(self.source)
+            if not partitions:
+                return self.stats
+            tps = [TopicPartition(self.source, p) for p in sorted(partitions)]
+            consumer.assign(tps)  # no group rebalance: the drain owns every partition
+            end = consumer.end_offsets(tps)
+            for tp in tps:
+                committed = consumer.committed(tp)
+                if committed is None:
+                    consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
+            remaining = {tp for tp in tps if consumer.position(tp) < end[tp]}
+            while remaining and not self._stop.is_set():
+                batch = self._poll(consumer)
+                for tp in list(remaining):
+                    if consumer.position(tp) >= end[tp]:
+                        remaining.discard(tp)
+                if batch:
+                    self._handle(consumer, batch)
+            return self.stats
+        finally:
+            self._close(consumer)
+
+    def run_forever(self) -> RunStats:
+        """The service: subscribe as a group member until SIGINT/SIGTERM."""
+        self._install_signals()
+        consumer = dk.consumer(self.settings, self.group_id)
+        consumer.subscribe([self.source])
+        log.info("stage %s consuming %s as group %s", self.name, self.source, self.group_id)
+        try:
+            while not self._stop.is_set():
+                batch = self._poll(consumer)
+                if batch:
+                    self._handle(consumer, batch)
+            return self.stats
+        finally:
+            self._close(consumer)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # ---- internals -----------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stop())
+
+    def _poll(self, consumer: Any) -> list[Message]:
+        polled = consumer.poll(timeout_ms=self.poll_ms, max_records=self.max_batch)
+        batch = [
+            Message(
+                value=r.value if r.value is not None else b"",
+                key=r.key,
+                topic=r.topic,
+                partition=r.partition,
+                offset=r.offset,
+                headers=tuple((k, v) for k, v in (r.headers or [])),
+            )
+            for records in polled.values()
+            for r in records
+        ]
+        batch.sort(key=lambda m: (m.partition, m.offset))
+        return batch
+
+    def _handle(self, consumer: Any, batch: list[Message]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                result = self.stage(batch)
+                break
+            except Backpressure as exc:
+                if self._stop.is_set():
+                    raise DozorError(f"stage {self.name} stopped while downstream was failing: {exc}") from exc
+                wait = min(max(exc.retry_after, delay), self.max_backoff)
+                log.warning("stage %s: %s; retrying the batch in %.1fs", self.name, exc, wait)
+                # Keep group membership alive while waiting; nothing new is fetched meanwhile.
+                self._sleep_paused(consumer, wait)
+                delay = min(delay * 2, self.max_backoff)
+        self._write(result)
+        consumer.commit()
+        self.stats.batches += 1
+        self.stats.consumed += len(batch)
+        self.stats.produced += len(result.outputs)
+        self.stats.rejected += len(result.rejected)
+
+    def _sleep_paused(self, consumer: Any, seconds: float) -> None:
+        assigned = list(consumer.assignment())
+        consumer.pause(*assigned)
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline and not self._stop.is_set():
+                consumer.poll(timeout_ms=min(500, max(1, int((deadline - time.monotonic()) * 1000))))
+        finally:
+            consumer.resume(*assigned)
+
+    def _write(self, result: BatchResult) -> None:
+        if not result.outputs and not result.rejected:
+            return
+        if self._producer is None:
+            self._producer = dk.producer(self.settings)
+        futures = [
+            self._producer.send(self.settings.topic(out.topic), value=out.value, key=out.key)
+            for out in result.outputs
+        ]
+        for rejected in result.rejected:
+            value, key, headers = dlq_output(rejected, self.name)
+            log.warning("stage %s: %s -> DLQ: %s", self.name, rejected.message.source, rejected.reason)
+            futures.append(self._producer.send(self.settings.topic(dk.DLQ), value=value, key=key, headers=headers))
+        self._producer.flush()
+        try:
+            for fut in futures:
+                fut.get(timeout=60)  # raises if any record was not acknowledged: no commit then
+        except KafkaError as exc:
+            raise DozorError(f"stage {self.name}: Kafka did not acknowledge the output ({exc})") from exc
+
+    def _close(self, consumer: Any) -> None:
+        try:
+            consumer.close(autocommit=False)
+        finally:
+            if self._producer is not None:
+                self._producer.close()
+                self._producer = None
+
+
+def run_in_memory(stage: Stage, values: Iterable[bytes | str | dict[str, Any]]) -> BatchResult:
+    """Test harness: run a stage over an in-memory list of records."""
+    batch = []
+    for i, v in enumerate(values):
+        raw = json.dumps(v).encode() if isinstance(v, dict) else v.encode() if isinstance(v, str) else v
+        batch.append(Message(value=raw, topic="memory", offset=i))
+    return stage(batch)

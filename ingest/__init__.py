@@ -1,0 +1,1 @@
+"""Dozor's ingest stage."""
