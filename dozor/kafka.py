@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from dozor.errors import DozorError
 from dozor.settings import DozorSettings
@@ -49,7 +50,7 @@ def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
     config.update(overrides)
     try:
         return KafkaProducer(**config)
-    except (NoBrokersAvailable, KafkaError) as exc:
+    except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 
 
@@ -67,14 +68,14 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
     config.update(overrides)
     try:
         return KafkaConsumer(**config)
-    except (NoBrokersAvailable, KafkaError) as exc:
+    except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 
 
 def admin(settings: DozorSettings) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, client_id="dozor-admin")
-    except (NoBrokersAvailable, KafkaError) as exc:
+    except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 
 
@@ -100,9 +101,7 @@ def ensure_topics(
             if settings.topic(name) not in existing
         ]
         if new:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
                 client.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race
     finally:
         client.close()

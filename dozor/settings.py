@@ -35,9 +35,7 @@ class DozorSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
-    kafka_bootstrap: str = Field(
-        "127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]"
-    )
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
     es_url: AnyHttpUrl = Field(AnyHttpUrl("http://127.0.0.1:9200"), description="Elasticsearch URL")
     es_username: str | None = Field(None, description="Elasticsearch user (file realm or native)")
     es_password: SecretStr | None = None

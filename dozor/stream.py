@@ -269,8 +269,7 @@ class StageRunner:
         if self._producer is None:
             self._producer = dk.producer(self.settings)
         futures = [
-            self._producer.send(self.settings.topic(out.topic), value=out.value, key=out.key)
-            for out in result.outputs
+            self._producer.send(self.settings.topic(out.topic), value=out.value, key=out.key) for out in result.outputs
         ]
         for rejected in result.rejected:
             value, key, headers = dlq_output(rejected, self.name)

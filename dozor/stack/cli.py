@@ -55,8 +55,9 @@ def status() -> None:
         rows = _stack().status()
         table = Table("service", "version", "address", "health", "pid (ours)")
         for s in rows:
-            table.add_row(s.name, s.version, s.address, ("ok " if s.healthy else "DOWN ") + s.detail,
-                          str(s.managed_pid or "-"))
+            table.add_row(
+                s.name, s.version, s.address, ("ok " if s.healthy else "DOWN ") + s.detail, str(s.managed_pid or "-")
+            )
         Console().print(table)
         return 0 if all(s.healthy for s in rows) else 1
 

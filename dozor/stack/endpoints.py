@@ -38,5 +38,9 @@ class Endpoints:
                     f"{setting} points at {host}: the local stack only binds loopback; "
                     "use 127.0.0.1, or run your own cluster and skip `dozor stack`"
                 )
-        return cls("127.0.0.1" if k_host == "localhost" else k_host, int(k_port),
-                   "127.0.0.1" if e_host == "localhost" else e_host, e_port)
+        return cls(
+            "127.0.0.1" if k_host == "localhost" else k_host,
+            int(k_port),
+            "127.0.0.1" if e_host == "localhost" else e_host,
+            e_port,
+        )

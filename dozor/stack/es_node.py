@@ -38,8 +38,17 @@ def ensure_user(home: Path) -> tuple[int, int]:
     try:
         entry = pwd.getpwnam(ES_USER)
     except KeyError:
-        cmd = ["useradd", "--system", "--no-create-home", "--home-dir", str(home),
-               "--shell", "/usr/sbin/nologin", "--user-group", ES_USER]
+        cmd = [
+            "useradd",
+            "--system",
+            "--no-create-home",
+            "--home-dir",
+            str(home),
+            "--shell",
+            "/usr/sbin/nologin",
+            "--user-group",
+            ES_USER,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise DozorError(f"could not create the user {ES_USER} for Elasticsearch: {proc.stderr.strip()}") from None
@@ -103,17 +112,16 @@ class ESNode:
             "cluster.routing.allocation.disk.threshold_enabled": "false",
             "action.auto_create_index": "true",
         }
-        (self.config_dir / "elasticsearch.yml").write_text(
-            "".join(f"{k}: {v}\n" for k, v in settings.items())
-        )
+        (self.config_dir / "elasticsearch.yml").write_text("".join(f"{k}: {v}\n" for k, v in settings.items()))
         opts = self.config_dir / "jvm.options.d"
         opts.mkdir(exist_ok=True)
         (opts / "heap.options").write_text(f"-Xms{self.heap}\n-Xmx{self.heap}\n")
 
     def start(self) -> None:
         require_free(self.ep.es_host, self.ep.es_port, "Elasticsearch HTTP", "DOZOR_ES_URL")
-        require_free(self.ep.es_host, self.ep.es_transport_port, "Elasticsearch transport (HTTP port + 100)",
-                     "DOZOR_ES_URL")
+        require_free(
+            self.ep.es_host, self.ep.es_transport_port, "Elasticsearch transport (HTTP port + 100)", "DOZOR_ES_URL"
+        )
         self.configure()
         user = group = None
         if os.geteuid() == 0:
@@ -128,8 +136,14 @@ class ESNode:
             "HOME": str(self.data.parent),
             "LANG": "C.UTF-8",
         }
-        self.proc.start([str(self.install / "bin" / "elasticsearch")], cwd=self.data.parent, env=env,
-                        log_file=self.log_dir / "stdout.log", user=user, group=group)
+        self.proc.start(
+            [str(self.install / "bin" / "elasticsearch")],
+            cwd=self.data.parent,
+            env=env,
+            log_file=self.log_dir / "stdout.log",
+            user=user,
+            group=group,
+        )
 
     def health(self, timeout_s: float = 2.0) -> str | None:
         try:

@@ -114,12 +114,17 @@ class KafkaNode:
 
     def start(self) -> None:
         require_free(self.ep.kafka_host, self.ep.kafka_port, "Kafka", "DOZOR_KAFKA_BOOTSTRAP")
-        require_free(self.ep.kafka_host, self.ep.controller_port, "Kafka controller (bootstrap port + 1)",
-                     "DOZOR_KAFKA_BOOTSTRAP")
+        require_free(
+            self.ep.kafka_host,
+            self.ep.controller_port,
+            "Kafka controller (bootstrap port + 1)",
+            "DOZOR_KAFKA_BOOTSTRAP",
+        )
         props = self.configure()
         env = dict(os.environ)
-        self.proc.start(self._classpath_cmd("kafka.Kafka", str(props)), cwd=self.dir, env=env,
-                        log_file=self.log_dir / "stdout.log")
+        self.proc.start(
+            self._classpath_cmd("kafka.Kafka", str(props)), cwd=self.dir, env=env, log_file=self.log_dir / "stdout.log"
+        )
 
     def healthy(self, timeout_s: float = 3.0) -> bool:
         # A plain connect first: kafka-python's bootstrap would retry for its whole timeout.

@@ -39,11 +39,22 @@ class LocalStack:
     def status(self) -> list[ServiceStatus]:
         es_health = self.es.health()
         return [
-            ServiceStatus("kafka", KAFKA_VERSION, f"{self.ep.kafka_host}:{self.ep.kafka_port}",
-                          self.kafka.healthy(), "KRaft broker+controller", self.kafka.proc.running_pid()),
-            ServiceStatus("elasticsearch", self.es.version() or ES_VERSION, self.es.url,
-                          es_health in ("green", "yellow"), f"cluster {es_health or 'unreachable'}",
-                          self.es.proc.running_pid()),
+            ServiceStatus(
+                "kafka",
+                KAFKA_VERSION,
+                f"{self.ep.kafka_host}:{self.ep.kafka_port}",
+                self.kafka.healthy(),
+                "KRaft broker+controller",
+                self.kafka.proc.running_pid(),
+            ),
+            ServiceStatus(
+                "elasticsearch",
+                self.es.version() or ES_VERSION,
+                self.es.url,
+                es_health in ("green", "yellow"),
+                f"cluster {es_health or 'unreachable'}",
+                self.es.proc.running_pid(),
+            ),
         ]
 
     def healthy(self) -> bool:
@@ -61,7 +72,7 @@ class LocalStack:
         if not es_ok:
             self.es.install_from(ensure_es_zip(self.paths))
         timings["fetch"] = time.monotonic() - t0
-        started = []
+        started: list[KafkaNode | ESNode] = []
         if not es_ok:
             if self.es.proc.alive():
                 raise DozorError("Elasticsearch runs but is not healthy; see `dozor stack status` and its log")

@@ -1,0 +1,40 @@
+# The two commands of the README quick start: `make demo` (the main job) and `make test`.
+# Each sets up what it needs: the virtualenv, the local Kafka + Elasticsearch (fetched once, cached).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint stack-up stack-down bench lock
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+stack-up: venv
+	$(BIN)/dozor stack up
+
+stack-down: venv
+	$(BIN)/dozor stack down
+
+demo: stack-up
+	$(BIN)/dozor demo
+
+test: stack-up
+	$(BIN)/pytest -q tests
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: stack-up
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# Re-pin every dependency after changing pyproject.toml (commit constraints.txt).
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt

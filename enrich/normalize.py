@@ -1,0 +1,108 @@
+"""Text normalization for cross-script search: the function behind ``text_norm``.
+
+Every step is a plain string mapping, so a query term goes through exactly what a post went through:
+NFKC, case folding, ё→е, one apostrophe for the Uzbek letters oʻ/gʻ and the tutuq belgisi (written
+o‘ oʻ o' o` o’ ...), and, for Uzbek, Cyrillic transliterated to the official Latin alphabet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+APOSTROPHE = "'"
+# Every way people type the Uzbek apostrophe (and the Ukrainian one): turned comma, modifier letter
+# apostrophe, typographic quotes, grave and acute accents, prime.
+_APOSTROPHE_VARIANTS = "ʻʼ'`’‘´ʹ′ʽ"
+_APOSTROPHE_RE = re.compile(rf"(?<=\w)[{_APOSTROPHE_VARIANTS}](?=\w)")
+_SPACE_RE = re.compile(r"\s+")
+
+_VOWELS = set("аеёиоуэюяўaeiou")
+# Official Uzbek Cyrillic → Latin table (1995); е, ц and ъ depend on context, see _uz_letter.
+_UZ_LATIN = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "x",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sh",
+    "ы": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "ё": "yo",
+    "ў": "o'",
+    "қ": "q",
+    "ғ": "g'",
+    "ҳ": "h",
+    # Letters of the other Cyrillic alphabets that turn up in Uzbek posts, folded to the nearest.
+    "ң": "ng",
+    "ө": "o",
+    "ү": "u",
+    "ұ": "u",
+    "ә": "a",
+    "і": "i",
+    "ӣ": "i",
+    "ӯ": "u",
+    "ҷ": "j",
+}
+_CYRILLIC_RE = re.compile(r"[\u0400-\u052f]+")
+
+
+def _uz_letter(word: str, i: int) -> str:
+    ch = word[i]
+    prev = word[i - 1] if i > 0 else ""
+    if ch == "е":
+        # ye at the start of a word and after a vowel or a sign: Европа -> Yevropa, поезд -> poyezd
+        return "ye" if not prev or prev in _VOWELS or prev in "ъь" else "e"
+    if ch == "ц":
+        return "ts" if prev and prev in _VOWELS else "s"
+    if ch == "ъ":
+        return APOSTROPHE if prev else ""
+    return _UZ_LATIN.get(ch, ch)
+
+
+def _uz_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return "".join(_uz_letter(word, i) for i in range(len(word)))
+
+
+def uz_to_latin(text: str) -> str:
+    """Uzbek Cyrillic to Latin (input already case-folded)."""
+    return _CYRILLIC_RE.sub(_uz_word, text)
+
+
+def fold(text: str) -> str:
+    """The language-independent part: NFKC, case folding, one apostrophe, single spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if "\u0307" in text:  # casefold("İ") leaves a combining dot above
+        text = text.replace("\u0307", "")
+    text = _APOSTROPHE_RE.sub(APOSTROPHE, text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalize(text: str, lang: str | None = None) -> str:
+    """``text_norm``: :func:`fold`, the folding of ``lang`` (Uzbek: Cyrillic to Latin), then ё→е."""
+    text = fold(text)
+    if lang == "uz":
+        text = uz_to_latin(text)  # before ё→е: Uzbek ё is yo
+    return text.replace("ё", "е")

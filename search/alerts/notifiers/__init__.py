@@ -1,0 +1,26 @@
+"""One small module per alert channel on the tiny base class of base.py."""
+
+from __future__ import annotations
+
+from search.alerts.notifiers.base import DeliveryError, Notifier
+from search.alerts.notifiers.email import EmailNotifier
+from search.alerts.notifiers.telegram import TelegramNotifier
+from search.alerts.notifiers.webhook import WebhookNotifier
+from search.alerts.rules import Notify
+from search.alerts.settings import AlertSettings
+
+__all__ = ["DeliveryError", "Notifier", "check_target", "notifier_for"]
+
+
+def notifier_for(target: Notify, settings: AlertSettings) -> Notifier:
+    if target.webhook is not None:
+        return WebhookNotifier(target.webhook, settings)
+    if target.email is not None:
+        return EmailNotifier(target.email, settings)
+    assert target.telegram is not None
+    return TelegramNotifier(target.telegram, settings)
+
+
+def check_target(target: Notify, settings: AlertSettings) -> str | None:
+    """What is missing for this target to be usable (a setting, an env var), or None."""
+    return notifier_for(target, settings).missing()

@@ -1,0 +1,30 @@
+"""Alerter settings (env prefix DOZOR_). SMTP and Telegram settings are needed only by the rules that
+notify through them; a rule that needs one that is missing fails at load, naming the setting."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from dozor.settings import DozorSettings
+
+
+class AlertSettings(DozorSettings):
+    smtp_host: str | None = Field(None, description="SMTP server for email alerts")
+    smtp_port: int = Field(587, description="SMTP port (STARTTLS)")
+    smtp_username: str | None = Field(None, description="SMTP user")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_from: str = Field("dozor@localhost", description="sender address of email alerts")
+    smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_ca_certs: str | None = Field(None, description="CA bundle that signs the SMTP server's certificate")
+    smtp_verify: bool = Field(True, description="verify the SMTP server's TLS certificate")
+    telegram_bot_token: SecretStr | None = Field(None, description="Telegram bot token for alerts")
+    telegram_api_base: str = Field("https://api.telegram.org", description="Telegram Bot API base URL")
+    notify_timeout_s: float = Field(10.0, gt=0, description="timeout of one notification request")
+    send_attempts: int = Field(3, ge=1, description="attempts per notification within one pass")
+    send_backoff_s: float = Field(0.5, ge=0, description="first backoff between attempts (doubles)")
+    retry_pending_after_s: float = Field(30.0, ge=0, description="wait before a pending alert is retried")
+    alert_poll_s: float = Field(0.5, gt=0, description="how often the alerter looks for new posts")
+    alert_lag_s: float = Field(1.0, ge=0, description="evaluate posts indexed at least this long ago")
+    alert_overlap_s: float = Field(2.0, ge=0, description="re-evaluate this much before the watermark")
+    drain_deadline_s: float = Field(60.0, gt=0, description="how long --drain keeps retrying sends")
+    public_url: str | None = Field(None, description="base URL of the Dozor UI, for links in alerts")

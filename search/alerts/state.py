@@ -1,0 +1,220 @@
+"""Alert state in Elasticsearch: fired alerts (`dozor-alerts`, one document per alert key, claimed
+create-only so that of two alerters exactly one wins), known rules (`dozor-alert-rules`: when a rule
+name was first seen, and the rules stored through the API) and the alerter's watermark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+
+from dozor.records import utcnow
+from dozor.settings import DozorSettings
+
+ALERTS = "alerts"
+RULES = "alert-rules"
+ALERTER = "alerter"
+
+PENDING, SENT, SUPPRESSED, FAILED = "pending", "sent", "suppressed", "failed"
+
+_ALERTS_MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "rule": {"type": "keyword"},
+        "type": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "post_id": {"type": "keyword"},
+        "fired_at": {"type": "date"},
+        "next_attempt_at": {"type": "date"},
+        "lease_until": {"type": "date"},
+        "acked": {"type": "boolean"},
+        "acked_at": {"type": "date"},
+        "alert": {"type": "object", "enabled": False},
+        "deliveries": {"type": "object", "enabled": False},
+    },
+}
+_RULES_MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "name": {"type": "keyword"},
+        "first_seen": {"type": "date"},
+        "stored": {"type": "boolean"},
+        "rule": {"type": "object", "enabled": False},
+        "updated_at": {"type": "date"},
+    },
+}
+_SMALL = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+class AlertStore:
+    def __init__(self, es: Elasticsearch, settings: DozorSettings) -> None:
+        self.es = es
+        self.alerts = settings.index(ALERTS)
+        self.rules = settings.index(RULES)
+        self.alerter = settings.index(ALERTER)
+
+    def ensure(self) -> None:
+        for name, mapping in ((self.alerts, _ALERTS_MAPPING), (self.rules, _RULES_MAPPING), (self.alerter, None)):
+            if not self.es.indices.exists(index=name):
+                body: dict[str, Any] = {"settings": _SMALL}
+                if mapping is not None:
+                    body["mappings"] = mapping
+                self.es.options(ignore_status=400).indices.create(index=name, **body)
+
+    # ---- alerts ------------------------------------------------------------------------------------
+
+    def claim(self, doc: dict[str, Any]) -> bool:
+        """Store a new alert unless its key exists: True for the one process that created it."""
+        try:
+            self.es.create(index=self.alerts, id=doc["id"], document=doc, refresh=False)
+            return True
+        except ConflictError:
+            return False
+
+    def exists(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        resp = self.es.mget(index=self.alerts, ids=ids, source=False)
+        return {d["_id"] for d in resp["docs"] if d.get("found")}
+
+    def get(self, alert_id: str) -> dict[str, Any] | None:
+        try:
+            resp = self.es.get(index=self.alerts, id=alert_id)
+        except NotFoundError:
+            return None
+        return {**resp["_source"], "_seq_no": resp["_seq_no"], "_primary_term": resp["_primary_term"]}
+
+    def save(self, alert_id: str, fields: dict[str, Any]) -> None:
+        self.es.update(index=self.alerts, id=alert_id, doc=fields, retry_on_conflict=3)
+
+    def lease(self, doc: dict[str, Any], until: datetime) -> bool:
+        """Take a pending alert for retrying, unless another process changed it since it was read."""
+        try:
+            self.es.update(
+                index=self.alerts,
+                id=doc["id"],
+                doc={"lease_until": iso(until)},
+                if_seq_no=doc["_seq_no"],
+                if_primary_term=doc["_primary_term"],
+            )
+            return True
+        except ConflictError:
+            return False
+
+    def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Pending alerts whose next attempt is due and that no live process holds."""
+        self.es.indices.refresh(index=self.alerts)
+        resp = self.es.search(
+            index=self.alerts,
+            query={
+                "bool": {
+                    "filter": [
+                        {"term": {"status": PENDING}},
+                        {"range": {"next_attempt_at": {"lte": iso(now)}}},
+                        {"range": {"lease_until": {"lte": iso(now)}}},
+                    ]
+                }
+            },
+            sort=[{"next_attempt_at": "asc"}],
+            size=limit,
+            seq_no_primary_term=True,
+        )
+        return [
+            {**h["_source"], "_seq_no": h["_seq_no"], "_primary_term": h["_primary_term"]} for h in resp["hits"]["hits"]
+        ]
+
+    def list(
+        self, rule: str | None = None, status: str | None = None, unacked: bool = False, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        if not self.es.indices.exists(index=self.alerts):
+            return []
+        self.es.indices.refresh(index=self.alerts)
+        filters: list[dict[str, Any]] = []
+        if rule:
+            filters.append({"term": {"rule": rule}})
+        if status:
+            filters.append({"term": {"status": status}})
+        if unacked:
+            filters.append({"bool": {"must_not": {"term": {"acked": True}}}})
+        resp = self.es.search(
+            index=self.alerts,
+            query={"bool": {"filter": filters}},
+            sort=[{"fired_at": "desc"}],
+            size=limit,
+        )
+        return [h["_source"] for h in resp["hits"]["hits"]]
+
+    def ack(self, alert_id: str) -> bool:
+        try:
+            self.es.update(index=self.alerts, id=alert_id, doc={"acked": True, "acked_at": iso(utcnow())})
+            return True
+        except NotFoundError:
+            return False
+
+    # ---- rules and watermark ------------------------------------------------------------------------
+
+    def first_seen(self, names: list[str], now: datetime) -> dict[str, datetime]:
+        """When each rule name was first seen; a name never seen before is stored as seen `now`."""
+        if not names:
+            return {}
+        resp = self.es.mget(index=self.rules, ids=names)
+        seen: dict[str, datetime] = {}
+        for doc in resp["docs"]:
+            if doc.get("found") and doc["_source"].get("first_seen"):
+                seen[doc["_id"]] = datetime.fromisoformat(doc["_source"]["first_seen"])
+        for name in names:
+            if name in seen:
+                continue
+            try:
+                self.es.create(index=self.rules, id=name, document={"name": name, "first_seen": iso(now)})
+                seen[name] = now
+            except ConflictError:  # another alerter saw it first: use its time
+                seen[name] = datetime.fromisoformat(self.es.get(index=self.rules, id=name)["_source"]["first_seen"])
+        return seen
+
+    def stored_rules(self) -> Iterator[dict[str, Any]]:
+        """Rules stored through the API (their definitions)."""
+        if not self.es.indices.exists(index=self.rules):
+            return
+        resp = self.es.search(index=self.rules, query={"term": {"stored": True}}, size=10_000)
+        for hit in resp["hits"]["hits"]:
+            yield hit["_source"]["rule"]
+
+    def store_rule(self, name: str, rule: dict[str, Any]) -> None:
+        now = iso(utcnow())
+        self.es.update(
+            index=self.rules,
+            id=name,
+            doc={"name": name, "stored": True, "rule": rule, "updated_at": now},
+            upsert={"name": name, "first_seen": now, "stored": True, "rule": rule, "updated_at": now},
+            refresh="wait_for",
+        )
+
+    def delete_rule(self, name: str) -> bool:
+        """Stop evaluating an API rule (its first-seen time stays, as for a rule removed from a file)."""
+        try:
+            self.es.update(index=self.rules, id=name, doc={"stored": False}, refresh="wait_for")
+            return True
+        except NotFoundError:
+            return False
+
+    def watermark(self) -> datetime | None:
+        try:
+            source = self.es.get(index=self.alerter, id="watermark")["_source"]
+        except NotFoundError:
+            return None
+        return datetime.fromisoformat(source["indexed_at"])
+
+    def set_watermark(self, moment: datetime) -> None:
+        self.es.index(index=self.alerter, id="watermark", document={"indexed_at": iso(moment)})
+
+
+def backoff(attempt: int, first: float, cap: timedelta = timedelta(hours=1)) -> timedelta:
+    return min(timedelta(seconds=max(first, 1.0) * 2 ** max(attempt - 1, 0)), cap)

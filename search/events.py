@@ -1,0 +1,238 @@
+"""Event order, as pure decisions (DESIGN.md "Event order").
+
+Given a post event and what the index holds for that id, say which writes to make:
+- a re-sent ``new`` never overwrites a stored post's text or deletion state; it may refresh counters;
+- an ``edit`` applies only if its ``edit_date`` is newer than the stored one, and appends a version;
+- a ``delete`` sets ``deleted_at`` once;
+- an edit or delete for a post never seen is stored as such (a stub with what is known).
+Writes go to the index where the post lives; a post not stored yet goes to its month's index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from dozor.records import EnrichedPost
+
+CONTENT_FIELDS = (
+    "text",
+    "text_norm",
+    "text_stem",
+    "lang",
+    "lang_score",
+    "script",
+    "topics",
+    "topic_hits",
+    "entities",
+    "simhash",
+    "links",
+    "mentions",
+    "hashtags",
+    "media",
+    "forward",
+    "edit_date",
+    "enriched_at",
+)
+COUNTER_FIELDS = ("views", "forwards", "reactions")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the decisions need to know about the stored document."""
+
+    index: str
+    edit_date: datetime | None = None
+    deleted_at: datetime | None = None
+    stub: bool = False
+    date: datetime | None = None
+    text: str = ""
+    lang: str = "und"
+    topics: tuple[str, ...] = ()
+    counters: tuple[Any, ...] = (None, None, None)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One bulk action: ``index`` a whole document, or ``update`` with a partial one (upsert if gone)."""
+
+    op: Literal["index", "update"]
+    index: str
+    id: str
+    doc: dict[str, Any]
+    upsert: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Names:
+    alias: str
+    versions: str
+
+    def month_index(self, when: datetime) -> str:
+        return f"{self.alias}-{when:%Y.%m}"
+
+
+def decide(
+    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
+) -> tuple[list[Write], Stored | None]:
+    """The writes for one event, and the stored state after them (for the next event of the batch)."""
+    if post.event == "delete":
+        return _delete(post, stored, now, names)
+    if post.event == "edit":
+        return _edit(post, stored, now, names)
+    return _new(post, stored, now, names)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def full_doc(post: EnrichedPost, now: datetime) -> dict[str, Any]:
+    doc = post.model_dump(mode="json", by_alias=True)
+    doc.pop("schema", None)
+    doc["id"] = post.doc_id
+    doc["stub"] = False
+    doc["reactions_total"] = sum(post.reactions.values())
+    doc["indexed_at"] = _iso(now)
+    return doc
+
+
+def stub_doc(post: EnrichedPost, now: datetime) -> dict[str, Any]:
+    """What is known of a post seen only through its deletion."""
+    return {
+        "id": post.doc_id,
+        "source": post.source,
+        "event": post.event,
+        "stub": True,
+        "channel": post.channel.model_dump(mode="json"),
+        "message_id": post.message_id,
+        "date": _iso(post.date) if post.date else None,
+        "collected_at": _iso(post.collected_at),
+        "text": "",
+        "deleted_at": _iso(post.collected_at),
+        "indexed_at": _iso(now),
+    }
+
+
+def _home(post: EnrichedPost, stored: Stored | None, names: Names) -> str:
+    if stored is not None:
+        return stored.index
+    return names.month_index(post.date or post.collected_at)
+
+
+def _state(post: EnrichedPost, index: str, **changes: Any) -> Stored:
+    base = Stored(
+        index=index,
+        edit_date=post.edit_date,
+        date=post.date,
+        text=post.text,
+        lang=post.lang,
+        topics=tuple(post.topics),
+        counters=_counters(post),
+    )
+    return replace(base, **changes)
+
+
+def _counters(post: EnrichedPost) -> tuple[Any, ...]:
+    return (post.views, post.forwards, dict(post.reactions))
+
+
+def _new(
+    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
+) -> tuple[list[Write], Stored | None]:
+    index = _home(post, stored, names)
+    if stored is None or stored.stub:
+        doc = full_doc(post, now)
+        deleted_at = stored.deleted_at if stored is not None else None
+        if deleted_at is not None:
+            doc["deleted_at"] = _iso(deleted_at)
+        return [Write("index", index, post.doc_id, doc)], _state(post, index, deleted_at=deleted_at)
+    counters = _counters(post)
+    if post.views is None or counters == stored.counters:
+        return [], stored
+    partial = {
+        "views": post.views,
+        "forwards": post.forwards,
+        "reactions": post.reactions,
+        "reactions_total": sum(post.reactions.values()),
+    }
+    return [Write("update", index, post.doc_id, partial, full_doc(post, now))], replace(
+        stored, counters=counters
+    )
+
+
+def _edit_time(post: EnrichedPost) -> datetime:
+    return post.edit_date or post.collected_at
+
+
+def _edit(
+    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
+) -> tuple[list[Write], Stored | None]:
+    when = _edit_time(post)
+    if stored is not None and stored.edit_date is not None and when <= stored.edit_date:
+        return [], stored  # stale or repeated edit
+    index = _home(post, stored, names)
+    doc = full_doc(post, now)
+    doc["edit_date"] = _iso(when)
+    writes: list[Write] = []
+    if stored is not None and not stored.stub and stored.edit_date is None:
+        writes.append(_version(post, names, "original", stored.date or post.date, stored.text, stored, now))
+    writes.append(_version(post, names, "edit", when, post.text, None, now))
+    state = _state(post, index, edit_date=when)
+    if stored is None or stored.stub:
+        deleted_at = stored.deleted_at if stored is not None else None
+        if deleted_at is not None:
+            doc["deleted_at"] = _iso(deleted_at)
+        writes.insert(0, Write("index", index, post.doc_id, doc))
+        return writes, replace(state, deleted_at=deleted_at)
+    partial = {k: doc[k] for k in (*CONTENT_FIELDS, *COUNTER_FIELDS, "reactions_total", "event", "indexed_at")}
+    if post.views is None:  # an edit event without counters keeps the stored ones
+        for key in (*COUNTER_FIELDS, "reactions_total"):
+            partial.pop(key)
+    writes.insert(0, Write("update", index, post.doc_id, partial, doc))
+    return writes, replace(state, deleted_at=stored.deleted_at, date=stored.date)
+
+
+def _version(
+    post: EnrichedPost,
+    names: Names,
+    kind: str,
+    when: datetime | None,
+    text: str,
+    stored: Stored | None,
+    now: datetime,
+) -> Write:
+    stamp = _iso(when) if when is not None else "unknown"
+    doc = {
+        "post_id": post.doc_id,
+        "channel_id": post.channel.id,
+        "message_id": post.message_id,
+        "kind": kind,
+        "version_at": _iso(when) if when is not None else None,
+        "recorded_at": _iso(now),
+        "text": text,
+        "lang": stored.lang if stored is not None else post.lang,
+        "topics": list(stored.topics) if stored is not None else post.topics,
+    }
+    if stored is None:
+        doc["text_stem"] = post.text_stem
+    # A deterministic id: replaying the same edit rewrites the same version, never a duplicate.
+    return Write("index", names.versions, f"{post.doc_id}@{kind}:{stamp}", doc)
+
+
+def _delete(
+    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
+) -> tuple[list[Write], Stored | None]:
+    if stored is not None and stored.deleted_at is not None:
+        return [], stored
+    index = _home(post, stored, names)
+    if stored is None:
+        doc = stub_doc(post, now)
+        return [Write("index", index, post.doc_id, doc)], Stored(
+            index=index, deleted_at=post.collected_at, stub=True, date=post.date
+        )
+    partial = {"deleted_at": _iso(post.collected_at), "indexed_at": _iso(now)}
+    return [Write("update", index, post.doc_id, partial, stub_doc(post, now))], replace(
+        stored, deleted_at=post.collected_at
+    )

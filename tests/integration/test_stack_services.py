@@ -1,0 +1,52 @@
+"""The local stack is the real thing: status, idempotent `up`, and the official clients against it."""
+
+from __future__ import annotations
+
+import time
+
+from elasticsearch import helpers
+
+from dozor import es as des
+from dozor import kafka as dk
+from dozor.settings import DozorSettings
+from dozor.stack.local import LocalStack
+
+
+def test_status_reports_both_healthy_with_pinned_versions(stack: LocalStack) -> None:
+    rows = {s.name: s for s in stack.status()}
+    assert rows["kafka"].healthy and rows["elasticsearch"].healthy
+    assert rows["kafka"].version == "4.1.1"
+    assert rows["elasticsearch"].version == "8.19.7"
+
+
+def test_up_when_already_up_returns_at_once(stack: LocalStack) -> None:
+    t0 = time.monotonic()
+    assert stack.up() == {}
+    assert time.monotonic() - t0 < 10
+
+
+def test_kafka_round_trip(settings: DozorSettings) -> None:
+    producer = dk.producer(settings)
+    topic = settings.topic("roundtrip")
+    for i in range(100):
+        producer.send(topic, key=str(i % 3).encode(), value=f'{{"n": {i}}}'.encode())
+    producer.flush()
+    producer.close()
+    consumer = dk.consumer(settings, "roundtrip-group", consumer_timeout_ms=5000)
+    consumer.subscribe([topic])
+    got = sorted(int(r.value.decode().split(":")[1].rstrip("}")) for r in consumer)
+    consumer.close()
+    assert got == list(range(100))
+
+
+def test_es_bulk_and_search(settings: DozorSettings) -> None:
+    es = des.client(settings)
+    index = settings.index("smoke")
+    es.indices.create(index=index, mappings={"properties": {"text": {"type": "text"}, "n": {"type": "integer"}}})
+    ok, errors = helpers.bulk(
+        es, ({"_index": index, "_id": str(i), "text": f"migrant post {i}", "n": i} for i in range(200)), refresh=True
+    )
+    assert ok == 200 and not errors
+    resp = es.search(index=index, query={"match": {"text": "post"}}, size=0, track_total_hits=True)
+    assert resp["hits"]["total"]["value"] == 200
+    es.indices.delete(index=index)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from dozor.records import EnrichedPost, RawPost, doc_id
+
+
+def raw(**over: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "schema": 1,
+        "source": "telegram",
+        "event": "new",
+        "channel": {"id": 42, "username": "news", "title": "News", "category": "media", "country": "RU"},
+        "message_id": 7,
+        "date": "2026-11-20T08:00:00+03:00",
+        "text": "",
+    }
+    base.update(over)
+    return base
+
+
+def test_valid_record_round_trips_in_utc() -> None:
+    post = RawPost.model_validate(raw())
+    wire = post.to_wire()
+    assert wire["schema"] == 1 and wire["date"] == "2026-11-20T05:00:00Z"
+    assert post.doc_id == "tg:42:7" == doc_id(42, 7)
+
+
+def test_empty_text_is_valid() -> None:
+    assert RawPost.model_validate(raw(text="", event="delete")).text == ""
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"message_id": "7"},  # ids are integers on the wire
+        {"channel": None},
+        {"channel": {"username": "x"}},
+        {"event": "created"},
+        {"schema": 2},
+        {"channel": {"id": 1, "category": "blog"}},
+    ],
+)
+def test_contract_breaks_are_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        RawPost.model_validate(raw(**bad))
+
+
+def test_unknown_fields_survive() -> None:
+    post = RawPost.model_validate(raw(extra_field={"a": 1}))
+    assert post.to_wire()["extra_field"] == {"a": 1}
+
+
+def test_enriched_simhash_is_16_hex() -> None:
+    EnrichedPost.model_validate(raw(simhash="00ff00ff00ff00ff"))
+    with pytest.raises(ValidationError):
+        EnrichedPost.model_validate(raw(simhash="123"))

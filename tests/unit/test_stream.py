@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dozor.stream import Output, RecordError, json_stage, run_in_memory
+
+
+def upper(obj: dict[str, Any]) -> Iterator[Output]:
+    if "text" not in obj:
+        raise RecordError("no text")
+    yield Output("out", obj["text"].upper().encode())
+
+
+def test_good_records_pass_and_bad_ones_carry_a_reason() -> None:
+    stage = json_stage(upper)
+    result = run_in_memory(stage, [{"text": "a"}, "not json", {"x": 1}, "[1, 2]", {"text": "b"}, b"\xff\xfe"])
+    assert [o.value for o in result.outputs] == [b"A", b"B"]
+    reasons = [r.reason for r in result.rejected]
+    assert len(reasons) == 4
+    assert reasons[0].startswith("JSONDecodeError")
+    assert "no text" in reasons[1]
+    assert "expected a JSON object" in reasons[2]
+    assert "UnicodeDecodeError" in reasons[3] or "JSONDecodeError" in reasons[3]
+    # The original bytes travel with the rejection, untouched.
+    assert result.rejected[0].message.value == b"not json"
+
+
+def test_a_stage_bug_goes_to_dlq_not_up() -> None:
+    def buggy(obj: dict[str, Any]) -> Iterator[Output]:
+        raise KeyError("boom")
+
+    result = run_in_memory(json_stage(buggy), [{"text": "a"}])
+    assert result.outputs == [] and "KeyError" in result.rejected[0].reason
