@@ -31,7 +31,8 @@ def setup_logging() -> None:
     # kafka-python logs every refused connection as an error; Dozor reports failures itself.
     logging.getLogger("kafka").setLevel(logging.DEBUG if _debug else logging.CRITICAL)
     logging.getLogger("elastic_transport").setLevel(logging.DEBUG if _debug else logging.ERROR)
-    logging.getLogger("httpx").setLevel(logging.DEBUG if _debug else logging.WARNING)
+    for chatty in ("httpx", "pymorphy3", "telethon", "uvicorn.access"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if _debug else logging.WARNING)
 
 
 def fail(message: str, code: int) -> None:

@@ -105,3 +105,33 @@ def ensure_topics(
                 client.create_topics(new)
     finally:
         client.close()
+
+
+def read_all(settings: DozorSettings, topic: str, timeout_s: float = 60.0) -> list[Any]:
+    """Every record of a topic (name unprefixed), from the beginning to the end offsets seen at start.
+
+    No consumer group: for small topics read whole (compacted state, tests, checks).
+    """
+    import time
+
+    from kafka import TopicPartition
+
+    name = settings.topic(topic)
+    client = consumer(settings, None)
+    try:
+        tps = [TopicPartition(name, p) for p in sorted(client.partitions_for_topic(name) or [])]
+        if not tps:
+            return []
+        client.assign(tps)
+        client.seek_to_beginning(*tps)
+        end = client.end_offsets(tps)
+        out: list[Any] = []
+        deadline = time.monotonic() + timeout_s
+        while any(client.position(tp) < end[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise DozorError(f"timed out reading {name} after {timeout_s:.0f}s")
+            for records in client.poll(timeout_ms=500).values():
+                out.extend(records)
+        return out
+    finally:
+        client.close(autocommit=False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import CommitFailedError, KafkaError
 
 from dozor import kafka as dk
 from dozor.errors import DozorError
@@ -247,7 +247,12 @@ class StageRunner:
                 self._sleep_paused(consumer, wait)
                 delay = min(delay * 2, self.max_backoff)
         self._write(result)
-        consumer.commit()
+        try:
+            consumer.commit()
+        except CommitFailedError as exc:
+            # The group rebalanced while we worked: the new owner re-reads from the last commit, so the
+            # batch is delivered again (at-least-once; writes downstream are idempotent).
+            log.warning("stage %s: commit failed after a rebalance (%s); batch will be re-delivered", self.name, exc)
         self.stats.batches += 1
         self.stats.consumed += len(batch)
         self.stats.produced += len(result.outputs)

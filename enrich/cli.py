@@ -1,9 +1,65 @@
-"""Commands of the enrich stage."""
+"""Commands of the enrich stage: `dozor enrich` (service, --drain, or offline over JSONL)."""
 
 from __future__ import annotations
 
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from dozor import kafka as dk
+from dozor.cli_support import run_command
+from dozor.errors import UsageError
+from dozor.settings import load
+from dozor.stream import StageRunner
+
+log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `dozor` app."""
+    app.command("enrich")(enrich)
+
+
+def enrich(
+    input_file: Annotated[
+        str | None,
+        typer.Option("--input", help="enrich a JSONL file offline ('-' for stdin) instead of consuming Kafka"),
+    ] = None,
+    output_file: Annotated[
+        str | None, typer.Option("--output", help="where the enriched JSONL goes ('-': stdout)")
+    ] = None,
+    drain: Annotated[
+        bool, typer.Option("--drain", help="consume posts.raw up to the end offsets seen at start, commit, exit")
+    ] = False,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
+    ] = None,
+) -> None:
+    """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
+
+    def body() -> int:
+        from enrich import offline, topics
+        from enrich.pipeline import Enricher
+        from enrich.settings import EnrichSettings
+        from enrich.stage import STAGE_NAME, make_stage
+
+        if output_file is not None and input_file is None:
+            raise UsageError("--output needs --input (the Kafka stage writes to posts.enriched)")
+        if input_file is not None and drain:
+            raise UsageError("--drain is for the Kafka stage; --input runs over a file")
+        settings = load(EnrichSettings)
+        enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
+        if input_file is not None:
+            stats = offline.run(input_file, output_file or "-", enricher)
+            print(stats.summary(), file=sys.stderr)
+            return 0
+        runner = StageRunner(STAGE_NAME, settings, dk.RAW, make_stage(enricher), max_batch=settings.enrich_batch)
+        dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
+        result = runner.drain() if drain else runner.run_forever()
+        print(f"enrich: {result.summary()}", file=sys.stderr)
+        return 0
+
+    run_command(body)

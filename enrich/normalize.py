@@ -17,8 +17,7 @@ _APOSTROPHE_VARIANTS = "ʻʼ'`’‘´ʹ′ʽ"
 _APOSTROPHE_RE = re.compile(rf"(?<=\w)[{_APOSTROPHE_VARIANTS}](?=\w)")
 _SPACE_RE = re.compile(r"\s+")
 
-_VOWELS = set("аеёиоуэюяўaeiou")
-# Official Uzbek Cyrillic → Latin table (1995); е, ц and ъ depend on context, see _uz_letter.
+# Official Uzbek Cyrillic → Latin table (1995); е, ц and ъ depend on context, see uz_to_latin.
 _UZ_LATIN = {
     "а": "a",
     "б": "b",
@@ -65,30 +64,23 @@ _UZ_LATIN = {
     "ӯ": "u",
     "ҷ": "j",
 }
-_CYRILLIC_RE = re.compile(r"[\u0400-\u052f]+")
-
-
-def _uz_letter(word: str, i: int) -> str:
-    ch = word[i]
-    prev = word[i - 1] if i > 0 else ""
-    if ch == "е":
-        # ye at the start of a word and after a vowel or a sign: Европа -> Yevropa, поезд -> poyezd
-        return "ye" if not prev or prev in _VOWELS or prev in "ъь" else "e"
-    if ch == "ц":
-        return "ts" if prev and prev in _VOWELS else "s"
-    if ch == "ъ":
-        return APOSTROPHE if prev else ""
-    return _UZ_LATIN.get(ch, ch)
-
-
-def _uz_word(match: re.Match[str]) -> str:
-    word = match.group(0)
-    return "".join(_uz_letter(word, i) for i in range(len(word)))
+# Context first (е → ye at a word start and after a vowel or sign; ц → ts after a vowel; ъ dropped
+# at a word start), then one C-speed translate for the rest.
+_UZ_YE_RE = re.compile(r"(?<![^\W\d_])е|(?<=[аеёиоуэюяўъь])е")
+_UZ_TS_RE = re.compile(r"(?<=[аеёиоуэюяў])ц")
+_UZ_HARD_SIGN_RE = re.compile(r"(?<![^\W\d_])ъ")
+_UZ_TABLE = str.maketrans({**_UZ_LATIN, "е": "e", "ц": "s", "ъ": APOSTROPHE})
+_CYRILLIC_RE = re.compile(r"[\u0400-\u052f]")
 
 
 def uz_to_latin(text: str) -> str:
     """Uzbek Cyrillic to Latin (input already case-folded)."""
-    return _CYRILLIC_RE.sub(_uz_word, text)
+    if not _CYRILLIC_RE.search(text):
+        return text
+    text = _UZ_YE_RE.sub("ye", text)
+    text = _UZ_TS_RE.sub("ts", text)
+    text = _UZ_HARD_SIGN_RE.sub("", text)
+    return text.translate(_UZ_TABLE)
 
 
 def fold(text: str) -> str:

@@ -73,9 +73,7 @@ class Names:
         return f"{self.alias}-{when:%Y.%m}"
 
 
-def decide(
-    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
-) -> tuple[list[Write], Stored | None]:
+def decide(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names) -> tuple[list[Write], Stored | None]:
     """The writes for one event, and the stored state after them (for the next event of the batch)."""
     if post.event == "delete":
         return _delete(post, stored, now, names)
@@ -122,25 +120,24 @@ def _home(post: EnrichedPost, stored: Stored | None, names: Names) -> str:
 
 
 def _state(post: EnrichedPost, index: str, **changes: Any) -> Stored:
-    base = Stored(
-        index=index,
-        edit_date=post.edit_date,
-        date=post.date,
-        text=post.text,
-        lang=post.lang,
-        topics=tuple(post.topics),
-        counters=_counters(post),
-    )
-    return replace(base, **changes)
+    fields: dict[str, Any] = {
+        "index": index,
+        "edit_date": post.edit_date,
+        "date": post.date,
+        "text": post.text,
+        "lang": post.lang,
+        "topics": tuple(post.topics),
+        "counters": _counters(post),
+    }
+    fields.update(changes)
+    return Stored(**fields)
 
 
 def _counters(post: EnrichedPost) -> tuple[Any, ...]:
     return (post.views, post.forwards, dict(post.reactions))
 
 
-def _new(
-    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
-) -> tuple[list[Write], Stored | None]:
+def _new(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names) -> tuple[list[Write], Stored | None]:
     index = _home(post, stored, names)
     if stored is None or stored.stub:
         doc = full_doc(post, now)
@@ -157,18 +154,14 @@ def _new(
         "reactions": post.reactions,
         "reactions_total": sum(post.reactions.values()),
     }
-    return [Write("update", index, post.doc_id, partial, full_doc(post, now))], replace(
-        stored, counters=counters
-    )
+    return [Write("update", index, post.doc_id, partial, full_doc(post, now))], replace(stored, counters=counters)
 
 
 def _edit_time(post: EnrichedPost) -> datetime:
     return post.edit_date or post.collected_at
 
 
-def _edit(
-    post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
-) -> tuple[list[Write], Stored | None]:
+def _edit(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names) -> tuple[list[Write], Stored | None]:
     when = _edit_time(post)
     if stored is not None and stored.edit_date is not None and when <= stored.edit_date:
         return [], stored  # stale or repeated edit

@@ -59,9 +59,7 @@ POST_MAPPINGS: dict[str, Any] = {
         "links": _KW,
         "mentions": _LC_KW,
         "hashtags": _LC_KW,
-        "forward": {
-            "properties": {"from_id": {"type": "long"}, "from_name": _KW, "date": {"type": "date"}}
-        },
+        "forward": {"properties": {"from_id": {"type": "long"}, "from_name": _KW, "date": {"type": "date"}}},
         "reply_to": {"type": "long"},
         "grouped_id": {"type": "long"},
         "media": {"dynamic": False, "properties": {"type": _KW}},

@@ -8,7 +8,6 @@ import os
 import pwd
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -165,18 +164,18 @@ class ESNode:
         except (httpx.HTTPError, ValueError, StopIteration):
             return None
 
-    def wait_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.proc.alive():
-                raise DozorError(
-                    f"Elasticsearch exited during start. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
-                    f"(stdout: {tail(self.log_dir / 'stdout.log', 8)})"
-                )
-            if self.healthy():
-                return
-            time.sleep(0.5)
+    def ready_or_raise(self, remaining_s: float) -> bool:
+        """True when healthy; raises when the process died or the time is up."""
+        if not self.proc.alive():
+            raise DozorError(
+                f"Elasticsearch exited during start. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
+                f"(stdout: {tail(self.log_dir / 'stdout.log', 8)})"
+            )
+        if self.healthy():
+            return True
+        if remaining_s > 0:
+            return False
         raise DozorError(
-            f"Elasticsearch not ready after {timeout_s:.0f}s. Last lines of {self.log_file}:\n"
+            f"Elasticsearch not ready after the timeout. Last lines of {self.log_file}:\n"
             f"{tail(self.log_file)}\nCheck the log, then `dozor stack down` and `dozor stack up` again."
         )

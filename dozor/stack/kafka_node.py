@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -147,19 +146,19 @@ class KafkaNode:
         finally:
             client.close()
 
-    def wait_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.proc.alive():
-                raise DozorError(
-                    f"Kafka exited during start. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
-                    f"(stdout: {tail(self.log_dir / 'stdout.log', 5)})"
-                )
-            if self.healthy():
-                return
-            time.sleep(0.5)
+    def ready_or_raise(self, remaining_s: float) -> bool:
+        """True when healthy; raises when the process died or the time is up."""
+        if not self.proc.alive():
+            raise DozorError(
+                f"Kafka exited during start. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
+                f"(stdout: {tail(self.log_dir / 'stdout.log', 5)})"
+            )
+        if self.healthy():
+            return True
+        if remaining_s > 0:
+            return False
         raise DozorError(
-            f"Kafka not ready after {timeout_s:.0f}s. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
+            f"Kafka not ready after the timeout. Last lines of {self.log_file}:\n{tail(self.log_file)}\n"
             "Check the log, then `dozor stack down` and `dozor stack up` again."
         )
 

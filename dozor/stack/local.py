@@ -13,6 +13,7 @@ from dozor.stack.es_node import ESNode
 from dozor.stack.fetch import ensure_es_zip, ensure_kafka
 from dozor.stack.kafka_node import KafkaNode
 from dozor.stack.paths import StackPaths
+from dozor.stack.process import Managed
 from dozor.stack.versions import ES_VERSION, KAFKA_VERSION
 
 log = logging.getLogger(__name__)
@@ -85,19 +86,31 @@ class LocalStack:
             started.append(self.kafka)
         t1 = time.monotonic()
         try:
-            # Both start concurrently; wait for the slower one.
-            for node in started:
-                remaining = max(1.0, timeout_s - (time.monotonic() - t1))
-                node.wait_ready(remaining)
-                timings[node.name] = time.monotonic() - t1
+            self._wait_all(started, t1, timeout_s, timings)
         except DozorError:
             for node in started:
                 node.proc.stop(timeout_s=10)
             raise
         return timings
 
+    @staticmethod
+    def _wait_all(nodes: list[KafkaNode | ESNode], t1: float, timeout_s: float, timings: dict[str, float]) -> None:
+        """Both start concurrently: poll each until ready, recording each one's own start time."""
+        pending = list(nodes)
+        while pending:
+            for node in list(pending):
+                if node.ready_or_raise(timeout_s - (time.monotonic() - t1)):
+                    timings[node.name] = time.monotonic() - t1
+                    pending.remove(node)
+            if pending:
+                time.sleep(0.25)
+
     def down(self) -> list[str]:
         stopped = []
+        # Processes `dozor demo` left running beside the stack (the web UI) go first.
+        for pid_file in sorted(self.paths.run.glob("demo-*.pid")):
+            if Managed(pid_file.stem, pid_file).stop(timeout_s=10):
+                stopped.append(pid_file.stem)
         for node in (self.kafka, self.es):
             if node.proc.stop():
                 stopped.append(node.name)

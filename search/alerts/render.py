@@ -3,22 +3,19 @@ language, topics, a link to the post and a short snippet."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from search.alerts.alert import Alert
+from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE
 
 SNIPPET_CHARS = 280
-_TAGS = re.compile(r"</?em>")
 
 
 def snippet(post: dict[str, Any], limit: int = SNIPPET_CHARS) -> str:
     """The first highlighted fragment (marks shown as «»), else the start of the text."""
-    highlight = post.get("highlight") or {}
-    fragments = [f for frags in highlight.values() for f in frags] if isinstance(highlight, dict) else []
-    text = _TAGS.sub(lambda m: "»" if m.group().startswith("</") else "«", fragments[0]) if fragments else ""
-    text = text or str(post.get("text") or "")
-    return shorten(text, limit)
+    fragments = post.get("highlight") or []
+    marked = fragments[0].replace(HIGHLIGHT_PRE, "«").replace(HIGHLIGHT_POST, "»") if fragments else ""
+    return shorten(marked or str(post.get("text") or ""), limit)
 
 
 def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:

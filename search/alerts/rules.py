@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dozor.errors import UsageError
-from dozor.records import Category
+from search.filters import SearchFilters
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -57,21 +57,6 @@ StrList = Annotated[list[str], BeforeValidator(_as_list)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RuleFilters(_Strict):
-    """The same names as the search command's filters."""
-
-    lang: StrList = Field(default_factory=list)
-    topic: StrList = Field(default_factory=list)
-    channel: StrList = Field(default_factory=list)
-    category: Annotated[list[Category], BeforeValidator(_as_list)] = Field(default_factory=list)
-
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _channels_as_text(cls, value: Any) -> Any:
-        value = _as_list(value)
-        return [str(v) for v in value] if isinstance(value, list) else value
 
 
 class WebhookTarget(_Strict):
@@ -116,10 +101,10 @@ class Notify(_Strict):
 
 
 class _RuleBase(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    name: str = Field(pattern=r"^[\w][\w.:\-]{0,199}$")
     description: str = ""
     enabled: bool = True
-    filters: RuleFilters = Field(default_factory=RuleFilters)
+    filters: SearchFilters = Field(default_factory=SearchFilters)
     notify: list[Notify] = Field(default_factory=list)
     realert: Duration | None = Field(
         None, description="at most one notification of this rule per period (aggregates: the window)"
@@ -185,14 +170,16 @@ class FlatlineRule(_RuleBase):
     min_posts: int = Field(5, ge=2, description="channels with fewer posts in the baseline are skipped")
 
 
+ChangeEvent = Literal["edit", "delete"]
+CHANGE_EVENTS: tuple[ChangeEvent, ...] = ("edit", "delete")
+
+
 class OfficialChangeRule(_QueryRule):
     type: Literal["official_change"]
-    events: list[Literal["edit", "delete"]] = Field(default_factory=lambda: ["edit", "delete"], min_length=1)
+    events: list[ChangeEvent] = Field(default_factory=lambda: list(CHANGE_EVENTS), min_length=1)
 
 
-Rule = Annotated[
-    MatchRule | FrequencyRule | SpikeRule | FlatlineRule | OfficialChangeRule, Field(discriminator="type")
-]
+Rule = Annotated[MatchRule | FrequencyRule | SpikeRule | FlatlineRule | OfficialChangeRule, Field(discriminator="type")]
 QueryRule = MatchRule | FrequencyRule | SpikeRule | OfficialChangeRule
 _RULE: TypeAdapter[Rule] = TypeAdapter(Rule)
 

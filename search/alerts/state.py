@@ -10,6 +10,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
+from dozor.errors import DozorError
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
 
@@ -70,13 +71,33 @@ class AlertStore:
 
     # ---- alerts ------------------------------------------------------------------------------------
 
-    def claim(self, doc: dict[str, Any]) -> bool:
-        """Store a new alert unless its key exists: True for the one process that created it."""
-        try:
-            self.es.create(index=self.alerts, id=doc["id"], document=doc, refresh=False)
-            return True
-        except ConflictError:
-            return False
+    def claim_many(self, docs: list[dict[str, Any]]) -> set[str]:
+        """Store new alerts create-only, in one request: the ids this process created (409 = taken)."""
+        if not docs:
+            return set()
+        ops: list[dict[str, Any]] = []
+        for doc in docs:
+            ops += [{"create": {"_index": self.alerts, "_id": doc["id"]}}, doc]
+        resp = self.es.bulk(operations=ops)
+        won: set[str] = set()
+        for item in resp["items"]:
+            result = item["create"]
+            if result["status"] in (200, 201):
+                won.add(result["_id"])
+            elif result["status"] != 409:
+                raise DozorError(f"Elasticsearch refused alert {result['_id']}: {result.get('error')}")
+        return won
+
+    def save_many(self, updates: dict[str, dict[str, Any]]) -> None:
+        if not updates:
+            return
+        ops: list[dict[str, Any]] = []
+        for alert_id, fields in updates.items():
+            ops += [{"update": {"_index": self.alerts, "_id": alert_id, "retry_on_conflict": 3}}, {"doc": fields}]
+        resp = self.es.bulk(operations=ops)
+        if resp["errors"]:
+            failed = [i["update"] for i in resp["items"] if i["update"].get("error")]
+            raise DozorError(f"Elasticsearch did not record {len(failed)} alert(s): {failed[0].get('error')}")
 
     def exists(self, ids: list[str]) -> set[str]:
         if not ids:
@@ -90,9 +111,6 @@ class AlertStore:
         except NotFoundError:
             return None
         return {**resp["_source"], "_seq_no": resp["_seq_no"], "_primary_term": resp["_primary_term"]}
-
-    def save(self, alert_id: str, fields: dict[str, Any]) -> None:
-        self.es.update(index=self.alerts, id=alert_id, doc=fields, retry_on_conflict=3)
 
     def lease(self, doc: dict[str, Any], until: datetime) -> bool:
         """Take a pending alert for retrying, unless another process changed it since it was read."""
@@ -108,20 +126,16 @@ class AlertStore:
         except ConflictError:
             return False
 
-    def due(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        """Pending alerts whose next attempt is due and that no live process holds."""
-        self.es.indices.refresh(index=self.alerts)
+    def due(self, now: datetime, ignore_schedule: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+        """Pending alerts whose next attempt is due (or all, ignoring the schedule) that no process holds."""
+        if ignore_schedule:  # a drain: see what this run has just written
+            self.es.indices.refresh(index=self.alerts)
+        filters: list[dict[str, Any]] = [{"term": {"status": PENDING}}, {"range": {"lease_until": {"lte": iso(now)}}}]
+        if not ignore_schedule:
+            filters.append({"range": {"next_attempt_at": {"lte": iso(now)}}})
         resp = self.es.search(
             index=self.alerts,
-            query={
-                "bool": {
-                    "filter": [
-                        {"term": {"status": PENDING}},
-                        {"range": {"next_attempt_at": {"lte": iso(now)}}},
-                        {"range": {"lease_until": {"lte": iso(now)}}},
-                    ]
-                }
-            },
+            query={"bool": {"filter": filters}},
             sort=[{"next_attempt_at": "asc"}],
             size=limit,
             seq_no_primary_term=True,
@@ -130,7 +144,15 @@ class AlertStore:
             {**h["_source"], "_seq_no": h["_seq_no"], "_primary_term": h["_primary_term"]} for h in resp["hits"]["hits"]
         ]
 
-    def list(
+    def pending_count(self, retryable_at: datetime | None = None) -> int:
+        """Pending alerts; with a time, only those no process holds at that time (retryable now)."""
+        self.es.indices.refresh(index=self.alerts)
+        filters: list[dict[str, Any]] = [{"term": {"status": PENDING}}]
+        if retryable_at is not None:
+            filters.append({"range": {"lease_until": {"lte": iso(retryable_at)}}})
+        return int(self.es.count(index=self.alerts, query={"bool": {"filter": filters}})["count"])
+
+    def recent(
         self, rule: str | None = None, status: str | None = None, unacked: bool = False, limit: int = 50
     ) -> list[dict[str, Any]]:
         if not self.es.indices.exists(index=self.alerts):
@@ -218,3 +240,12 @@ class AlertStore:
 
 def backoff(attempt: int, first: float, cap: timedelta = timedelta(hours=1)) -> timedelta:
     return min(timedelta(seconds=max(first, 1.0) * 2 ** max(attempt - 1, 0)), cap)
+
+
+def throttle_claim(store: AlertStore, rule: str, period: datetime) -> bool:
+    """Claim the rule's notification for this realert period: True for the first alert of the period."""
+    try:
+        store.es.create(index=store.alerter, id=f"realert:{rule}@{iso(period)}", document={"rule": rule})
+        return True
+    except ConflictError:
+        return False

@@ -6,8 +6,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from kafka import TopicPartition
-
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stream import Output, RecordError, StageRunner, json_stage
@@ -27,16 +25,6 @@ def produce(settings: DozorSettings, topic: str, values: list[bytes]) -> None:
     producer.close()
 
 
-def read_all(settings: DozorSettings, topic: str) -> list[Any]:
-    consumer = dk.consumer(settings, None, consumer_timeout_ms=3000)
-    tps = [TopicPartition(settings.topic(topic), p) for p in consumer.partitions_for_topic(settings.topic(topic)) or []]
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
-    records = list(consumer)
-    consumer.close()
-    return records
-
-
 def test_drain_without_topic_returns_at_once(settings: DozorSettings) -> None:
     stats = StageRunner("t-none", settings, dk.RAW, json_stage(shout)).drain()
     assert stats.consumed == 0
@@ -51,9 +39,9 @@ def test_drain_processes_to_the_end_and_commits(settings: DozorSettings) -> None
     stats = StageRunner("shout", settings, dk.RAW, json_stage(shout)).drain()
     assert (stats.consumed, stats.produced, stats.rejected) == (52, 50, 2)
 
-    out = sorted(json.loads(r.value)["text"] for r in read_all(settings, dk.ENRICHED))
+    out = sorted(json.loads(r.value)["text"] for r in dk.read_all(settings, dk.ENRICHED))
     assert out == sorted(f"POST {i}" for i in range(50))
-    dlq = read_all(settings, dk.DLQ)
+    dlq = dk.read_all(settings, dk.DLQ)
     assert sorted(r.value for r in dlq) == sorted(bad)
     headers = [dict(r.headers) for r in dlq]
     assert all(h[dk.H_STAGE] == b"shout" for h in headers)

@@ -30,7 +30,9 @@ class WebhookNotifier(Notifier):
 
     def missing(self) -> str | None:
         env = self.target.secret_env
-        return f"environment variable {env} (the webhook secret) is not set" if env and not os.environ.get(env) else None
+        return (
+            f"environment variable {env} (the webhook secret) is not set" if env and not os.environ.get(env) else None
+        )
 
     def send(self, alert: Alert) -> None:
         body = orjson.dumps(alert.body())

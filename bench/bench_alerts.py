@@ -1,0 +1,279 @@
+"""Alert latency through the whole pipeline, and the cost of 1,000 saved searches, side by side.
+
+The services run as they do in production, each its own process: `dozor enrich`, `dozor index` and
+`dozor alert --rules FILE` (on a fresh topic/index prefix). This script publishes posts to posts.raw
+at a steady rate (sample-corpus texts, fresh ids, dated now); one post in ``--every`` carries the
+trigger word of the bench rule, whose webhook is a receiver in this process. Latency = webhook
+received - publish. Two phases of ``--duration`` seconds each:
+
+  A. the bench rule alone;
+  B. the bench rule + ``--searches`` saved searches with notification settings (realistic queries that
+     rarely match), which the alerter evaluates in the same named-clause search.
+
+Then, in-process on the same node and the same last window of posts, the evaluation search alone is
+timed with 1 rule and with 1 + N rules (the extra delay of evaluating N saved searches).
+
+    .venv/bin/python bench/bench_alerts.py [--duration 300] [--rate 50] [--searches 1000]
+Targets: p99 <= 3 s; extra evaluation delay of 1,000 saved searches <= 1 s. CI does not run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import helpers
+
+from dozor import es as des
+from dozor import kafka as dk
+from dozor.records import utcnow
+from search import index as ix
+from search.alerts.evaluate import Evaluator
+from search.alerts.receiver import Received, WebhookReceiver
+from search.alerts.ruleset import load_all
+from search.alerts.settings import AlertSettings
+from search.alerts.state import AlertStore
+from search.settings import SearchSettings
+from search.testing import drop_indices
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "ingest" / "samples" / "corpus.jsonl"
+DOZOR = str(Path(sys.executable).with_name("dozor"))
+TRIGGER = "дозорбенч"
+CHANNEL = 6_100_000
+VOCAB = [
+    "мобилизация",
+    "повестка",
+    "военкомат",
+    "контракт",
+    "гражданство",
+    "паспорт",
+    "патент",
+    "мигрант",
+    "депортация",
+    "рейд",
+    "общежитие",
+    "суд",
+    "наёмничество",
+    "закон",
+    "указ",
+    "поправки",
+    "дума",
+    "задержание",
+    "полиция",
+    "дискриминация",
+    "регистрация",
+    "штраф",
+    "экзамен",
+    "отбор",
+    "вербовка",
+    "выплата",
+    "уклонение",
+    "учёт",
+    "консульство",
+    "посольство",
+    "перевод",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def saved_search_queries(n: int, seed: int = 7) -> list[str]:
+    rnd = random.Random(seed)
+    forms = ["{a} AND {b} AND {c}", '"{a} {b}"', "{a} AND {b} AND NOT {c}", "text:{a} AND {b} AND {c}"]
+    return [rnd.choice(forms).format(a=rnd.choice(VOCAB), b=rnd.choice(VOCAB), c=rnd.choice(VOCAB)) for _ in range(n)]
+
+
+class Services:
+    """The three services as subprocesses (stopped by their own pids)."""
+
+    def __init__(self, env: dict[str, str], rules: Path) -> None:
+        self.env, self.rules = env, rules
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> None:
+        log = open(self.rules.with_name(f"{name}.log"), "ab")  # noqa: SIM115 - owned by the process
+        self.procs[name] = subprocess.Popen([DOZOR, *args], env=self.env, stdout=log, stderr=log)
+
+    def start_alerter(self) -> None:
+        self.start("alert", "alert", "--rules", str(self.rules))
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def publish(settings: AlertSettings, texts: list[str], rate: float, duration: float, every: int, start_id: int,
+            sent: dict[int, float]) -> int:  # fmt: skip
+    producer = dk.producer(settings, linger_ms=0)
+    topic = settings.topic(dk.RAW)
+    n = int(rate * duration)
+    t0 = time.monotonic()
+    for i in range(n):
+        wait = t0 + i / rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        message_id = start_id + i
+        text = texts[i % len(texts)]
+        if i % every == 0:
+            text = f"{text} {TRIGGER}"
+        record = {
+            "schema": 1, "source": "telegram", "event": "new", "message_id": message_id,
+            "channel": {"id": CHANNEL + i % 20, "username": f"bench_{i % 20}", "title": "Bench", "category": "media"},
+            "date": utcnow().isoformat(), "text": text, "collected_at": utcnow().isoformat(),
+        }  # fmt: skip
+        if i % every == 0:
+            sent[message_id] = time.time()
+        producer.send(topic, key=str(record["channel"]["id"]).encode(), value=json.dumps(record).encode())  # type: ignore[index]
+    producer.flush()
+    producer.close()
+    return n
+
+
+def phase(name: str, settings: AlertSettings, texts: list[str], args: argparse.Namespace, start_id: int,
+          received: dict[int, float]) -> dict[str, Any]:  # fmt: skip
+    sent: dict[int, float] = {}
+    n = publish(settings, texts, args.rate, args.duration, args.every, start_id, sent)
+    deadline = time.time() + 30
+    while time.time() < deadline and not all(m in received for m in sent):
+        time.sleep(0.2)
+    latencies = [received[m] - t for m, t in sent.items() if m in received]
+    missing = len(sent) - len(latencies)
+    out = {
+        "phase": name,
+        "posts": n,
+        "alerts_expected": len(sent),
+        "alerts_received": len(latencies),
+        "missing": missing,
+    }
+    if latencies:
+        out |= {"p50_s": round(statistics.median(latencies), 3), "p99_s": round(percentile(latencies, 0.99), 3),
+                "max_s": round(max(latencies), 3)}  # fmt: skip
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def add_saved_searches(settings: SearchSettings, n: int, hook: str) -> None:
+    es = des.client(settings)
+    ix.ensure_templates(es, settings)
+    now = utcnow().isoformat()
+    docs = (
+        {"_index": ix.searches_index(settings), "_id": f"bench-{i}", "_source": {
+            "name": f"bench-{i}", "query": q, "filters": {}, "owner": "bench", "active": True,
+            "notify": [{"webhook": {"url": hook}}], "created_at": now, "updated_at": now}}
+        for i, q in enumerate(saved_search_queries(n))
+    )  # fmt: skip
+    helpers.bulk(es, docs, refresh=True)
+
+
+def evaluation_cost(settings: AlertSettings, rules: Path, window_s: float, rounds: int = 7) -> dict[str, Any]:
+    """The evaluation search alone over the last ``window_s`` seconds of posts: 1 rule vs all rules."""
+    es = des.client(settings)
+    rules_all = load_all(es, AlertStore(es, settings), settings, rules)
+    bench_rule = [r for r in rules_all if not r.name.startswith("search:")]
+    # The last window_s seconds of what the pipeline indexed (the services are stopped by now).
+    newest = es.search(index=ix.posts_alias(settings), size=0, aggs={"m": {"max": {"field": "indexed_at"}}})
+    upper = datetime.fromtimestamp(newest["aggregations"]["m"]["value"] / 1000, UTC)
+    lower = upper - timedelta(seconds=window_s)
+    seen = {r.name: lower - timedelta(days=1) for r in rules_all}
+    evaluator = Evaluator(es, settings)
+    timings: dict[str, list[float]] = {"one": [], "all": []}
+    for _ in range(rounds):  # alternate, to even out a shared machine's noise
+        for key, subset in (("one", bench_rule), ("all", rules_all)):
+            t = time.perf_counter()
+            evaluator.run(subset, seen, lower, upper)
+            timings[key].append(time.perf_counter() - t)
+    one, every = statistics.median(timings["one"]), statistics.median(timings["all"])
+    posts = es.count(index=ix.posts_alias(settings), query={"range": {"indexed_at": {"gt": lower.isoformat()}}})[
+        "count"
+    ]
+    out = {"evaluation": f"1 rule vs {len(rules_all)} rules over the last {window_s:.0f}s ({posts} posts)",
+           "one_rule_s": round(one, 3), "all_rules_s": round(every, 3), "extra_s": round(every - one, 3),
+           "msearch_fallback": evaluator.use_msearch}  # fmt: skip
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=300, help="seconds per phase (default 300)")
+    parser.add_argument("--rate", type=float, default=50, help="posts per second (default 50)")
+    parser.add_argument("--every", type=int, default=10, help="one post in N carries the trigger word")
+    parser.add_argument("--searches", type=int, default=1000, help="saved searches in phase B")
+    args = parser.parse_args()
+
+    run = uuid.uuid4().hex[:6]
+    topic_prefix, index_prefix = f"bench{run}-", f"bench{run}"
+    settings = AlertSettings(topic_prefix=topic_prefix, index_prefix=index_prefix)
+    search_settings = SearchSettings(topic_prefix=topic_prefix, index_prefix=index_prefix)
+    work = Path(f"/tmp/dozor-bench-alerts-{run}")
+    work.mkdir(parents=True)
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    texts = [t for t in texts if t.strip()]
+    received: dict[int, float] = {}
+
+    def on_receive(item: Received) -> None:
+        if item.body["rule"] == "bench-trigger" and item.body.get("post"):
+            received.setdefault(int(item.body["post"]["message_id"]), item.at)
+
+    env = {**os.environ, "DOZOR_TOPIC_PREFIX": topic_prefix, "DOZOR_INDEX_PREFIX": index_prefix}
+    rules = work / "rules.yaml"
+    services = Services(env, rules)
+    with WebhookReceiver(on_receive=on_receive) as hook:
+        rules.write_text(f'rules:\n  - name: bench-trigger\n    query: "{TRIGGER}"\n    notify:\n'
+                         f'      - webhook: {{url: "{hook.url}"}}\n', encoding="utf-8")  # fmt: skip
+        dk.ensure_topics(settings, [dk.RAW, dk.ENRICHED, dk.DLQ, dk.ALERTS])
+        try:
+            services.start("enrich", "enrich")
+            services.start("index", "index")
+            services.start_alerter()
+            print(f"services starting (logs in {work}); warming up 15 s", file=sys.stderr)
+            publish(settings, texts, args.rate, 15, args.every, 0, {})  # warm-up, not measured
+            time.sleep(5)
+            results = [phase("A: bench rule only", settings, texts, args, 1_000_000, received)]
+            services.stop("alert")
+            add_saved_searches(search_settings, args.searches, hook.url)
+            services.start_alerter()
+            publish(settings, texts, args.rate, 10, args.every, 500_000, {})  # alerter start-up, not measured
+            time.sleep(5)
+            results.append(phase(f"B: + {args.searches} saved searches", settings, texts, args, 2_000_000, received))
+            results.append(evaluation_cost(settings, rules, window_s=5.0))
+        finally:
+            services.stop_all()
+            es = des.client(search_settings)
+            drop_indices(es, search_settings)
+            for name in ("alerts", "alert-rules", "alerter"):
+                es.options(ignore_status=404).indices.delete(index=search_settings.index(name))
+    a, b, cost = results
+    print(
+        f"p99 latency: {a.get('p99_s')} s alone, {b.get('p99_s')} s with {args.searches} saved searches "
+        "(target <= 3 s); "
+        f"evaluation of {args.searches} saved searches adds {cost['extra_s']} s per pass (target <= 1 s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

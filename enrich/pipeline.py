@@ -1,0 +1,67 @@
+"""The enrichment itself: one pure function over a record, the same for Kafka, JSONL and tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from enrich import entities, topics
+from enrich.analysis import tokenize
+from enrich.language import UNDETERMINED, detect
+from enrich.normalize import normalize
+from enrich.simhash import simhash
+from enrich.stemming import stem_words
+
+ENRICHED_FIELDS = (
+    "lang", "lang_score", "script", "topics", "topic_hits", "text_norm", "text_stem", "entities",
+    "simhash", "enriched_at",
+)  # fmt: skip
+
+
+class Enricher:
+    """Adds the enriched fields to records; holds the (compiled, cached) taxonomy."""
+
+    def __init__(self, taxonomy: topics.Taxonomy | None = None) -> None:
+        self.taxonomy = taxonomy or topics.default()
+
+    def fields(self, text: str) -> dict[str, Any]:
+        """The enriched fields of a post text."""
+        lang, score, script = detect(text)
+        norm = normalize(text, None if lang == UNDETERMINED else lang)
+        tokens = tokenize(norm)
+        stems = stem_words(tokens, lang)
+        hits = self.taxonomy.tag(tokens, stems, lang) if tokens else {}
+        return {
+            "lang": lang,
+            "lang_score": score,
+            "script": script,
+            "topics": list(hits),
+            "topic_hits": hits,
+            "text_norm": norm,
+            "text_stem": " ".join(stems),
+            "entities": entities.extract(text),
+            "simhash": simhash(stems),
+            "enriched_at": datetime.now(UTC).isoformat(),
+        }
+
+    def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` plus the enriched fields (a new dict; the input is left as it is)."""
+        text = record.get("text", "")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {type(text).__name__}")
+        out = dict(record)
+        out.update(self.fields(text))
+        return out
+
+
+@cache
+def default_enricher() -> Enricher:
+    return Enricher()
+
+
+def enrich_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The per-record enrichment with the default taxonomy: ``record`` plus the enriched fields."""
+    return default_enricher().enrich(record)

@@ -1,0 +1,16 @@
+"""Settings of the enrich stage (env prefix DOZOR_, like every service)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from dozor.settings import DozorSettings
+
+
+class EnrichSettings(DozorSettings):
+    enrich_taxonomy: Path | None = Field(
+        None, description="topic taxonomy YAML file (default: the one shipped in enrich/taxonomy.yaml)"
+    )
+    enrich_batch: int = Field(500, ge=1, le=10_000, description="records per batch read from posts.raw")

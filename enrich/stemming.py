@@ -1,0 +1,71 @@
+"""One stemmer per language: Snowball (PyStemmer) where it has the language, pymorphy3 lemmas for
+Ukrainian (Snowball has none), suffix rules for Uzbek, Kazakh, Kyrgyz and Tajik.
+
+Words come in normalized (see :mod:`enrich.normalize`). Languages with no stemmer keep their words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
+
+import Stemmer
+
+from enrich.suffixes import KAZAKH, KYRGYZ, UZBEK, tajik_stem
+
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian",
+    "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian",
+    "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian", "ne": "nepali",
+    "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
+    "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+_CACHE = 200_000  # words per language; a post stream's vocabulary is Zipfian
+
+
+@cache
+def _morph(lang: str) -> Any:
+    import pymorphy3  # loaded only when a Ukrainian post or query comes
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+@lru_cache(maxsize=_CACHE)
+def _uk_lemma(word: str) -> str:
+    if not word.isalpha() and "'" not in word:
+        return word
+    parses = _morph("uk").parse(word)
+    return str(parses[0].normal_form) if parses else word
+
+
+_RULES: dict[str, Callable[[str], str]] = {
+    "uz": lru_cache(maxsize=_CACHE)(UZBEK.stem),
+    "kk": lru_cache(maxsize=_CACHE)(KAZAKH.stem),
+    "ky": lru_cache(maxsize=_CACHE)(KYRGYZ.stem),
+    "tg": lru_cache(maxsize=_CACHE)(tajik_stem),
+    "uk": _uk_lemma,
+}
+
+
+@cache
+def _snowball(lang: str) -> Any:
+    stemmer = Stemmer.Stemmer(SNOWBALL[lang])
+    stemmer.maxCacheSize = _CACHE
+    return stemmer
+
+
+def stem_words(words: list[str], lang: str) -> list[str]:
+    """Stems of ``words`` (already normalized) in ``lang``; unknown languages keep the words."""
+    rule = _RULES.get(lang)
+    if rule is not None:
+        return [rule(w) for w in words]
+    if lang in SNOWBALL:
+        return list(_snowball(lang).stemWords(words))
+    return words
+
+
+def has_stemmer(lang: str) -> bool:
+    return lang in _RULES or lang in SNOWBALL

@@ -1,0 +1,240 @@
+"""Topic tagging from the editable taxonomy (enrich/taxonomy.yaml, or a file of the user's).
+
+Every term is compiled, per post language, with the same analysis as the post (so inflection and
+both Uzbek scripts are handled once, in :mod:`enrich.analysis`), into a sequence of word patterns:
+an exact stem, or (``word*``) a prefix of the normalized word. A post is matched in one pass over its
+words through an index keyed by each term's first pattern.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dozor.errors import ConfigError
+from enrich.analysis import tokenize
+from enrich.normalize import normalize
+from enrich.stemming import stem_words
+
+STRONG = 1.0
+WEAK = 0.5
+MASK = 0.0  # an `except` phrase: hides the terms it overlaps
+SHARED_LANGS = ("ru", "en")  # their terms apply to posts in every language (loanwords travel)
+
+_PREFIX_KEY = 3  # shortest prefix pattern; shorter ones are matched as exact stems
+_FIRST_CACHE = 200_000
+
+
+class TopicSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    description: str = ""
+    min_score: float = Field(1.0, gt=0)
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    weak: dict[str, list[str]] = Field(default_factory=dict)
+    except_: dict[str, list[str]] = Field(default_factory=dict, alias="except")
+
+    @field_validator("terms", "weak", "except_")
+    @classmethod
+    def _no_empty_terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for lang, terms in value.items():
+            for term in terms:
+                if not isinstance(term, str) or not term.strip().rstrip("*").strip():
+                    raise ValueError(f"empty term in language {lang!r}")
+        return value
+
+
+class TaxonomyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    topics: dict[str, TopicSpec]
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    value: str
+    prefix: bool
+
+    def matches(self, token: str, stem: str) -> bool:
+        return token.startswith(self.value) if self.prefix else stem == self.value
+
+
+_ANY_WORD = _Pattern("", True)  # a lone * in a phrase
+
+
+@dataclass(frozen=True)
+class _Term:
+    topic: str
+    label: str  # as written in the taxonomy; shown in topic_hits
+    weight: float
+    patterns: tuple[_Pattern, ...]
+
+
+@dataclass
+class _Matcher:
+    """All terms compiled for one post language, indexed by their first word pattern."""
+
+    exact: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
+    prefix: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
+    _first: dict[str, tuple[_Term, ...]] = field(default_factory=dict)  # word -> terms it can start
+
+    def add(self, term: _Term) -> None:
+        first = term.patterns[0]
+        (self.prefix if first.prefix else self.exact)[first.value].append(term)
+
+    def _starting(self, token: str, stem: str) -> tuple[_Term, ...]:
+        found = self._first.get(token)
+        if found is None:
+            terms = list(self.exact.get(stem, ()))
+            for end in range(_PREFIX_KEY, len(token) + 1):
+                terms.extend(self.prefix.get(token[:end], ()))
+            if len(self._first) >= _FIRST_CACHE:
+                self._first.clear()
+            found = self._first[token] = tuple(terms)
+        return found
+
+    def hits(self, tokens: list[str], stems: list[str]) -> list[_Hit]:
+        found: list[_Hit] = []
+        n = len(tokens)
+        for i in range(n):
+            for term in self._starting(tokens[i], stems[i]):
+                k = len(term.patterns)
+                if k == 1 or (
+                    i + k <= n and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
+                ):
+                    found.append(_Hit(term, i, i + k, tuple(stems[i : i + k])))
+        return found
+
+
+@dataclass(frozen=True)
+class _Hit:
+    term: _Term
+    start: int
+    end: int
+    words: tuple[str, ...]  # the stems it matched
+
+
+def _score(hits: list[_Hit]) -> tuple[float, list[str]]:
+    """Evidence of one topic: each piece of the post counts once, however many terms (or
+    languages' spellings of a term) match it, and however often it is repeated."""
+    masks = [h for h in hits if h.term.weight == MASK]
+    taken: list[_Hit] = []
+    seen_words: set[tuple[str, ...]] = set()
+    for hit in sorted(hits, key=lambda h: (-h.term.weight, h.start - h.end, h.start)):
+        if hit.term.weight == MASK or hit.words in seen_words:
+            continue
+        if any(h.start < hit.end and hit.start < h.end for h in (*taken, *masks)):
+            continue
+        taken.append(hit)
+        seen_words.add(hit.words)
+    return sum(h.term.weight for h in taken), sorted({h.term.label for h in taken})
+
+
+class Taxonomy:
+    def __init__(self, spec: TaxonomyFile) -> None:
+        self.spec = spec
+        self._matchers: dict[str, _Matcher] = {}
+
+    @property
+    def topic_ids(self) -> list[str]:
+        return list(self.spec.topics)
+
+    @property
+    def languages(self) -> set[str]:
+        return {
+            lang
+            for spec in self.spec.topics.values()
+            for by_lang in (spec.terms, spec.weak, spec.except_)
+            for lang in by_lang
+        }
+
+    def _compile(self, lang: str) -> _Matcher:
+        matcher = _Matcher()
+        wanted = {lang, *SHARED_LANGS} if lang in self.languages else self.languages
+        for topic, spec in self.spec.topics.items():
+            for weight, by_lang in ((STRONG, spec.terms), (WEAK, spec.weak), (MASK, spec.except_)):
+                for term_lang, terms in by_lang.items():
+                    if term_lang not in wanted:
+                        continue
+                    for label in terms:
+                        patterns = _patterns(label, lang)
+                        if patterns:
+                            matcher.add(_Term(topic, label, weight, patterns))
+        return matcher
+
+    def matcher(self, lang: str) -> _Matcher:
+        matcher = self._matchers.get(lang)
+        if matcher is None:
+            matcher = self._matchers[lang] = self._compile(lang)
+        return matcher
+
+    def tag(self, tokens: list[str], stems: list[str], lang: str) -> dict[str, list[str]]:
+        """``{topic: [matched terms]}`` for the topics whose terms score enough, in taxonomy order."""
+        by_topic: dict[str, list[_Hit]] = defaultdict(list)
+        for hit in self.matcher(lang).hits(tokens, stems):
+            by_topic[hit.term.topic].append(hit)
+        tagged: dict[str, list[str]] = {}
+        for topic, spec in self.spec.topics.items():
+            if topic in by_topic:
+                score, labels = _score(by_topic[topic])
+                if score >= spec.min_score:
+                    tagged[topic] = labels
+        return tagged
+
+
+def _patterns(term: str, lang: str) -> tuple[_Pattern, ...]:
+    patterns: list[_Pattern] = []
+    for word in term.split():
+        if word == "*":
+            patterns.append(_ANY_WORD)
+            continue
+        star = word.endswith("*")
+        tokens = tokenize(normalize(word.rstrip("*"), lang))
+        if not tokens:
+            continue
+        stems = stem_words(tokens, lang)
+        patterns.extend(_Pattern(stem, False) for stem in stems[:-1])
+        if star and len(tokens[-1]) >= _PREFIX_KEY:
+            patterns.append(_Pattern(tokens[-1], True))
+        else:
+            patterns.append(_Pattern(stems[-1], False))
+    while patterns and patterns[0] is _ANY_WORD:  # a phrase starts and ends with a word
+        patterns.pop(0)
+    while patterns and patterns[-1] is _ANY_WORD:
+        patterns.pop()
+    return tuple(patterns)
+
+
+def parse(text: str, source: str) -> Taxonomy:
+    try:
+        raw = yaml.safe_load(text)
+        return Taxonomy(TaxonomyFile.model_validate(raw))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"taxonomy {source}: not valid YAML ({exc})") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()[:5])
+        raise ConfigError(f"taxonomy {source}: {problems}") from None
+
+
+def load(path: Path | None = None) -> Taxonomy:
+    """The taxonomy at ``path``, or the default one shipped with Dozor."""
+    if path is None:
+        return default()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"taxonomy {path}: cannot read it ({exc.strerror})") from None
+    return parse(text, str(path))
+
+
+@cache
+def default() -> Taxonomy:
+    text = resources.files("enrich").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    return parse(text, "enrich/taxonomy.yaml")

@@ -1,0 +1,308 @@
+"""The collector: backfill every registry channel from its checkpoint, then follow it live.
+
+Works on anything shaped like Telethon's ``TelegramClient`` (``get_entity``, ``get_messages``,
+``iter_messages``, ``add_event_handler``), so tests drive it with a fake client over real
+``telethon.tl.types`` messages. Per account, channels are fetched one at a time (polite to Telegram);
+accounts run side by side. A FloodWait pauses every request of that account; any other RPC error on
+one channel is logged and that channel is retried on the next gap-fill pass while the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from telethon import events, utils
+from telethon.errors import FloodWaitError, RPCError
+from telethon.tl import types as tl
+
+from dozor.records import Channel, RawPost
+from ingest.checkpoints import CheckpointStore
+from ingest.floodgate import FloodGate
+from ingest.mapping import BadInput, channel_from_entity, delete_record, message_record, peer_id
+from ingest.producer import Pending, RawSink
+from ingest.progress import NoProgress, ProgressView
+from ingest.registry import ChannelEntry, Registry
+from ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ERRORS = (RPCError, ValueError, TypeError)  # per-channel failures: the others go on
+
+
+@dataclass
+class Account:
+    name: str
+    client: Any
+    gate: FloodGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gate = FloodGate(self.name)
+
+
+@dataclass
+class ChannelState:
+    entry: ChannelEntry
+    account: Account
+    entity: Any = None
+    channel: Channel | None = None
+    last_id: int = 0
+    last_date: datetime | None = None
+    live_seen: set[int] = field(default_factory=set)  # ids sent live since the last checkpoint
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.entry.label
+
+
+@dataclass
+class CollectStats:
+    sent: int = 0
+    edits: int = 0
+    deletes: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    channel_errors: int = 0
+
+    def summary(self) -> str:
+        skipped = sum(self.skipped.values())
+        reasons = ", ".join(f"{n} {k}" for k, n in self.skipped.most_common())
+        return (
+            f"{self.sent} posts, {self.edits} edits, {self.deletes} deletions sent; {skipped} skipped"
+            + (f" ({reasons})" if reasons else "")
+            + f"; {self.channel_errors} channel errors"
+        )
+
+
+def shard(entries: Sequence[ChannelEntry], accounts: Sequence[Account]) -> list[tuple[ChannelEntry, Account]]:
+    """A stable account per channel (the same channel always goes to the same account)."""
+    return [(e, accounts[zlib.crc32(e.label.lower().encode()) % len(accounts)]) for e in entries]
+
+
+def _reference(entry: ChannelEntry) -> Any:
+    if entry.channel_id is not None:
+        return tl.PeerChannel(entry.channel_id)
+    return entry.username or entry.channel
+
+
+class Collector:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        registry: Registry,
+        accounts: Sequence[Account],
+        sink: RawSink,
+        checkpoints: CheckpointStore,
+        *,
+        since: datetime | None = None,
+        progress: ProgressView | None = None,
+    ) -> None:
+        if not accounts:
+            raise ValueError("the collector needs at least one Telegram account")
+        self.settings = settings
+        self.accounts = list(accounts)
+        self.sink = sink
+        self.checkpoints = checkpoints
+        self.since = since
+        self.progress: ProgressView = progress or NoProgress()
+        self.stats = CollectStats()
+        self.states = [ChannelState(e, a) for e, a in shard(registry.enabled, self.accounts)]
+        self._by_id: dict[int, ChannelState] = {}
+        self._stop = asyncio.Event()
+
+    # ---- entry points ---------------------------------------------------------------------------
+
+    async def run(self, live: bool = True) -> CollectStats:
+        """Backfill, then (``live``) follow new messages, edits and deletions until :meth:`stop`."""
+        await asyncio.to_thread(self.checkpoints.load)
+        await self.sync_all()
+        self.progress.close()
+        self.progress = NoProgress()  # gap-fill passes run quietly
+        if not live:
+            return self.stats
+        self.install_live()
+        log.info("backfill done (%s); following %d channels live", self.stats.summary(), len(self._by_id))
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.gap_fill_interval_s)
+            except TimeoutError:
+                await self.sync_all()  # fetch what live events missed (Telethon issue #4345)
+        return self.stats
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def sync_all(self) -> None:
+        """One pass: every channel from its checkpoint to its newest message. Accounts in parallel."""
+        await asyncio.gather(*(self._sync_account(a) for a in self.accounts))
+
+    def install_live(self) -> None:
+        for account in self.accounts:
+            account.client.add_event_handler(partial(self._on_message, account, "new"), events.NewMessage())
+            account.client.add_event_handler(partial(self._on_message, account, "edit"), events.MessageEdited())
+            account.client.add_event_handler(partial(self._on_delete, account), events.MessageDeleted())
+
+    # ---- backfill and gap fill ------------------------------------------------------------------
+
+    async def _sync_account(self, account: Account) -> None:
+        mine = [s for s in self.states if s.account is account]
+        for state in mine:
+            if state.entity is None:
+                await self._resolve(state)
+        # Oldest gap first: channels never collected, then the one whose position is oldest.
+        floor = datetime.min.replace(tzinfo=UTC)
+        for state in sorted((s for s in mine if s.entity is not None), key=lambda s: s.last_date or floor):
+            if self._stop.is_set():
+                return
+            try:
+                await self._sync_channel(state)
+                state.error = None
+            except CHANNEL_ERRORS as exc:
+                self._channel_failed(state, exc)
+
+    async def _resolve(self, state: ChannelState) -> None:
+        gate, client = state.account.gate, state.account.client
+        try:
+            entity = await gate.call(state.label, lambda: client.get_entity(_reference(state.entry)))
+        except CHANNEL_ERRORS as exc:
+            self._channel_failed(state, exc)
+            return
+        state.entity = entity
+        state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, state.entry.username)
+        self._by_id[state.channel.id] = state
+        cp = self.checkpoints.get(state.channel.id)
+        if cp is not None and cp.last_id > state.last_id:
+            state.last_id = cp.last_id
+            state.last_date = datetime.fromisoformat(cp.last_date) if cp.last_date else None
+
+    def _channel_failed(self, state: ChannelState, exc: Exception) -> None:
+        self.stats.channel_errors += 1
+        state.error = f"{type(exc).__name__}: {exc}"
+        log.warning("channel %s: %s; the other channels go on, this one is retried next pass", state.label, state.error)
+
+    async def _sync_channel(self, state: ChannelState) -> None:
+        while True:
+            try:
+                await self._fetch_from_checkpoint(state)
+                return
+            except FloodWaitError as exc:  # raised mid-iteration: resume from the checkpoint after it
+                state.account.gate.hold(exc.seconds, state.label)
+
+    async def _fetch_from_checkpoint(self, state: ChannelState) -> None:
+        account, entity = state.account, state.entity
+        newest = await account.gate.call(state.label, lambda: account.client.get_messages(entity, limit=1))
+        newest_id = newest[0].id if newest else 0
+        if newest_id <= state.last_id:
+            return
+        kwargs: dict[str, Any] = {"reverse": True, "min_id": state.last_id}
+        if state.last_id == 0 and self.since is not None:
+            kwargs["offset_date"] = self.since
+        self.progress.begin(state.label, newest_id - state.last_id)
+        batch: list[RawPost] = []
+        top_id, top_date, seen = state.last_id, state.last_date, 0
+        messages = account.client.iter_messages(entity, **kwargs).__aiter__()
+        while not self._stop.is_set():  # on stop: checkpoint what was read, leave the rest for next run
+            await account.gate.wait()
+            try:
+                message = await messages.__anext__()
+            except StopAsyncIteration:
+                break
+            seen += 1
+            if message.id > top_id:
+                top_id, top_date = message.id, message.date
+            if message.id not in state.live_seen:
+                post = self._map(state, message, "new")
+                if post is not None:
+                    batch.append(post)
+            if seen >= self.settings.checkpoint_every:
+                await self._commit(state, batch, top_id, top_date)
+                batch, seen = [], 0
+        await self._commit(state, batch, top_id, top_date)
+        self.progress.end(state.label)
+
+    async def _commit(self, state: ChannelState, batch: list[RawPost], top_id: int, top_date: datetime | None) -> None:
+        """Send the batch, wait for Kafka's ack, then move the channel's checkpoint."""
+        assert state.channel is not None
+        pending = Pending()
+        for post in batch:
+            self.sink.send(post, pending)
+        await asyncio.to_thread(pending.wait)
+        self.stats.sent += len(batch)
+        if top_id > state.last_id:
+            await asyncio.to_thread(self.checkpoints.save, state.channel.id, top_id, top_date)
+            self.progress.advance(state.label, top_id - state.last_id)
+            state.last_id, state.last_date = top_id, top_date
+            state.live_seen = {i for i in state.live_seen if i > top_id}
+
+    def _map(self, state: ChannelState, message: Any, event: str) -> RawPost | None:
+        assert state.channel is not None
+        try:
+            return message_record(
+                message,
+                state.channel,
+                "edit" if event == "edit" else "new",
+                names=self._names(),
+                max_text_chars=self.settings.max_text_chars,
+            )
+        except BadInput as exc:
+            self.stats.skipped[exc.kind] += 1
+            log.info("channel %s message %s skipped: %s", state.label, getattr(message, "id", "?"), exc)
+            return None
+
+    def _names(self) -> dict[int, str]:
+        return {cid: s.channel.title for cid, s in self._by_id.items() if s.channel and s.channel.title}
+
+    # ---- live events ----------------------------------------------------------------------------
+
+    async def _send_now(self, posts: list[RawPost]) -> None:
+        pending = Pending()
+        for post in posts:
+            self.sink.send(post, pending)
+        await asyncio.to_thread(pending.wait)
+
+    def _owned(self, account: Account, channel_id: int | None) -> ChannelState | None:
+        """The channel's state if ``account`` collects it (another member account would duplicate it)."""
+        state = self._by_id.get(channel_id or 0)
+        return state if state is not None and state.account is account else None
+
+    async def _on_message(self, account: Account, kind: str, event: Any) -> None:
+        message = event.message
+        state = self._owned(account, peer_id(getattr(message, "peer_id", None)))
+        if state is None:
+            return
+        post = self._map(state, message, kind)
+        if post is None:
+            return
+        try:
+            await self._send_now([post])
+        except Exception:
+            log.exception("channel %s: live %s of message %s not sent", state.label, kind, message.id)
+            return
+        if kind == "edit":
+            self.stats.edits += 1
+        else:
+            self.stats.sent += 1
+            if message.id > state.last_id:
+                state.live_seen.add(message.id)
+
+    async def _on_delete(self, account: Account, event: Any) -> None:
+        chat_id = event.chat_id
+        if chat_id is None:  # deletions outside channels come without a chat: not ours
+            return
+        state = self._owned(account, utils.resolve_id(chat_id)[0])
+        if state is None or state.channel is None:
+            return
+        posts = [delete_record(state.channel, mid) for mid in event.deleted_ids or []]
+        try:
+            await self._send_now(posts)
+        except Exception:
+            log.exception("channel %s: deletion of %s not sent", state.label, event.deleted_ids)
+            return
+        self.stats.deletes += len(posts)

@@ -1,0 +1,47 @@
+"""One pause per Telegram account: a FloodWait on any channel holds every request of that account."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telethon.errors import FloodWaitError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class FloodGate:
+    def __init__(self, account: str) -> None:
+        self.account = account
+        self._until = 0.0
+        self.waits: list[tuple[str, int]] = []  # (where, seconds) of every FloodWait seen
+
+    @property
+    def closed_for(self) -> float:
+        return max(0.0, self._until - time.monotonic())
+
+    async def wait(self) -> None:
+        while (left := self._until - time.monotonic()) > 0:
+            await asyncio.sleep(left)
+
+    def hold(self, seconds: int, where: str) -> None:
+        """Telegram asked this account to wait ``seconds``: no request of the account before then."""
+        self.waits.append((where, seconds))
+        self._until = max(self._until, time.monotonic() + seconds)
+        log.warning(
+            "account %s: FloodWait of %ds (on %s); pausing all channels of this account", self.account, seconds, where
+        )
+
+    async def call(self, where: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run one request when the gate is open; on FloodWait hold the gate and try again."""
+        while True:
+            await self.wait()
+            try:
+                return await fn()
+            except FloodWaitError as exc:
+                self.hold(exc.seconds, where)

@@ -1,0 +1,238 @@
+"""Telethon ``Message`` → ``posts.raw`` record (DESIGN.md, schema 1).
+
+Pure functions over ``telethon.tl.types`` objects: no client, no network. Anything that cannot become a
+valid record raises :class:`BadInput` with a one-line reason; the caller counts and logs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from telethon import helpers
+from telethon.tl import types as tl
+
+from dozor.records import Channel, Event, Forward, Media, RawPost, utcnow
+
+DEFAULT_MAX_TEXT = 100_000
+
+
+class BadInput(ValueError):
+    """A message or record that cannot become a valid ``posts.raw`` record; the text is the reason,
+    ``kind`` a short name for summaries ("text too long", "invalid Unicode", ...)."""
+
+    def __init__(self, reason: str, kind: str = "invalid record") -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def check_text(text: str, max_chars: int = DEFAULT_MAX_TEXT) -> str:
+    if len(text) > max_chars:
+        raise BadInput(f"text too long: {len(text):,} characters (limit {max_chars:,})", "text too long")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadInput(f"invalid Unicode in text at character {exc.start} ({exc.reason})", "invalid Unicode") from None
+    return text
+
+
+def peer_id(peer: Any) -> int | None:
+    for attr in ("channel_id", "user_id", "chat_id"):
+        value = getattr(peer, attr, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def channel_from_entity(
+    entity: Any, category: str = "other", country: str | None = None, username: str | None = None
+) -> Channel:
+    """The record's ``channel`` object from a Telethon Channel/Chat entity and its registry entry."""
+    return Channel.model_validate(
+        {
+            "id": entity.id,
+            "username": getattr(entity, "username", None) or username,
+            "title": getattr(entity, "title", None),
+            "category": category,
+            "country": country,
+        }
+    )
+
+
+def _entities(text: str, entities: list[Any] | None) -> tuple[list[str], list[str], list[str]]:
+    links: list[str] = []
+    mentions: list[str] = []
+    hashtags: list[str] = []
+    if not entities:
+        return links, mentions, hashtags
+    wide = helpers.add_surrogate(text)  # entity offsets count UTF-16 code units
+
+    def part(entity: Any) -> str:
+        return str(helpers.del_surrogate(wide[entity.offset : entity.offset + entity.length]))
+
+    for entity in entities:
+        if isinstance(entity, tl.MessageEntityTextUrl):
+            links.append(entity.url)
+        elif isinstance(entity, tl.MessageEntityUrl):
+            links.append(part(entity))
+        elif isinstance(entity, tl.MessageEntityMention):
+            mentions.append(part(entity).lstrip("@"))
+        elif isinstance(entity, tl.MessageEntityHashtag):
+            hashtags.append(part(entity).lstrip("#"))
+    return links, mentions, hashtags
+
+
+def _largest_photo_size(photo: Any) -> dict[str, Any]:
+    best: dict[str, Any] = {}
+    for size in getattr(photo, "sizes", None) or []:
+        if isinstance(size, tl.PhotoSize):
+            nbytes = size.size
+        elif isinstance(size, tl.PhotoSizeProgressive):
+            nbytes = max(size.sizes) if size.sizes else 0
+        else:
+            continue
+        if not best or size.w * size.h > best["width"] * best["height"]:
+            best = {"width": size.w, "height": size.h, "size": nbytes}
+    return best
+
+
+def _document_summary(doc: Any) -> dict[str, Any]:
+    kind = "document"
+    out: dict[str, Any] = {"mime_type": doc.mime_type, "size": doc.size}
+    for attr in doc.attributes or []:
+        if isinstance(attr, tl.DocumentAttributeFilename):
+            out["file_name"] = attr.file_name
+        elif isinstance(attr, tl.DocumentAttributeVideo):
+            kind = "video_note" if attr.round_message else "video"
+            out["duration"] = int(attr.duration)
+        elif isinstance(attr, tl.DocumentAttributeAudio):
+            kind = "voice" if attr.voice else "audio"
+            out["duration"] = int(attr.duration)
+        elif isinstance(attr, tl.DocumentAttributeSticker):
+            kind = "sticker"
+        elif isinstance(attr, tl.DocumentAttributeAnimated) and kind == "document":
+            kind = "animation"
+    # An animation carries a video attribute too: keep "animation".
+    if any(isinstance(a, tl.DocumentAttributeAnimated) for a in doc.attributes or []):
+        kind = "animation"
+    return {"type": kind, **out}
+
+
+def media_summary(media: Any) -> dict[str, Any] | None:
+    """Type, mime, size and file name of the attachment; nothing is downloaded."""
+    if media is None:
+        return None
+    if isinstance(media, tl.MessageMediaPhoto):
+        return {"type": "photo", **_largest_photo_size(media.photo)}
+    if isinstance(media, tl.MessageMediaDocument):
+        if isinstance(media.document, tl.Document):
+            return _document_summary(media.document)
+        return {"type": "document"}
+    if isinstance(media, tl.MessageMediaWebPage):
+        page = media.webpage
+        url = getattr(page, "url", None)
+        return {"type": "webpage", **({"url": url} if url else {})}
+    if isinstance(media, tl.MessageMediaPoll):
+        return {"type": "poll"}
+    if isinstance(media, tl.MessageMediaGeo | tl.MessageMediaGeoLive | tl.MessageMediaVenue):
+        return {"type": "geo"}
+    if isinstance(media, tl.MessageMediaContact):
+        return {"type": "contact"}
+    return {"type": "other", "class": type(media).__name__}
+
+
+def _reactions(reactions: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for rc in getattr(reactions, "results", None) or []:
+        reaction = rc.reaction
+        if isinstance(reaction, tl.ReactionEmoji):
+            key = reaction.emoticon
+        elif isinstance(reaction, tl.ReactionCustomEmoji):
+            key = f"custom:{reaction.document_id}"
+        else:
+            key = type(reaction).__name__.removeprefix("Reaction").lower() or "other"
+        out[key] = out.get(key, 0) + rc.count
+    return out
+
+
+def _forward(fwd: Any, names: Mapping[int, str]) -> dict[str, Any] | None:
+    if fwd is None:
+        return None
+    from_id = peer_id(fwd.from_id) if fwd.from_id is not None else None
+    name = fwd.from_name or (names.get(from_id) if from_id is not None else None)
+    when = fwd.date.astimezone(UTC) if fwd.date is not None else None
+    return {"from_id": from_id, "from_name": name, "date": when}
+
+
+def message_record(
+    message: Any,
+    channel: Channel,
+    event: Event = "new",
+    *,
+    names: Mapping[int, str] | None = None,
+    collected_at: datetime | None = None,
+    max_text_chars: int = DEFAULT_MAX_TEXT,
+) -> RawPost:
+    """One ``posts.raw`` record for a Telethon message (``event`` new or edit)."""
+    if isinstance(message, tl.MessageService):
+        raise BadInput(f"service message {message.id} ({type(message.action).__name__}), not a post", "service message")
+    if isinstance(message, tl.MessageEmpty):
+        raise BadInput(f"empty message {message.id}", "empty message")
+    if not isinstance(message, tl.Message):
+        raise BadInput(f"unknown message type {type(message).__name__}", "unknown message type")
+    text = check_text(message.message or "", max_text_chars)
+    links, mentions, hashtags = _entities(text, message.entities)
+    reply = message.reply_to
+    fields: dict[str, Any] = {
+        "event": event,
+        "channel": channel,
+        "message_id": message.id,
+        "date": message.date,
+        "edit_date": message.edit_date,
+        "text": text,
+        "links": links,
+        "mentions": mentions,
+        "hashtags": hashtags,
+        "forward": _forward(message.fwd_from, names or {}),
+        "reply_to": getattr(reply, "reply_to_msg_id", None),
+        "views": message.views,
+        "forwards": message.forwards,
+        "reactions": _reactions(message.reactions),
+        "media": media_summary(message.media),
+        "grouped_id": message.grouped_id,
+        "collected_at": collected_at or utcnow(),
+    }
+    return build(fields)
+
+
+def delete_record(channel: Channel, message_id: int, *, collected_at: datetime | None = None) -> RawPost:
+    """Telethon's deletion events carry only ids: the record has the channel and the message id."""
+    return build(
+        {
+            "event": "delete",
+            "channel": channel,
+            "message_id": message_id,
+            "collected_at": collected_at or utcnow(),
+        }
+    )
+
+
+def build(fields: dict[str, Any]) -> RawPost:
+    try:
+        if isinstance(fields.get("forward"), dict):
+            fields["forward"] = Forward.model_validate(fields["forward"])
+        if isinstance(fields.get("media"), dict):
+            fields["media"] = Media.model_validate(fields["media"])
+        return RawPost.model_validate(fields)
+    except ValidationError as exc:
+        raise BadInput(validation_reason(exc)) from None
+
+
+def validation_reason(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,194 @@
+"""The alerter: tails the posts indexed since its watermark (``indexed_at``), has Elasticsearch match
+them against every rule, fires what is new (once: the alert key is claimed create-only) and retries
+what is pending. ``drain()`` does one pass and returns; ``run_forever()`` is the service."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from dozor import es as des
+from dozor.records import utcnow
+from search import index as ix
+from search.alerts import aggregate, perpost
+from search.alerts.alert import Alert
+from search.alerts.deliver import Dispatcher, Fired
+from search.alerts.evaluate import Evaluator
+from search.alerts.rules import FlatlineRule, FrequencyRule, MatchRule, OfficialChangeRule, SpikeRule
+from search.alerts.ruleset import ActiveRule, load_all
+from search.alerts.settings import AlertSettings
+from search.alerts.state import AlertStore, throttle_claim
+
+log = logging.getLogger(__name__)
+
+HANDLED_KEYS = 200_000  # alert keys this process has already seen, so the overlap is not re-claimed
+RELOAD_S = 10.0  # how often the service reloads the rules (file, API, saved searches)
+FLATLINE_S = 60.0  # how often the service checks for silent channels
+
+
+@dataclass
+class AlertStats:
+    evaluated_posts: int = 0
+    fired: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    cycles: int = 0
+    last_eval_s: float = 0.0
+
+    def summary(self) -> str:
+        return f"{self.fired} alerts fired, {self.suppressed} suppressed, {self.duplicates} already fired"
+
+
+class Alerter:
+    def __init__(self, settings: AlertSettings, rules_path: Path | None, es: Elasticsearch | None = None) -> None:
+        self.settings = settings
+        self.rules_path = rules_path
+        self.es = es or des.client(settings)
+        if des.health(self.es) is None:
+            raise des.unreachable(settings)
+        self.store = AlertStore(self.es, settings)
+        self.store.ensure()
+        self.dispatcher = Dispatcher(self.store, settings)
+        self.evaluator = Evaluator(self.es, settings)
+        self.rules: list[ActiveRule] = []
+        self.first_seen: dict[str, datetime] = {}
+        self.watermark: datetime | None = None  # read from the store at the first cycle
+        self.handled: OrderedDict[str, None] = OrderedDict()
+        self.stats = AlertStats()
+        self._stop = threading.Event()
+        self._last_flatline = 0.0
+
+    # ---- rules -------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        rules = load_all(self.es, self.store, self.settings, self.rules_path)
+        self.first_seen = self.store.first_seen([r.name for r in rules], utcnow())
+        self.rules = rules
+
+    # ---- one pass ----------------------------------------------------------------------------------
+
+    def cycle(self, upper: datetime, flatline: bool) -> None:
+        """Evaluate what was indexed up to ``upper`` since the watermark (minus the overlap)."""
+        if self.watermark is None:
+            self.watermark = self.store.watermark()
+        if self.watermark is None:  # first run: nothing indexed before now is new
+            self.store.set_watermark(upper)
+            self.watermark = upper
+        watermark = self.watermark
+        lower = watermark - timedelta(seconds=self.settings.alert_overlap_s)
+        started = time.perf_counter()
+        matches = self.evaluator.run(self.rules, self.first_seen, lower, upper)
+        self.stats.last_eval_s = time.perf_counter() - started
+        self.stats.evaluated_posts += matches.posts
+        now = utcnow()
+        by_name = {r.name: r for r in self.rules}
+        fired: list[Alert] = []
+        for name, hits in matches.by_rule.items():
+            rule = by_name[name].rule
+            if isinstance(rule, MatchRule | OfficialChangeRule):
+                wanted = self._fresh(perpost.candidates(rule, hits))
+                fired += perpost.build(self.es, self.settings, rule, wanted, now)
+            elif isinstance(rule, FrequencyRule):
+                fired += [a for a in [aggregate.frequency(self.es, self.settings, by_name[name], now)] if a]
+            elif isinstance(rule, SpikeRule):
+                fired += [a for a in [aggregate.spike(self.es, self.settings, by_name[name], now)] if a]
+        if flatline:
+            for active in self.rules:
+                if isinstance(active.rule, FlatlineRule):
+                    fired += aggregate.flatline(self.es, self.settings, active.rule, now)
+        self._fire([a for a in fired if a.id not in self.handled], by_name)
+        if upper > watermark:
+            self.store.set_watermark(upper)
+            self.watermark = upper
+        self.stats.cycles += 1
+
+    def _fresh(self, candidates: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        """The (key, post) pairs not fired yet, by this process (in memory) or any other (in the store)."""
+        new = [(key, post) for key, post in candidates if key not in self.handled]
+        fired = self.store.exists([key for key, _ in new])
+        for key in fired:
+            self._remember(key)
+        self.stats.duplicates += len(fired)
+        return [(key, post) for key, post in new if key not in fired]
+
+    def _fire(self, alerts: list[Alert], by_name: dict[str, ActiveRule]) -> None:
+        batch = []
+        for alert in alerts:
+            rule = by_name[alert.rule].rule
+            suppressed = False
+            if rule.realert is not None and isinstance(rule, MatchRule | OfficialChangeRule):
+                period = aggregate.period_start(alert.fired_at, rule.realert)
+                suppressed = not throttle_claim(self.store, rule.name, period)
+            batch.append(Fired(alert, list(rule.notify), suppressed))
+        won = self.dispatcher.fire(batch)
+        for item in batch:
+            self._remember(item.alert.id)
+            if item.alert.id not in won:
+                self.stats.duplicates += 1
+            elif item.suppressed:
+                self.stats.suppressed += 1
+            else:
+                self.stats.fired += 1
+                log.info("alert %s: %s", item.alert.id, item.alert.summary)
+
+    def _remember(self, key: str) -> None:
+        self.handled[key] = None
+        while len(self.handled) > HANDLED_KEYS:
+            self.handled.popitem(last=False)
+
+    # ---- entry points ------------------------------------------------------------------------------
+
+    def drain(self) -> AlertStats:
+        """Evaluate everything indexed since the watermark, send, retry within the deadline, return."""
+        self.load()
+        self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
+        deadline = time.monotonic() + self.settings.drain_deadline_s
+        try:
+            self.dispatcher.retry_due(ignore_schedule=True)  # what earlier runs left pending
+            self.cycle(utcnow(), flatline=True)
+            while self.store.pending_count(retryable_at=utcnow()) and time.monotonic() < deadline:
+                time.sleep(min(max(self.settings.retry_pending_after_s, 0.05), max(deadline - time.monotonic(), 0)))
+                self.dispatcher.retry_due(ignore_schedule=True)
+        finally:
+            self.dispatcher.close()
+        return self.stats
+
+    def run_forever(self) -> AlertStats:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stop())
+        self.load()
+        loaded = time.monotonic()
+        log.info("alerter running with %d rules", len(self.rules))
+        try:
+            while not self._stop.is_set():
+                if time.monotonic() - loaded > RELOAD_S:
+                    self._reload()
+                    loaded = time.monotonic()
+                flatline = time.monotonic() - self._last_flatline > FLATLINE_S
+                if flatline:
+                    self._last_flatline = time.monotonic()
+                self.cycle(utcnow() - timedelta(seconds=self.settings.alert_lag_s), flatline=flatline)
+                self.dispatcher.retry_due()
+                self._stop.wait(self.settings.alert_poll_s)
+        finally:
+            self.dispatcher.close()
+        return self.stats
+
+    def _reload(self) -> None:
+        try:
+            self.load()
+        except Exception as exc:  # a bad edit of the rules file must not stop the alerter
+            log.error("rules not reloaded, keeping the previous ones: %s", exc)
+
+    def stop(self) -> None:
+        self._stop.set()

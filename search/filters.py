@@ -1,0 +1,108 @@
+"""Search filters shared by the CLI, the API, saved searches and alert rules (same names as the flags)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(value: Any, now: datetime | None = None) -> datetime | None:
+    """A point in time: ISO date or datetime (UTC when no zone), or relative to now: ``30m``, ``24h``, ``7d``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value)
+    rel = _RELATIVE.match(text)
+    if rel:
+        base = now or datetime.now(UTC)
+        return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: use 2024-05-01, 2024-05-01T12:00, or 7d / 24h / 30m") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class SearchFilters(BaseModel):
+    """Filters applied on top of a query. A scalar where a list is expected is taken as a one-item list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lang: list[str] = Field(default_factory=list)
+    topic: list[str] = Field(default_factory=list)
+    channel: list[str] = Field(default_factory=list, description="username (with or without @) or numeric id")
+    category: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    include_deleted: bool = False
+
+    @field_validator("lang", "topic", "channel", "category", "country", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str | int):
+            value = [value]
+        if isinstance(value, list | tuple):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return value
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _when(cls, value: Any) -> Any:
+        return parse_when(value)
+
+    @property
+    def query_lang(self) -> str | None:
+        """The language to stem query terms in: the --lang filter when it names exactly one."""
+        return self.lang[0] if len(self.lang) == 1 else None
+
+
+def _channel_clause(values: list[str]) -> dict[str, Any]:
+    ids: list[int] = []
+    names: list[str] = []
+    for value in values:
+        v = value.removeprefix("https://").removeprefix("http://").removeprefix("t.me/").lstrip("@")
+        if v.lstrip("-").isdigit():
+            ids.append(int(v))
+        else:
+            names.append(v.lower())
+    should: list[dict[str, Any]] = []
+    if ids:
+        should.append({"terms": {"channel.id": ids}})
+    if names:
+        should.append({"terms": {"channel.username": names}})
+    return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def build_filters(f: SearchFilters) -> list[dict[str, Any]]:
+    """Elasticsearch filter clauses (for ``bool.filter``) for the given filters."""
+    clauses: list[dict[str, Any]] = []
+    if f.lang:
+        clauses.append({"terms": {"lang": f.lang}})
+    if f.topic:
+        clauses.append({"terms": {"topics": f.topic}})
+    if f.channel:
+        clauses.append(_channel_clause(f.channel))
+    if f.category:
+        clauses.append({"terms": {"channel.category": f.category}})
+    if f.country:
+        clauses.append({"terms": {"channel.country": [c.lower() for c in f.country]}})
+    if f.since is not None or f.until is not None:
+        bounds: dict[str, str] = {}
+        if f.since is not None:
+            bounds["gte"] = f.since.isoformat()
+        if f.until is not None:
+            bounds["lte"] = f.until.isoformat()
+        clauses.append({"range": {"date": bounds}})
+    if not f.include_deleted:
+        clauses.append({"bool": {"must_not": [{"exists": {"field": "deleted_at"}}]}})
+    return clauses

@@ -1,0 +1,71 @@
+"""Login for the web UI: the API's bearer tokens, kept after the login page in a cookie that scripts
+cannot read (HttpOnly), that is sent only to this site (SameSite=Strict) and only over a secure
+connection (Secure; browsers count loopback HTTP as secure). A token in the URL is never read."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import quote, urlparse
+
+from fastapi import HTTPException, Request, Response, status
+
+from search.settings import SearchSettings
+
+COOKIE = "dozor_session"
+MAX_AGE_S = 12 * 3600
+
+
+def valid_token(settings: SearchSettings, token: str | None) -> bool:
+    if not token:
+        return False
+    given = token.encode()
+    return any(hmac.compare_digest(given, t.get_secret_value().encode()) for t in settings.api_tokens)
+
+
+def presented_token(request: Request) -> str | None:
+    """The token from the session cookie, or from an `Authorization: Bearer` header (scripts)."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        return cookie
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no `//host`), else the search page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/ui/search"
+    parsed = urlparse(target)
+    return target if not parsed.scheme and not parsed.netloc else "/ui/search"
+
+
+def require_login(request: Request) -> str:
+    """A dependency: the caller's token, or a redirect (303) to the login page."""
+    settings: SearchSettings = request.app.state.settings
+    token = presented_token(request)
+    if valid_token(settings, token):
+        assert token is not None
+        return token
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise HTTPException(
+        status.HTTP_303_SEE_OTHER,
+        "login required",
+        headers={"Location": f"/ui/login?next={quote(here, safe='')}"},
+    )
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a form post sent from another site (the SameSite cookie already stops most)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = urlparse(origin).netloc
+        if host != request.headers.get("host"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-site form post refused")
+
+
+def set_session(response: Response, token: str, secure: bool) -> None:
+    response.set_cookie(COOKIE, token, max_age=MAX_AGE_S, httponly=True, secure=secure, samesite="strict", path="/")
+
+
+def clear_session(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/")

@@ -1,0 +1,86 @@
+"""One post as the post page shows it: the stored document, its versions, and word diffs between
+consecutive versions (each side a list of (kind, text) pieces: "same", "del" or "ins")."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from search import index as ix
+from search.hits import permalink
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+Piece = tuple[str, str]
+
+
+@dataclass
+class Change:
+    before_at: str | None
+    after_at: str | None
+    before: list[Piece] = field(default_factory=list)
+    after: list[Piece] = field(default_factory=list)
+
+
+@dataclass
+class PostView:
+    id: str
+    source: dict[str, Any]
+    url: str | None
+    versions: list[dict[str, Any]]
+    changes: list[Change]
+
+
+def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
+    """Side-by-side pieces: the old text with deletions marked, the new one with insertions marked."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    before: list[Piece] = []
+    after: list[Piece] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            before.append(("same", "".join(a[i1:i2])))
+            after.append(("same", "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            before.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            after.append(("ins", "".join(b[j1:j2])))
+    return before, after
+
+
+def changes(versions: list[dict[str, Any]]) -> list[Change]:
+    out: list[Change] = []
+    for old, new in itertools.pairwise(versions):
+        before, after = word_diff(old.get("text") or "", new.get("text") or "")
+        out.append(Change(old.get("version_at"), new.get("version_at"), before, after))
+    return out
+
+
+def load_post(es: Elasticsearch, settings: Any, post_id: str) -> PostView | None:
+    resp = es.search(
+        index=ix.posts_alias(settings),
+        query={"ids": {"values": [post_id]}},
+        size=1,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+    )
+    hits = resp["hits"]["hits"]
+    if not hits:
+        return None
+    source: dict[str, Any] = hits[0]["_source"]
+    versions_resp = es.search(
+        index=ix.versions_index(settings),
+        query={"term": {"post_id": post_id}},
+        sort=[{"version_at": {"order": "asc", "missing": "_first"}}, {"recorded_at": "asc"}],
+        size=500,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+    )
+    versions = [h["_source"] for h in versions_resp["hits"]["hits"]]
+    url = permalink(source.get("channel") or {}, source.get("message_id"))
+    return PostView(post_id, source, url, versions, changes(versions))

@@ -1,0 +1,121 @@
+"""Each notifier against a real local server on loopback: SMTP with STARTTLS and AUTH, a webhook
+receiver that checks the HMAC signature, and a stand-in for the Telegram Bot API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import Message
+
+import pytest
+from test_alerts_servers import (  # noqa: F401
+    BOT_TOKEN,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    BotApi,
+    SmtpServer,
+    bot_api_fixture,
+    self_signed_fixture,
+    smtp_server_fixture,
+)
+
+from search.alerts.alert import Alert
+from search.alerts.notifiers import DeliveryError, notifier_for
+from search.alerts.receiver import WebhookReceiver
+from search.alerts.rules import Notify
+from search.alerts.settings import AlertSettings
+
+POST = {
+    "id": "tg:1001:42",
+    "channel": {"id": 1001, "username": "mvd_official", "title": "МВД", "category": "official"},
+    "message_id": 42,
+    "date": "2026-11-20T08:00:00+00:00",
+    "lang": "ru",
+    "topics": ["citizenship"],
+    "text": "Лишение гражданства за уклонение от постановки на воинский учёт",
+    "url": "https://t.me/mvd_official/42",
+    "highlight": ["<mark>Лишение</mark> <mark>гражданства</mark> за уклонение"],
+}
+ALERT = Alert(
+    id="revocation:tg:1001:42",
+    rule="revocation",
+    type="match",
+    fired_at=datetime(2026, 11, 20, 8, 0, 1, tzinfo=UTC),
+    summary="new post in МВД (@mvd_official) matches revocation",
+    post=POST,
+    matched=["лишение", "гражданства"],
+)
+
+
+def test_webhook_posts_signed_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_HOOK_SECRET", "hook-secret")
+    with WebhookReceiver(secret="hook-secret") as receiver:
+        target = Notify.model_validate({"webhook": {"url": receiver.url, "secret_env": "TEST_HOOK_SECRET"}})
+        notifier_for(target, AlertSettings()).send(ALERT)
+        [got] = receiver.wait_for(1)
+    assert got.signature_ok is True
+    assert got.body["rule"] == "revocation" and got.body["post"] == POST
+    assert got.body["matched"] == ["лишение", "гражданства"]
+
+
+def test_webhook_wrong_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_HOOK_SECRET", "not-the-secret")
+    with WebhookReceiver(secret="hook-secret") as receiver:
+        target = Notify.model_validate({"webhook": {"url": receiver.url, "secret_env": "TEST_HOOK_SECRET"}})
+        with pytest.raises(DeliveryError, match="HTTP 401"):
+            notifier_for(target, AlertSettings()).send(ALERT)
+        assert receiver.received == []
+
+
+def test_webhook_unreachable_is_a_delivery_error() -> None:
+    with WebhookReceiver() as receiver:
+        url = receiver.url
+    target = Notify.model_validate({"webhook": {"url": url}})
+    with pytest.raises(DeliveryError, match="webhook"):
+        notifier_for(target, AlertSettings(notify_timeout_s=2)).send(ALERT)
+
+
+def _smtp_settings(server: SmtpServer, password: str = SMTP_PASSWORD) -> AlertSettings:
+    return AlertSettings(
+        smtp_host=server.host,
+        smtp_port=server.port,
+        smtp_username=SMTP_USER,
+        smtp_password=password,
+        smtp_ca_certs=str(server.cert),
+        smtp_from="alerts@dozor.test",
+    )
+
+
+def test_email_over_starttls_with_auth(smtp_server: SmtpServer) -> None:
+    target = Notify.model_validate({"email": {"to": ["desk@example.org"]}})
+    notifier_for(target, _smtp_settings(smtp_server)).send(ALERT)
+    [mail] = smtp_server.mailbox.messages
+    assert isinstance(mail, Message)
+    assert smtp_server.mailbox.logins == [SMTP_USER]
+    assert mail["To"] == "desk@example.org" and "revocation" in str(mail["Subject"])
+    body = mail.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    text = body.decode()
+    for part in ("гражданства", "https://t.me/mvd_official/42", "МВД (@mvd_official)", "ru", "citizenship"):
+        assert part in text
+
+
+def test_email_bad_password_is_a_delivery_error(smtp_server: SmtpServer) -> None:
+    target = Notify.model_validate({"email": {"to": ["desk@example.org"]}})
+    with pytest.raises(DeliveryError, match="SMTP"):
+        notifier_for(target, _smtp_settings(smtp_server, password="wrong")).send(ALERT)
+    assert smtp_server.mailbox.messages == []
+
+
+def test_telegram_send_message(bot_api: BotApi) -> None:
+    settings = AlertSettings(telegram_bot_token=BOT_TOKEN, telegram_api_base=bot_api.base_url)
+    notifier_for(Notify.model_validate({"telegram": {"chat_id": -100123}}), settings).send(ALERT)
+    [sent] = bot_api.sent
+    assert sent["chat_id"] == "-100123"
+    assert "revocation" in sent["text"] and "https://t.me/mvd_official/42" in sent["text"]
+
+
+def test_telegram_error_names_no_token(bot_api: BotApi) -> None:
+    settings = AlertSettings(telegram_bot_token="999:wrong", telegram_api_base=bot_api.base_url)
+    with pytest.raises(DeliveryError) as caught:
+        notifier_for(Notify.model_validate({"telegram": {"chat_id": "1"}}), settings).send(ALERT)
+    assert "Unauthorized" in str(caught.value) and "999:wrong" not in str(caught.value)

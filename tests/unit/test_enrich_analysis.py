@@ -1,0 +1,89 @@
+"""The analysis shared by the enricher and the search side: normalize, analyze, query_languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from enrich.analysis import analyze, normalize, query_languages
+from enrich.pipeline import enrich_record
+
+
+def _shares_token(a: list[str], b: list[str]) -> bool:
+    return bool(set(a) & set(b))
+
+
+def test_contract_uzbek_query_meets_both_scripts() -> None:
+    query = analyze("haqi", "uz")
+    assert _shares_token(query, analyze("Ish haqi ikki oydan beri kechiktirilmoqda", "uz"))
+    assert _shares_token(query, analyze("Иш ҳақи икки ойдан бери кечиктирилмоқда", "uz"))
+
+
+def test_contract_russian_inflection_in_text_stem() -> None:
+    post = enrich_record({"text": "Проверки прошли в трёх общежитиях на юге Москвы (1234565)"})
+    assert post["lang"] == "ru"
+    assert analyze("общежитие", "ru")[0] in post["text_stem"].split()
+    assert post["text_stem"] == " ".join(analyze(post["text"], post["lang"]))
+
+
+@pytest.mark.parametrize("variant", ["o‘g‘il", "oʻgʻil", "o'g'il", "o`g`il", "o’g’il", "Oʻgʻil", "ўғил", "ЎҒИЛ"])
+def test_uzbek_apostrophes_and_scripts_meet(variant: str) -> None:
+    assert normalize(variant, "uz") == "o'g'il"
+
+
+def test_normalize_folds_case_width_yo_and_spaces() -> None:
+    assert normalize("ЁЛКА  Ｍｏｓｃｏｗ\n\tёж") == "елка moscow еж"
+
+
+def test_uzbek_transliteration_rules() -> None:
+    # е is ye at a word start and after a vowel; ц is ts after a vowel; ъ is the apostrophe
+    assert normalize("Европа поезд акция лицей маъно ёшлар", "uz") == "yevropa poyezd aksiya litsey ma'no yoshlar"
+
+
+def test_other_languages_keep_their_script() -> None:
+    assert normalize("Мигранттар үчүн", "ky") == "мигранттар үчүн"
+    assert normalize("Мигранты", "ru") == "мигранты"
+
+
+@pytest.mark.parametrize(
+    ("lang", "forms"),
+    [
+        ("ru", ["мобилизация", "мобилизации", "мобилизацию", "мобилизацией"]),
+        ("ru", ["повестка", "повестки", "повестку", "повесткой"]),
+        ("uk", ["громадянство", "громадянства", "громадянству"]),
+        ("en", ["migrant", "migrants", "migrant's"]),
+        ("uz", ["fuqarolik", "fuqaroligini", "fuqaroligi", "фуқаролиги", "фуқаролигидан"]),
+        ("uz", ["migrant", "migrantlar", "migrantlarning", "мигрантларга"]),
+        ("kk", ["азаматтық", "азаматтығынан", "азаматтығын", "азаматтығы"]),
+        ("kk", ["мигрант", "мигранттар", "мигранттарға", "мигранттардың"]),
+        ("ky", ["жарандык", "жарандыгынан", "жарандыгын", "жарандыгы"]),
+        ("ky", ["мыйзам", "мыйзамга", "мыйзамы", "мыйзамдар"]),
+        ("tg", ["шаҳрвандӣ", "шаҳрвандии", "шаҳрвандиро", "шахрвандии"]),
+        ("tg", ["муҳоҷир", "муҳоҷирон", "муҳоҷирони", "муҳоҷирҳо", "мухочирон"]),
+    ],
+)
+def test_inflected_forms_share_one_stem(lang: str, forms: list[str]) -> None:
+    stems = {tuple(analyze(form, lang)) for form in forms}
+    assert len(stems) == 1, stems
+
+
+def test_derivation_is_kept_apart_from_inflection() -> None:
+    # citizenship is not citizen, in every Turkic language and Tajik
+    assert analyze("fuqarolik", "uz") != analyze("fuqarolar", "uz")
+    assert analyze("азаматтық", "kk") != analyze("азаматтары", "kk")
+    assert analyze("жарандык", "ky") != analyze("жарандары", "ky")
+    assert analyze("шаҳрвандӣ", "tg") != analyze("шаҳрванди", "tg")
+
+
+def test_links_and_mentions_stay_out_of_the_stems() -> None:
+    assert analyze("Patent narxi https://t.me/chan/5 @kanal", "uz") == ["patent", "narx"]
+
+
+def test_unknown_language_keeps_normalized_words() -> None:
+    assert analyze("Ünïcode 1234560", "und") == ["ünïcode", "1234560"]
+
+
+def test_query_languages() -> None:
+    assert query_languages("haqi", "uz") == ["uz"]
+    assert query_languages("haqi", None) == ["en", "uz"]
+    assert query_languages("общежитие", None) == ["ru", "uk", "kk", "ky", "tg", "uz"]
+    assert query_languages("1234560", None) == ["und"]
