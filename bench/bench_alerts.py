@@ -91,10 +91,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def saved_search_queries(n: int, seed: int = 7) -> list[str]:
+PLACES = [
+    "Нукус", "Хорог", "Кулоб", "Термез", "Андижан", "Наманган", "Фергана", "Каракол", "Талас", "Худжанд",
+    "Бохтар", "Навои", "Ургенч", "Джизак", "Карши", "Актобе", "Атырау", "Шымкент", "Тараз", "Кызылорда",
+    "Павлодар", "Жезказган", "Нарын", "Баткен", "Исфара", "Пенджикент", "Гулистан", "Туркестан",
+]  # fmt: skip
+
+
+def saved_search_queries(n: int, broad_share: float = 0.05, seed: int = 7) -> list[str]:
+    """Topic words narrowed by a place, as monitors write them; a few broad ones that match often."""
     rnd = random.Random(seed)
-    forms = ["{a} AND {b} AND {c}", '"{a} {b}"', "{a} AND {b} AND NOT {c}", "text:{a} AND {b} AND {c}"]
-    return [rnd.choice(forms).format(a=rnd.choice(VOCAB), b=rnd.choice(VOCAB), c=rnd.choice(VOCAB)) for _ in range(n)]
+    narrow = ["{a} AND {p}", '"{a} {b}" AND {p}', "{a} AND ({b} OR {c}) AND {p}", "text:{p} AND NOT {a}"]
+    broad = ["{a} AND {b}", '"{a} {b}"', "{a} AND ({b} OR {c})"]
+    out = []
+    for _ in range(n):
+        forms = broad if rnd.random() < broad_share else narrow
+        words = {k: rnd.choice(VOCAB) for k in "abc"}
+        out.append(rnd.choice(forms).format(p=rnd.choice(PLACES), **words))
+    return out
 
 
 class Services:
@@ -233,10 +247,13 @@ def main() -> int:
     texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     texts = [t for t in texts if t.strip()]
     received: dict[int, float] = {}
+    other_alerts: list[str] = []
 
     def on_receive(item: Received) -> None:
         if item.body["rule"] == "bench-trigger" and item.body.get("post"):
             received.setdefault(int(item.body["post"]["message_id"]), item.at)
+        else:
+            other_alerts.append(item.body["rule"])
 
     env = {**os.environ, "DOZOR_TOPIC_PREFIX": topic_prefix, "DOZOR_INDEX_PREFIX": index_prefix}
     rules = work / "rules.yaml"
@@ -259,6 +276,7 @@ def main() -> int:
             publish(settings, texts, args.rate, 10, args.every, 500_000, {})  # alerter start-up, not measured
             time.sleep(5)
             results.append(phase(f"B: + {args.searches} saved searches", settings, texts, args, 2_000_000, received))
+            print(json.dumps({"saved_search_alerts_sent": len(other_alerts), "by": len(set(other_alerts))}), flush=True)
             results.append(evaluation_cost(settings, rules, window_s=5.0))
         finally:
             services.stop_all()

@@ -121,6 +121,8 @@ def main() -> int:
             passed = best["dozor"] >= 10_000 and ratio >= 0.5
             ok = ok and passed
             verdict = "PASS" if passed else "below target"
+            if compression == IngestSettings().compression:
+                verdict += " (Dozor's default)"
             print(
                 f"{compression:<12}{best['dozor']:>13,.0f}{best['single']:>13,.0f}{best['ceiling']:>15,.0f}"
                 f"{ratio:>7.2f}   {verdict}"

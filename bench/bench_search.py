@@ -16,8 +16,10 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import helpers
 
@@ -47,7 +49,7 @@ def load(settings: SearchSettings, posts: int) -> None:
     for i, rec in enumerate(records):  # spread over 300 channels, as a real watch list would be
         rec["channel"] = {**rec["channel"], "id": 7_000_000 + i % 300, "username": f"bench_channel_{i % 300}"}
 
-    def actions():  # type: ignore[no-untyped-def]
+    def actions() -> Iterator[dict[str, Any]]:
         for rec in records:
             post = EnrichedPost.model_validate(rec)
             yield {

@@ -32,10 +32,22 @@ class Channel(_Record):
     country: str | None = None
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes on the wire are UTC; aware ones are converted to UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Forward(_Record):
     from_id: int | None = None
     from_name: str | None = None
     date: datetime | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value)
 
 
 class Media(_Record):

@@ -1,11 +1,12 @@
-"""Language and script of a post: letter evidence first, CLD2 second, langdetect where both are unsure.
+"""Language and script of a post: letter evidence, CLD2, function words, and langdetect last.
 
-Why three: langdetect (the design card's detector) has no Uzbek, Kazakh, Kyrgyz or Tajik profile and
-is slow; CLD2 (pycld2) knows those and is fast, but returns "unknown" for a fifth of plain Russian
-text; the letters of the Cyrillic alphabets tell most of these languages apart by themselves
-(ӣ ӯ ҷ Tajik, ў Uzbek, ә ұ һ Kazakh, ї є ґ Ukrainian, ң ө ү without қ ғ Kyrgyz). Letters decide when
-they are dense enough; otherwise CLD2, checked against the letters; langdetect (seeded, so the result
-is deterministic) only when CLD2 has no answer or gives one the letters rule out.
+Why several: langdetect (the design card's detector) has no Uzbek, Kazakh, Kyrgyz or Tajik profile
+and is slow (~450 posts/s); CLD2 (pycld2) knows those and is fast, but returns "unknown" for a fifth
+of plain Russian text and odd guesses for three-word messages; the letters of the Cyrillic alphabets
+tell most of these languages apart by themselves (ӣ ӯ ҷ Tajik, ў Uzbek, ә ұ һ Kazakh, ї є ґ
+Ukrainian, ң ө ү without қ ғ Kyrgyz). So: dense marked letters decide; otherwise CLD2, checked
+against the letters and overruled by clear function-word evidence (:mod:`enrich.function_words`);
+langdetect (seeded, so deterministic) only where none of these has an answer.
 """
 
 from __future__ import annotations
@@ -30,12 +31,8 @@ _CYR_MARKS_RE = re.compile(r"[ӣӯҷўәұһіїєґңөүқғҳыэъђјљњћ
 _UZ_LATIN_RE = re.compile(r"\b\w*[og][ʻʼ'`’‘´]\w", re.IGNORECASE)
 _TURKISH_RE = re.compile(r"[ışğİŞĞ]")
 _PERSIAN_RE = re.compile(r"[پچژگکی]")
-# Letters without which CLD2's Urdu, Pashto or Arabic guess for a short Persian text is wrong.
-_ARABIC_SCRIPT_MARKS = {
-    "ur": re.compile(r"[ٹڈڑںےھ]"),
-    "ps": re.compile(r"[ټډړښږځڅۍې]"),
-    "ar": re.compile(r"^[^پچژگ]*$"),
-}
+# Letters without which CLD2's Urdu or Pashto guess for a short Persian text is wrong.
+_ARABIC_SCRIPT_MARKS = {"ur": re.compile(r"[ٹڈڑںےھ]"), "ps": re.compile(r"[ټډړښږځڅۍې]")}
 
 _MIN_LETTERS = 3  # "ok", "да": too short to name a language
 # Words of the other script in a mixed post (a Russian quote in an Uzbek post, a brand name in a
@@ -43,8 +40,6 @@ _MIN_LETTERS = 3  # "ok", "да": too short to name a language
 _LATIN_WORD_RE = re.compile(r"\b[A-Za-z\u00c0-\u024f'ʻʼ`’‘]+\b")
 _CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u052f]+")
 _DENSE = 0.012  # share of marked letters that decides by itself (a Kazakh name in Russian text: less)
-_CLD_LANGS_CYRILLIC = {"ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "uz", "tg", "mn", "tt", "ba"}
-_LD_CYRILLIC = ("ru", "uk", "bg", "mk", "be", "sr")
 
 
 class Detection(NamedTuple):
@@ -226,8 +221,9 @@ _WIDESPREAD_LATIN = frozenset({
 
 def _arabic(text: str) -> tuple[str, float]:
     cld_lang, cld_score = _cld(text)
-    if cld_lang in _ARABIC_SCRIPT_MARKS and not _ARABIC_SCRIPT_MARKS[cld_lang].search(text):
-        cld_lang = "fa" if _PERSIAN_RE.search(text) or cld_lang != "ar" else "ar"
+    lacks_marks = cld_lang in _ARABIC_SCRIPT_MARKS and not _ARABIC_SCRIPT_MARKS[cld_lang].search(text)
+    if lacks_marks or (cld_lang == "ar" and _PERSIAN_RE.search(text)):
+        cld_lang = "fa"
     if cld_lang != UNDETERMINED:
         return cld_lang, cld_score
     lang, score = _langdetect(text, ("fa", "ar", "ur", "ps"))

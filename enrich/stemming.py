@@ -65,7 +65,3 @@ def stem_words(words: list[str], lang: str) -> list[str]:
     if lang in SNOWBALL:
         return list(_snowball(lang).stemWords(words))
     return words
-
-
-def has_stemmer(lang: str) -> bool:
-    return lang in _RULES or lang in SNOWBALL

@@ -92,7 +92,7 @@ async def _collect(
     from ingest.collector import Account, Collector
     from ingest.producer import RawSink, prepare_topics
     from ingest.progress import RichProgress
-    from ingest.telegram import build_client
+    from ingest.telegram import build_client, connect
 
     clients = [build_client(settings)] + [
         build_client(settings, session_file=p) for p in settings.telegram_more_sessions
@@ -100,8 +100,7 @@ async def _collect(
     try:
         accounts = []
         for n, client in enumerate(clients):
-            await client.connect()
-            if not await client.is_user_authorized():
+            if not await connect(client):
                 raise DozorError(
                     f"Telegram session {n + 1} of {len(clients)} is not signed in; run `dozor telegram login` first"
                 )

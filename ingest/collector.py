@@ -115,6 +115,7 @@ class Collector:
         self.stats = CollectStats()
         self.states = [ChannelState(e, a) for e, a in shard(registry.enabled, self.accounts)]
         self._by_id: dict[int, ChannelState] = {}
+        self._titles: dict[int, str] = {}  # names for forwards from channels we know
         self._stop = asyncio.Event()
 
     # ---- entry points ---------------------------------------------------------------------------
@@ -177,6 +178,8 @@ class Collector:
         state.entity = entity
         state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, state.entry.username)
         self._by_id[state.channel.id] = state
+        if state.channel.title:
+            self._titles[state.channel.id] = state.channel.title
         cp = self.checkpoints.get(state.channel.id)
         if cp is not None and cp.last_id > state.last_id:
             state.last_id = cp.last_id
@@ -248,16 +251,13 @@ class Collector:
                 message,
                 state.channel,
                 "edit" if event == "edit" else "new",
-                names=self._names(),
+                names=self._titles,
                 max_text_chars=self.settings.max_text_chars,
             )
         except BadInput as exc:
             self.stats.skipped[exc.kind] += 1
-            log.info("channel %s message %s skipped: %s", state.label, getattr(message, "id", "?"), exc)
+            log.warning("channel %s message %s skipped: %s", state.label, getattr(message, "id", "?"), exc)
             return None
-
-    def _names(self) -> dict[int, str]:
-        return {cid: s.channel.title for cid, s in self._by_id.items() if s.channel and s.channel.title}
 
     # ---- live events ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from telethon.sessions import StringSession
 
 from dozor.errors import DozorError
 from ingest.settings import IngestSettings
-from ingest.telegram import build_client, session_path
+from ingest.telegram import build_client, connect, session_path
 
 console = Console(stderr=True)
 
@@ -19,6 +19,7 @@ async def login(settings: IngestSettings, *, as_string: bool) -> str:
     """Sign in interactively; return where the session went (a path, or the string to keep secret)."""
     client = build_client(settings, string_session="" if as_string else None)
     try:
+        await connect(client)
         await client.start(
             phone=lambda: input("Phone number (international format, e.g. +998901234567): ").strip(),
             code_callback=lambda: input("Login code Telegram just sent you: ").strip(),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from telethon import TelegramClient
+from telethon.errors import RPCError
 from telethon.sessions import StringSession
 
-from dozor.errors import ConfigError
+from dozor.cli_support import debug
+from dozor.errors import ConfigError, DozorError
 from ingest.settings import IngestSettings
 
 MISSING_API = (
@@ -37,6 +41,8 @@ def build_client(
 ) -> Any:
     if settings.telegram_api_id is None or settings.telegram_api_hash is None:
         raise ConfigError(MISSING_API)
+    # Telethon narrates connections at INFO; Dozor reports what matters itself.
+    logging.getLogger("telethon").setLevel(logging.DEBUG if debug() else logging.WARNING)
     session: Any
     if string_session is not None:
         session = StringSession(string_session)
@@ -53,3 +59,14 @@ def build_client(
         settings.telegram_api_hash.get_secret_value(),
         flood_sleep_threshold=0,
     )
+
+
+async def connect(client: Any) -> bool:
+    """Connect; True when the session is signed in. Network trouble becomes one DozorError line."""
+    try:
+        await client.connect()
+        return bool(await client.is_user_authorized())
+    except (OSError, asyncio.IncompleteReadError, RPCError) as exc:
+        raise DozorError(
+            f"cannot reach Telegram ({type(exc).__name__}: {exc}); check the network, a proxy, and the API id/hash"
+        ) from exc

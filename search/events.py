@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from dozor.records import EnrichedPost
@@ -70,7 +71,7 @@ class Names:
     versions: str
 
     def month_index(self, when: datetime) -> str:
-        return f"{self.alias}-{when:%Y.%m}"
+        return f"{self.alias}-{when.year:04d}.{when.month:02d}"
 
 
 def decide(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names) -> tuple[list[Write], Stored | None]:
@@ -82,6 +83,7 @@ def decide(post: EnrichedPost, stored: Stored | None, now: datetime, names: Name
     return _new(post, stored, now, names)
 
 
+@lru_cache(maxsize=64)  # the batch's `now` is formatted once, not once per post
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 

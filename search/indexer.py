@@ -87,7 +87,7 @@ class Indexer:
     """A batch stage (callable) for :class:`dozor.stream.StageRunner`."""
 
     def __init__(
-        self, es: Elasticsearch, settings: SearchSettings, cache_size: int = 200_000, chunk: int = 250
+        self, es: Elasticsearch, settings: SearchSettings, cache_size: int = 200_000, chunk: int = 500
     ) -> None:
         self.es = es
         self.chunk = chunk
@@ -146,7 +146,7 @@ class Indexer:
                     stored.update(self._lookup({p.doc_id for _, p in posts} - stored.keys()))
                     plan = self._plan(posts, stored)
                     for name in {w.index for _, w in plan}:
-                        self._ensure_index(name)
+                        self.ensure_index(name)
                 if pending is not None:
                     outcome.merge(self._settle(pending))
                 pending = self._pool.submit(self._bulk, plan) if plan else None
@@ -229,7 +229,7 @@ class Indexer:
             d["_id"]: stored_from_source(d["_index"], d.get("_source") or {}) for d in resp["docs"] if d.get("found")
         }
 
-    def _ensure_index(self, name: str) -> None:
+    def ensure_index(self, name: str) -> None:
         if name not in self._indices:
             ix.create_index(self.es, name)
             self._indices.add(name)

@@ -76,7 +76,10 @@ SOURCES: dict[str, list[fr.Fragment]] = {
     "kk": fr.KK,
 }
 
-_UZ_PAIRS = [
+_UZ_MULTI = [
+    ("tsiya", "ция"),
+    ("tsion", "цион"),
+    ("yo'", "йў"),
     ("o'", "ў"),
     ("g'", "ғ"),
     ("sh", "ш"),
@@ -85,26 +88,26 @@ _UZ_PAIRS = [
     ("yu", "ю"),
     ("ya", "я"),
     ("ye", "е"),
-    ("ts", "ц"),
 ]
 _UZ_SINGLE = dict(zip("abdefghijklmnopqrstuvxyz'", "абдэфгҳижклмнопқрстувхйзъ", strict=True))
+_VOWELS = set("aeiouAEIOU")
 
 
 def uz_to_cyrillic(text: str) -> str:
-    """Uzbek Latin to Cyrillic, good enough for example data (word-initial e is э, else е)."""
+    """Uzbek Latin to Cyrillic, good enough for example data (e is э at a word start or after a vowel)."""
     out: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
-        low = text[i : i + 2].lower()
-        pair = next((cyr for lat, cyr in _UZ_PAIRS if low == lat), None)
-        if pair is not None:
-            out.append(pair.upper() if ch.isupper() else pair)
-            i += 2
+        multi = next(((lat, cyr) for lat, cyr in _UZ_MULTI if text[i : i + len(lat)].lower() == lat), None)
+        if multi is not None:
+            lat, cyr = multi
+            out.append(cyr[0].upper() + cyr[1:] if ch.isupper() else cyr)
+            i += len(lat)
             continue
         lower = ch.lower()
         if lower == "e":
-            initial = i == 0 or not text[i - 1].isalpha()
+            initial = i == 0 or not text[i - 1].isalpha() or text[i - 1] in _VOWELS
             cyr = "э" if initial else "е"
         elif lower in _UZ_SINGLE and (lower != "'" or (i > 0 and text[i - 1].isalpha())):
             cyr = _UZ_SINGLE[lower]

@@ -9,7 +9,8 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,14 @@ class AlertStats:
     duplicates: int = 0
     suppressed: int = 0
     cycles: int = 0
-    last_eval_s: float = 0.0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "build", "send"), 0.0))
 
     def summary(self) -> str:
         return f"{self.fired} alerts fired, {self.suppressed} suppressed, {self.duplicates} already fired"
+
+    def timing(self) -> str:
+        per = ", ".join(f"{k} {v / max(self.cycles, 1) * 1000:.0f} ms" for k, v in self.seconds.items())
+        return f"{self.cycles} passes; per pass: {per}"
 
 
 class Alerter:
@@ -58,6 +63,7 @@ class Alerter:
         self.store = AlertStore(self.es, settings)
         self.store.ensure()
         self.dispatcher = Dispatcher(self.store, settings)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dozor-alert")  # per-rule lookups
         self.evaluator = Evaluator(self.es, settings)
         self.rules: list[ActiveRule] = []
         self.first_seen: dict[str, datetime] = {}
@@ -87,38 +93,46 @@ class Alerter:
         lower = watermark - timedelta(seconds=self.settings.alert_overlap_s)
         started = time.perf_counter()
         matches = self.evaluator.run(self.rules, self.first_seen, lower, upper)
-        self.stats.last_eval_s = time.perf_counter() - started
+        evaluated = time.perf_counter()
+        self.stats.seconds["evaluate"] += evaluated - started
         self.stats.evaluated_posts += matches.posts
         now = utcnow()
         by_name = {r.name: r for r in self.rules}
         fired: list[Alert] = []
+        per_post: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for name, hits in matches.by_rule.items():
             rule = by_name[name].rule
             if isinstance(rule, MatchRule | OfficialChangeRule):
-                wanted = self._fresh(perpost.candidates(rule, hits))
-                fired += perpost.build(self.es, self.settings, rule, wanted, now)
+                per_post[name] = perpost.candidates(rule, hits)
             elif isinstance(rule, FrequencyRule):
                 fired += [a for a in [aggregate.frequency(self.es, self.settings, by_name[name], now)] if a]
             elif isinstance(rule, SpikeRule):
                 fired += [a for a in [aggregate.spike(self.es, self.settings, by_name[name], now)] if a]
+        fresh = self._fresh({key for found in per_post.values() for key, _ in found})
+        jobs = [(by_name[name].rule, [c for c in found if c[0] in fresh]) for name, found in per_post.items()]
+        builds = self._pool.map(lambda job: perpost.build(self.es, self.settings, job[0], job[1], now), jobs)
+        fired += [alert for built in builds for alert in built]
         if flatline:
             for active in self.rules:
                 if isinstance(active.rule, FlatlineRule):
                     fired += aggregate.flatline(self.es, self.settings, active.rule, now)
+        built = time.perf_counter()
+        self.stats.seconds["build"] += built - evaluated
         self._fire([a for a in fired if a.id not in self.handled], by_name)
+        self.stats.seconds["send"] += time.perf_counter() - built
         if upper > watermark:
             self.store.set_watermark(upper)
             self.watermark = upper
         self.stats.cycles += 1
 
-    def _fresh(self, candidates: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-        """The (key, post) pairs not fired yet, by this process (in memory) or any other (in the store)."""
-        new = [(key, post) for key, post in candidates if key not in self.handled]
-        fired = self.store.exists([key for key, _ in new])
+    def _fresh(self, keys: set[str]) -> set[str]:
+        """The alert keys not fired yet, by this process (in memory) or any other (in the store)."""
+        new = [key for key in keys if key not in self.handled]
+        fired = self.store.exists(new)
         for key in fired:
             self._remember(key)
         self.stats.duplicates += len(fired)
-        return [(key, post) for key, post in new if key not in fired]
+        return {key for key in new if key not in fired}
 
     def _fire(self, alerts: list[Alert], by_name: dict[str, ActiveRule]) -> None:
         batch = []
@@ -159,7 +173,7 @@ class Alerter:
                 time.sleep(min(max(self.settings.retry_pending_after_s, 0.05), max(deadline - time.monotonic(), 0)))
                 self.dispatcher.retry_due(ignore_schedule=True)
         finally:
-            self.dispatcher.close()
+            self.close()
         return self.stats
 
     def run_forever(self) -> AlertStats:
@@ -181,7 +195,8 @@ class Alerter:
                 self.dispatcher.retry_due()
                 self._stop.wait(self.settings.alert_poll_s)
         finally:
-            self.dispatcher.close()
+            self.close()
+            log.info("alerter stopped: %s; %s", self.stats.summary(), self.stats.timing())
         return self.stats
 
     def _reload(self) -> None:
@@ -192,3 +207,7 @@ class Alerter:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.dispatcher.close()

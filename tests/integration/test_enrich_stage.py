@@ -17,23 +17,16 @@ from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stream import StageRunner
 from enrich.pipeline import Enricher
-from enrich.stage import STAGE_NAME, make_stage
+from enrich.stage import STAGE_NAME, group_id, make_stage
 
 pytestmark = pytest.mark.integration
 
 DOZOR = Path(sys.executable).with_name("dozor")
 
 
-def raw_post(message_id: int, text: str) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "source": "telegram",
-        "event": "new",
-        "channel": {"id": 4242, "username": "enrich_it", "title": "IT", "category": "media", "country": "KZ"},
-        "message_id": message_id,
-        "date": "2026-11-20T08:00:00+00:00",
-        "text": text,
-    }
+def raw_post(text: str, message_id: int) -> dict[str, Any]:
+    channel = {"id": 990900, "username": "enrich_it", "title": "IT", "category": "media", "country": "KZ"}
+    return {"schema": 1, "event": "new", "channel": channel, "message_id": message_id, "text": text}
 
 
 def produce(settings: DozorSettings, values: list[bytes]) -> None:
@@ -41,7 +34,7 @@ def produce(settings: DozorSettings, values: list[bytes]) -> None:
     producer = dk.producer(settings)
     try:
         for value in values:
-            producer.send(settings.topic(dk.RAW), value=value, key=b"4242")
+            producer.send(settings.topic(dk.RAW), value=value, key=b"990900")
         producer.flush()
     finally:
         producer.close()
@@ -71,11 +64,11 @@ def drain(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]
 
 def test_drain_enriches_good_records_and_dead_letters_bad_ones(env_settings: DozorSettings) -> None:
     good = [
-        raw_post(1, "Еңбек мигранттары үшін жаңа ережелер"),
-        raw_post(2, "Иш ҳақи икки ойдан бери кечиктирилмоқда"),
-        raw_post(3, "Проверки прошли в трёх общежитиях на юге Москвы"),
+        raw_post("Еңбек мигранттары үшін жаңа ережелер", 1),
+        raw_post("Иш ҳақи икки ойдан бери кечиктирилмоқда", 2),
+        raw_post("Проверки прошли в трёх общежитиях на юге Москвы", 3),
     ]
-    no_channel = {k: v for k, v in raw_post(4, "нет канала").items() if k != "channel"}
+    no_channel = {k: v for k, v in raw_post("нет канала", 4).items() if k != "channel"}
     values = [json.dumps(p, ensure_ascii=False).encode() for p in good]
     values[1:1] = [b"{not json", json.dumps(no_channel, ensure_ascii=False).encode()]
     produce(env_settings, values)
@@ -111,11 +104,16 @@ def test_drain_enriches_good_records_and_dead_letters_bad_ones(env_settings: Doz
 
 
 def test_runner_commits_so_a_restart_goes_on_where_it_stopped(settings: DozorSettings) -> None:
-    produce(settings, [json.dumps(raw_post(i, f"New rules for labour migrants, part {i}")).encode() for i in range(6)])
-    first = StageRunner(STAGE_NAME, settings, dk.RAW, make_stage(Enricher()), max_batch=2).drain()
+    produce(settings, [json.dumps(raw_post(f"New rules for labour migrants, part {i}", i)).encode() for i in range(6)])
+
+    def runner(max_batch: int) -> StageRunner:
+        stage = make_stage(Enricher())
+        return StageRunner(STAGE_NAME, settings, dk.RAW, stage, max_batch=max_batch, group_id=group_id(settings))
+
+    first = runner(2).drain()
     assert (first.consumed, first.produced, first.rejected) == (6, 6, 0)
-    produce(settings, [json.dumps(raw_post(9, "Draft notices are handed out at metro stations")).encode()])
-    second = StageRunner(STAGE_NAME, settings, dk.RAW, make_stage(Enricher())).drain()
+    produce(settings, [json.dumps(raw_post("Draft notices are handed out at metro stations", 9)).encode()])
+    second = runner(500).drain()
     assert (second.consumed, second.produced) == (1, 1)
     assert json.loads(read_all(settings, dk.ENRICHED, 7)[-1].value)["lang"] == "en"
 

@@ -88,3 +88,25 @@ def test_import_from_stdin(env_settings: DozorSettings) -> None:
     assert result.exit_code == 0, result.output
     assert "5 records sent to posts.raw, 1 skipped" in result.output
     assert len(dk.read_all(settings, dk.RAW)) == 5
+
+
+def test_parallel_parsing_gives_the_same_result(
+    env_settings: DozorSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.importers import parallel
+    from ingest.importers.run import import_file
+
+    monkeypatch.setattr(parallel, "CHUNK_LINES", 40)  # many chunks, several in flight
+    settings = IngestSettings(topic_prefix=env_settings.topic_prefix)
+    lines = CORPUS.read_bytes().splitlines()
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"\n".join([*lines[:100], b"{broken", *lines[100:], b"[]"]) + b"\n")
+
+    summary = import_file(mixed, settings, parallel=True)
+    assert summary.sent == len(lines)
+    assert summary.skipped == {"invalid JSON": 1, "not a JSON object": 1}
+    sources = sorted(dict(r.headers)[dk.H_SOURCE].decode() for r in dk.read_all(settings, dk.DLQ))
+    assert sources == sorted([f"{mixed}:101", f"{mixed}:{len(lines) + 2}"])
+    raw = [json.loads(r.value) for r in dk.read_all(settings, dk.RAW)]
+    want = [json.loads(line) for line in lines]
+    assert sorted(json.dumps(r, sort_keys=True) for r in raw) == sorted(json.dumps(r, sort_keys=True) for r in want)

@@ -56,3 +56,8 @@ def test_enriched_simhash_is_16_hex() -> None:
     EnrichedPost.model_validate(raw(simhash="00ff00ff00ff00ff"))
     with pytest.raises(ValidationError):
         EnrichedPost.model_validate(raw(simhash="123"))
+
+
+def test_forward_date_is_utc_too() -> None:
+    post = RawPost.model_validate(raw(forward={"from_id": 1, "from_name": "x", "date": "2026-11-20T08:00:00+05:00"}))
+    assert post.to_wire()["forward"]["date"] == "2026-11-20T03:00:00Z"
