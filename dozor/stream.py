@@ -155,7 +155,8 @@ class StageRunner:
         self.max_batch = max_batch
         self.poll_ms = poll_ms
         self.max_backoff = max_backoff
-        self.group_id = group_id or f"dozor-{name}"
+        # The topic prefix namespaces the group too, so prefixed runs never share offsets with the defaults.
+        self.group_id = group_id or f"{settings.topic_prefix}dozor-{name}"
         self.stats = RunStats()
         self._stop = threading.Event()
         self._producer: Any = None

@@ -147,16 +147,21 @@ def _new(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names)
         if deleted_at is not None:
             doc["deleted_at"] = _iso(deleted_at)
         return [Write("index", index, post.doc_id, doc)], _state(post, index, deleted_at=deleted_at)
+    writes: list[Write] = []
+    if stored.edit_date is not None and post.text:
+        # The edit came first (out of order): this is the text as first posted, kept as history.
+        writes.append(_version(post, names, "original", post.date, post.text, None, now))
     counters = _counters(post)
     if post.views is None or counters == stored.counters:
-        return [], stored
+        return writes, stored
     partial = {
         "views": post.views,
         "forwards": post.forwards,
         "reactions": post.reactions,
         "reactions_total": sum(post.reactions.values()),
     }
-    return [Write("update", index, post.doc_id, partial, full_doc(post, now))], replace(stored, counters=counters)
+    writes.insert(0, Write("update", index, post.doc_id, partial, full_doc(post, now)))
+    return writes, replace(stored, counters=counters)
 
 
 def _edit_time(post: EnrichedPost) -> datetime:

@@ -63,7 +63,7 @@ class SearchFilters(BaseModel):
     @property
     def query_lang(self) -> str | None:
         """The language to stem query terms in: the --lang filter when it names exactly one."""
-        return self.lang[0] if len(self.lang) == 1 else None
+        return self.lang[0].lower() if len(self.lang) == 1 else None
 
 
 def _channel_clause(values: list[str]) -> dict[str, Any]:
@@ -87,13 +87,13 @@ def build_filters(f: SearchFilters) -> list[dict[str, Any]]:
     """Elasticsearch filter clauses (for ``bool.filter``) for the given filters."""
     clauses: list[dict[str, Any]] = []
     if f.lang:
-        clauses.append({"terms": {"lang": f.lang}})
+        clauses.append({"terms": {"lang": [v.lower() for v in f.lang]}})
     if f.topic:
-        clauses.append({"terms": {"topics": f.topic}})
+        clauses.append({"terms": {"topics": [v.lower() for v in f.topic]}})
     if f.channel:
         clauses.append(_channel_clause(f.channel))
     if f.category:
-        clauses.append({"terms": {"channel.category": f.category}})
+        clauses.append({"terms": {"channel.category": [v.lower() for v in f.category]}})
     if f.country:
         clauses.append({"terms": {"channel.country": [c.lower() for c in f.country]}})
     if f.since is not None or f.until is not None:

@@ -87,7 +87,7 @@ class Indexer:
     """A batch stage (callable) for :class:`dozor.stream.StageRunner`."""
 
     def __init__(
-        self, es: Elasticsearch, settings: SearchSettings, cache_size: int = 200_000, chunk: int = 500
+        self, es: Elasticsearch, settings: SearchSettings, cache_size: int = 200_000, chunk: int = 1000
     ) -> None:
         self.es = es
         self.chunk = chunk
@@ -99,6 +99,7 @@ class Indexer:
         self._homes: OrderedDict[str, str] = OrderedDict()
         self._cache_size = cache_size
         self._indices: set[str] = set()
+        self._partitions: set[tuple[str, int]] = set()
         self._failing_since: float | None = None
         self.written = 0
 
@@ -139,6 +140,7 @@ class Indexer:
         stored: dict[str, Stored] = {}  # what this batch knows: looked up, then as its own writes left it
         pending: Future[_Outcome] | None = None
         try:
+            self._refresh_for_new_partitions(batch)
             for start in range(0, len(batch), self.chunk):
                 posts = self._parse(batch[start : start + self.chunk], result)
                 plan: list[tuple[Message, Write]] = []
@@ -167,6 +169,14 @@ class Indexer:
         self._failing_since = None
         result.rejected.extend(Rejected(message, reason) for message, reason in outcome.failed)
         return result
+
+    def _refresh_for_new_partitions(self, batch: Sequence[Message]) -> None:
+        """A partition new to this process (start, rebalance) may carry posts another process wrote a
+        moment ago; the alias search sees them only after a refresh."""
+        new = {(m.topic, m.partition) for m in batch} - self._partitions
+        if new:
+            self.refresh()
+            self._partitions |= new
 
     def _parse(self, chunk: Sequence[Message], result: BatchResult) -> list[tuple[Message, EnrichedPost]]:
         posts = []
@@ -246,6 +256,7 @@ class Indexer:
             raise_on_error=False,
             raise_on_exception=True,
             max_retries=0,
+            filter_path=_BULK_RESPONSE,
         )
         for (message, write), (ok, item) in zip(plan, results, strict=True):
             info = next(iter(item.values()))
@@ -281,6 +292,10 @@ class _Outcome:
         self.homes.extend(other.homes)
         self.failed.extend(other.failed)
         self.retry = self.retry or other.retry
+
+
+# Only what the indexer reads back: a quarter of the response to parse.
+_BULK_RESPONSE = ["errors", "items.*._id", "items.*.status", "items.*.error"]
 
 
 def _actions(plan: list[tuple[Message, Write]]) -> Iterator[dict[str, Any]]:

@@ -50,6 +50,7 @@ class FieldSpec:
     target: str
     kind: Kind
     strip: str = ""  # leading characters users may type (@, #)
+    lower: bool = False  # values stored lowercase (ids of topics, languages, categories)
 
 
 _KEYWORD_FIELDS = {
@@ -68,8 +69,9 @@ _KEYWORD_FIELDS = {
     "media": "media.type",
     "simhash": "simhash",
 }
+_LOWERCASE = {"lang", "topics", "channel.category", "event"}
 FIELDS: dict[str, FieldSpec] = {
-    **{name: FieldSpec(target, "keyword") for name, target in _KEYWORD_FIELDS.items()},
+    **{name: FieldSpec(target, "keyword", lower=target in _LOWERCASE) for name, target in _KEYWORD_FIELDS.items()},
     "hashtag": FieldSpec("hashtags", "keyword", "#"),
     "hashtags": FieldSpec("hashtags", "keyword", "#"),
     "mention": FieldSpec("mentions", "keyword", "@"),
@@ -103,6 +105,7 @@ class Compiled:
     query: dict[str, Any]
     stems: set[str] = field(default_factory=set)  # for highlighting the original text
     words: set[str] = field(default_factory=set)
+    wildcards: set[str] = field(default_factory=set)  # patterns, as typed (lowercased)
 
 
 def compile_query(query: str, lang: str | None = None) -> dict[str, Any]:
@@ -205,7 +208,8 @@ class _Compiler:
         if not isinstance(node, Word | Phrase):
             raise self.error(node, f"unsupported expression {node!s}")
         value = _unquote(node) if isinstance(node, Phrase) else str(node.unescaped_value)
-        return self._exact(node, spec, value.lstrip(spec.strip) if spec.strip else value)
+        value = value.lstrip(spec.strip) if spec.strip else value
+        return self._exact(node, spec, value.lower() if spec.lower else value)
 
     # ---- text fields ---------------------------------------------------------------------------
 
@@ -262,6 +266,7 @@ class _Compiler:
         return seen
 
     def _wildcard(self, node: Word, spec: FieldSpec) -> dict[str, Any]:
+        self.out.wildcards.add(node.value.lower())
         if spec.kind == "text":
             return {"wildcard": {spec.target: {"value": node.value.lower(), "case_insensitive": True}}}
         patterns: list[str] = []

@@ -34,7 +34,8 @@ def build_query(query: str, filters: SearchFilters, extra: list[dict[str, Any]] 
 def _highlight(compiled: Compiled) -> dict[str, Any] | None:
     stems = sorted(s for s in compiled.stems if s)
     words = sorted(compiled.words)
-    if not stems and not words:
+    wildcards = sorted(compiled.wildcards)
+    if not stems and not words and not wildcards:
         return None
 
     def terms(target: str) -> list[dict[str, Any]]:
@@ -42,6 +43,7 @@ def _highlight(compiled: Compiled) -> dict[str, Any] | None:
             {"prefix": {target: s}} if len(s) >= MIN_PREFIX else {"term": {target: s}} for s in stems
         ]
         out.extend({"match": {target: w}} for w in words)
+        out.extend({"wildcard": {target: {"value": w, "case_insensitive": True}}} for w in wildcards)
         return out
 
     common = {"number_of_fragments": 3, "fragment_size": 160}

@@ -85,10 +85,12 @@ class Evaluator:
                 log.warning("one search with %d named clauses refused (%s); using _msearch", len(clauses), exc)
                 self.use_msearch = True
                 matches = Matches()
+        seen: set[str] = set()
         for key, hits in self._msearch(clauses, lower, upper):
             for hit in hits:
-                matches.posts += 1
+                seen.add(hit["_id"])
                 matches.add(named[key].name, hit)
+        matches.posts = len(seen)
         return matches
 
     def _named(self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime) -> Iterator[dict[str, Any]]:

@@ -94,7 +94,7 @@ def build(
         details: dict[str, Any] = {}
         if isinstance(rule, OfficialChangeRule):
             deleted = bool(post.get("deleted_at")) and "delete" in rule.events
-            before = post["text"] if deleted else previous_text(es, settings, post)
+            before = (post["text"] or None) if deleted else previous_text(es, settings, post)
             details = {
                 "event": "delete" if deleted else "edit",
                 "before": before,

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elastic_transport import TransportError as TransportLayerError
+from elasticsearch import ApiError, Elasticsearch
 
 from dozor import es as des
 from dozor.records import utcnow
@@ -163,15 +164,17 @@ class Alerter:
 
     def drain(self) -> AlertStats:
         """Evaluate everything indexed since the watermark, send, retry within the deadline, return."""
-        self.load()
-        self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
         deadline = time.monotonic() + self.settings.drain_deadline_s
         try:
+            self.load()
+            self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
             self.dispatcher.retry_due(ignore_schedule=True)  # what earlier runs left pending
             self.cycle(utcnow(), flatline=True)
+            self.dispatcher.wait()
             while self.store.pending_count(retryable_at=utcnow()) and time.monotonic() < deadline:
                 time.sleep(min(max(self.settings.retry_pending_after_s, 0.05), max(deadline - time.monotonic(), 0)))
                 self.dispatcher.retry_due(ignore_schedule=True)
+                self.dispatcher.wait()
         finally:
             self.close()
         return self.stats
@@ -180,24 +183,36 @@ class Alerter:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
-        self.load()
-        loaded = time.monotonic()
-        log.info("alerter running with %d rules", len(self.rules))
         try:
+            self.load()
+            loaded = time.monotonic()
+            log.info("alerter running with %d rules", len(self.rules))
+            failing = 0
             while not self._stop.is_set():
                 if time.monotonic() - loaded > RELOAD_S:
                     self._reload()
                     loaded = time.monotonic()
-                flatline = time.monotonic() - self._last_flatline > FLATLINE_S
-                if flatline:
-                    self._last_flatline = time.monotonic()
-                self.cycle(utcnow() - timedelta(seconds=self.settings.alert_lag_s), flatline=flatline)
-                self.dispatcher.retry_due()
+                try:
+                    self._pass()
+                    failing = 0
+                except (TransportLayerError, ApiError) as exc:  # the watermark holds: nothing is skipped
+                    failing += 1
+                    wait = min(2.0**failing, 30.0)
+                    log.warning("alerter: Elasticsearch failed (%s); next pass in %.0fs", type(exc).__name__, wait)
+                    self._stop.wait(wait)
+                    continue
                 self._stop.wait(self.settings.alert_poll_s)
         finally:
             self.close()
             log.info("alerter stopped: %s; %s", self.stats.summary(), self.stats.timing())
         return self.stats
+
+    def _pass(self) -> None:
+        flatline = time.monotonic() - self._last_flatline > FLATLINE_S
+        if flatline:
+            self._last_flatline = time.monotonic()
+        self.cycle(utcnow() - timedelta(seconds=self.settings.alert_lag_s), flatline=flatline)
+        self.dispatcher.retry_due()
 
     def _reload(self) -> None:
         try:

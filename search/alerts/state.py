@@ -88,16 +88,8 @@ class AlertStore:
                 raise DozorError(f"Elasticsearch refused alert {result['_id']}: {result.get('error')}")
         return won
 
-    def save_many(self, updates: dict[str, dict[str, Any]]) -> None:
-        if not updates:
-            return
-        ops: list[dict[str, Any]] = []
-        for alert_id, fields in updates.items():
-            ops += [{"update": {"_index": self.alerts, "_id": alert_id, "retry_on_conflict": 3}}, {"doc": fields}]
-        resp = self.es.bulk(operations=ops)
-        if resp["errors"]:
-            failed = [i["update"] for i in resp["items"] if i["update"].get("error")]
-            raise DozorError(f"Elasticsearch did not record {len(failed)} alert(s): {failed[0].get('error')}")
+    def save(self, alert_id: str, fields: dict[str, Any]) -> None:
+        self.es.update(index=self.alerts, id=alert_id, doc=fields, retry_on_conflict=3)
 
     def exists(self, ids: list[str]) -> set[str]:
         if not ids:
@@ -239,7 +231,8 @@ class AlertStore:
 
 
 def backoff(attempt: int, first: float, cap: timedelta = timedelta(hours=1)) -> timedelta:
-    return min(timedelta(seconds=max(first, 1.0) * 2 ** max(attempt - 1, 0)), cap)
+    """first, 2 x first, 4 x first... up to cap (0 when first is 0)."""
+    return min(timedelta(seconds=first * 2 ** max(attempt - 1, 0)), cap)
 
 
 def throttle_claim(store: AlertStore, rule: str, period: datetime) -> bool:

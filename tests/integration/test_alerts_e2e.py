@@ -30,6 +30,7 @@ from dozor import es as des
 from dozor import kafka as dk
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
+from search.alerts.evaluate import Evaluator, Matches
 from search.alerts.receiver import WebhookReceiver
 from search.alerts.service import Alerter
 from search.alerts.settings import AlertSettings
@@ -307,3 +308,51 @@ rules:
     [spike] = bench.hooks("draft-spike")
     assert wave["details"]["count"] == 4 and wave["details"]["threshold"] == 3
     assert spike["details"]["count"] == 4 and spike["details"]["expected"] == pytest.approx(2 / 24, abs=0.01)
+
+
+def test_msearch_fallback_finds_what_the_named_clause_search_finds(bench: Bench) -> None:
+    bench.alerter().drain()
+    base = int(time.time())
+    edited = iso(utcnow())
+    bench.publish([post(OFFICIAL, base, REVOKE), post(OFFICIAL, base + 1, OTHER), post(MEDIA, base + 2, REVOKE)])
+    bench.publish([post(OFFICIAL, base + 1, OTHER + "!", event="edit", edit_date=edited)])
+    alerter = bench.alerter()
+    try:
+        alerter.load()
+        evaluator = Evaluator(alerter.es, bench.settings)
+        upper = utcnow()
+        named = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+        evaluator.use_msearch = True
+        fallback = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+    finally:
+        alerter.close()
+
+    def ids(matches: Matches) -> dict[str, list[str]]:
+        return {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
+
+    assert (
+        ids(named)
+        == ids(fallback)
+        == {
+            "revocation": [f"tg:{OFFICIAL}:{base}"],
+            "official-edits": [f"tg:{OFFICIAL}:{base + 1}"],
+        }
+    )
+
+
+def test_realert_suppresses_a_rules_second_alert_within_the_period(bench: Bench) -> None:
+    hook = f'{{url: "{bench.hook.url}", secret_env: TEST_ALERT_SECRET}}'
+    bench.rules.write_text(
+        f"rules:\n  - name: calm\n    query: повестка\n    realert: 7d\n    notify: [{{webhook: {hook}}}]\n",
+        encoding="utf-8",
+    )
+    bench.alerter().drain()
+    base = int(time.time())
+    bench.publish([post(MEDIA, base, "Повестку вручили у метро")])
+    bench.alerter().drain()
+    bench.publish([post(MEDIA, base + 1, "Ещё одна повестка")])
+    stats = bench.alerter().drain()
+    assert stats.suppressed == 1 and stats.fired == 0
+    assert [h["post"]["message_id"] for h in bench.hooks("calm")] == [base]
+    statuses = {a["post_id"]: a["status"] for a in AlertStore(des.client(bench.settings), bench.settings).recent()}
+    assert statuses == {f"tg:{MEDIA}:{base}": "sent", f"tg:{MEDIA}:{base + 1}": "suppressed"}

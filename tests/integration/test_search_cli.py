@@ -111,6 +111,14 @@ def test_index_drain_then_search_json_contract(ss: SearchSettings) -> None:
     human = dozor(ss, "search", "мобилизация")
     assert human.returncode == 0 and "ru_news" in human.stdout
 
+    # A delete hides the post unless --include-deleted; it stays, marked.
+    delete = {"schema": 1, "event": "delete", "channel": {"id": 11}, "message_id": 1}
+    produce(ss, dk.ENRICHED, [delete])
+    assert dozor(ss, "index", "--drain").returncode == 0
+    assert lines(dozor(ss, "search", "мобилизация", "--json").stdout) == []
+    kept = lines(dozor(ss, "search", "мобилизация", "--json", "--include-deleted").stdout)
+    assert [h["id"] for h in kept] == ["tg:11:1"] and kept[0]["deleted_at"]
+
 
 def test_syntax_error_is_exit_2_and_one_line(ss: SearchSettings) -> None:
     done = dozor(ss, "search", "мобилизация AND (повестка", "--json")

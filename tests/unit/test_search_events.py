@@ -38,10 +38,11 @@ def test_new_post_goes_to_its_month_index_with_indexed_at() -> None:
 def test_resent_new_never_overwrites_an_edit_and_only_refreshes_changed_counters() -> None:
     stored = Stored(index="dz-posts-2026.10", edit_date=NOW, text="edited", counters=(10, 1, {}))
     same = post(forwards=1)
-    assert decide(same, stored, NOW, NAMES)[0] == []
+    writes = decide(same, stored, NOW, NAMES)[0]
+    assert [(w.index, w.doc["kind"], w.doc["text"]) for w in writes] == [("dz-post-versions", "original", "first")]
     more_views = post(text="first", views=99, forwards=1)
     writes, state = decide(more_views, stored, NOW, NAMES)
-    assert [w.op for w in writes] == ["update"]
+    assert [w.op for w in writes] == ["update", "index"]
     assert "text" not in writes[0].doc and writes[0].doc["views"] == 99
     assert state is not None and state.text == "edited"
 
@@ -95,5 +96,8 @@ def test_edit_of_unseen_post_is_stored_whole_with_its_version() -> None:
     writes, state = decide(post("edit", "second", "2026-10-05T11:00:00Z"), None, NOW, NAMES)
     assert [(w.op, w.doc.get("kind")) for w in writes] == [("index", None), ("index", "edit")]
     assert state is not None and state.edit_date is not None
-    # the original `new` arriving late keeps the edit
-    assert all("text" not in w.doc for w in decide(post(views=11), state, NOW, NAMES)[0])
+    # the original `new` arriving late keeps the edit, and its text becomes the original version
+    late = decide(post(views=11), state, NOW, NAMES)[0]
+    assert [(w.op, w.index) for w in late] == [("update", "dz-posts-2026.10"), ("index", "dz-post-versions")]
+    assert "text" not in late[0].doc and late[0].doc["views"] == 11
+    assert late[1].doc["kind"] == "original" and late[1].doc["text"] == "first"

@@ -70,6 +70,9 @@ def test_channel_ranges_and_dates() -> None:
     assert compile_query("views:[100 TO *]") == {"range": {"views": {"gte": 100}}}
     assert compile_query("date:2026-10") == {"range": {"date": {"gte": "2026-10||/M", "lte": "2026-10||/M"}}}
     assert compile_query("views:>=5") == {"range": {"views": {"gte": 5}}}
+    assert compile_query("topic:Mobilization AND script:Cyrl") == {
+        "bool": {"must": [{"term": {"topics": "mobilization"}}, {"term": {"script": "Cyrl"}}]}
+    }
 
 
 def test_wildcards_use_normalized_text() -> None:
@@ -108,3 +111,4 @@ def test_highlight_terms_are_collected() -> None:
     compiled = compile_full("мобилизация text:повестка", lang="ru")
     assert compiled.stems == set(analyze("мобилизация", "ru"))
     assert compiled.words == {"повестка"}
+    assert compile_full("Повестк* text:военком?т").wildcards == {"повестк*", "военком?т"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from search.alerts.notifiers.base import DeliveryError, Notifier
 from search.alerts.notifiers.email import EmailNotifier
 from search.alerts.notifiers.telegram import TelegramNotifier
@@ -12,13 +14,14 @@ from search.alerts.settings import AlertSettings
 __all__ = ["DeliveryError", "Notifier", "check_target", "notifier_for"]
 
 
-def notifier_for(target: Notify, settings: AlertSettings) -> Notifier:
+def notifier_for(target: Notify, settings: AlertSettings, http: httpx.Client | None = None) -> Notifier:
+    """The notifier for one target; ``http`` is a shared client (connection reuse) for HTTP notifiers."""
     if target.webhook is not None:
-        return WebhookNotifier(target.webhook, settings)
+        return WebhookNotifier(target.webhook, settings, http)
     if target.email is not None:
         return EmailNotifier(target.email, settings)
     assert target.telegram is not None
-    return TelegramNotifier(target.telegram, settings)
+    return TelegramNotifier(target.telegram, settings, http)
 
 
 def check_target(target: Notify, settings: AlertSettings) -> str | None:

@@ -17,9 +17,10 @@ MAX_TEXT = 4096  # the Bot API's limit for one message
 class TelegramNotifier(Notifier):
     kind = "telegram"
 
-    def __init__(self, target: TelegramTarget, settings: AlertSettings) -> None:
+    def __init__(self, target: TelegramTarget, settings: AlertSettings, http: httpx.Client | None = None) -> None:
         self.target = target
         self.settings = settings
+        self.http = http
 
     def missing(self) -> str | None:
         return None if self.settings.telegram_bot_token else "setting DOZOR_TELEGRAM_BOT_TOKEN is not set"
@@ -35,7 +36,8 @@ class TelegramNotifier(Notifier):
             "disable_web_page_preview": True,
         }
         try:
-            resp = httpx.post(url, json=payload, timeout=self.settings.notify_timeout_s)
+            post = self.http.post if self.http is not None else httpx.post
+            resp = post(url, json=payload, timeout=self.settings.notify_timeout_s)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Telegram Bot API: {type(exc).__name__}") from None
         try:

@@ -24,9 +24,10 @@ def signature(secret: bytes, body: bytes) -> str:
 class WebhookNotifier(Notifier):
     kind = "webhook"
 
-    def __init__(self, target: WebhookTarget, settings: AlertSettings) -> None:
+    def __init__(self, target: WebhookTarget, settings: AlertSettings, http: httpx.Client | None = None) -> None:
         self.target = target
         self.timeout = settings.notify_timeout_s
+        self.http = http
 
     def missing(self) -> str | None:
         env = self.target.secret_env
@@ -43,7 +44,8 @@ class WebhookNotifier(Notifier):
                 raise DeliveryError(f"environment variable {self.target.secret_env} is not set")
             headers[SIGNATURE_HEADER] = signature(secret.encode(), body)
         try:
-            resp = httpx.post(str(self.target.url), content=body, headers=headers, timeout=self.timeout)
+            post = self.http.post if self.http is not None else httpx.post
+            resp = post(str(self.target.url), content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.target.url}: {type(exc).__name__}: {exc}") from None
         if resp.status_code >= 300:
