@@ -280,10 +280,10 @@ def main() -> int:
             results.append(evaluation_cost(settings, rules, window_s=5.0))
         finally:
             services.stop_all()
-            es = des.client(search_settings)
-            drop_indices(es, search_settings)
-            for name in ("alerts", "alert-rules", "alerter"):
-                es.options(ignore_status=404).indices.delete(index=search_settings.index(name))
+            drop_indices(des.client(search_settings), search_settings)  # the alert indices share the prefix
+            admin = dk.admin(settings)
+            admin.delete_topics([t for t in admin.list_topics() if t.startswith(topic_prefix)])
+            admin.close()
     a, b, cost = results
     print(
         f"p99 latency: {a.get('p99_s')} s alone, {b.get('p99_s')} s with {args.searches} saved searches "

@@ -62,7 +62,6 @@ def load(settings: SearchSettings, posts: int) -> None:
     for _ in helpers.streaming_bulk(es, actions(), chunk_size=2000, raise_on_error=True):
         pass
     es.indices.refresh(index=ix.posts_alias(settings))
-    es.indices.forcemerge(index=ix.posts_alias(settings), max_num_segments=1)  # a settled index, as in production
     print(f"loaded {posts} posts in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     es.close()
 
