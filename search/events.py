@@ -56,9 +56,10 @@ class Stored:
 
 @dataclass(frozen=True)
 class Write:
-    """One bulk action: ``index`` a whole document, or ``update`` with a partial one (upsert if gone)."""
+    """One bulk action: ``index`` a whole document, ``create`` it only if the id is free, or ``update``
+    with a partial one (upsert if gone)."""
 
-    op: Literal["index", "update"]
+    op: Literal["index", "create", "update"]
     index: str
     id: str
     doc: dict[str, Any]
@@ -81,6 +82,17 @@ def decide(post: EnrichedPost, stored: Stored | None, now: datetime, names: Name
     if post.event == "edit":
         return _edit(post, stored, now, names)
     return _new(post, stored, now, names)
+
+
+def create(post: EnrichedPost, now: datetime, names: Names) -> Write:
+    """A ``new`` for a post not known to be stored: create-only in its month's index. When the id is
+    taken there, the caller reads the stored document and asks :func:`decide` instead."""
+    return Write("create", names.month_index(post.date or post.collected_at), post.doc_id, full_doc(post, now))
+
+
+def created_state(post: EnrichedPost, index: str) -> Stored:
+    """The stored state a successful :func:`create` left."""
+    return _state(post, index)
 
 
 @lru_cache(maxsize=64)  # the batch's `now` is formatted once, not once per post

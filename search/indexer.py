@@ -1,8 +1,10 @@
 """The indexer stage: ``posts.enriched`` -> Elasticsearch, idempotent and in event order.
 
-Per batch: validate the records, look up what the index holds for their ids (through the alias: an
-edit or a delete goes where the post lives), decide per event (:mod:`search.events`), then one bulk
-request. Retryable Elasticsearch failures (429, 5xx, connection) raise :class:`Backpressure`, so the
+Per chunk of a batch: validate the records, decide per event (:mod:`search.events`), then one bulk
+request. The common case, a ``new`` for a post this batch has not seen, needs no read: it is a
+create-only write in its month's index, and only an id Elasticsearch answers 409 for (already stored)
+is read back and decided like the rest. Edits, deletes and ids seen twice are decided against what the
+index holds (looked up through the alias: an edit or a delete goes where the post lives). Retryable Elasticsearch failures (429, 5xx, connection) raise :class:`Backpressure`, so the
 runner retries the same batch and commits nothing; a record Elasticsearch rejects as invalid goes to
 the DLQ with Elasticsearch's reason.
 """
@@ -12,15 +14,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from elastic_transport import TransportError as TransportLayerError
-from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer, helpers
+from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 from pydantic import ValidationError
 
 from dozor import es as dozor_es
@@ -28,7 +31,7 @@ from dozor.errors import DozorError
 from dozor.records import EnrichedPost, utcnow
 from dozor.stream import Backpressure, BatchResult, Message, Rejected
 from search import index as ix
-from search.events import Names, Stored, Write, decide
+from search.events import Names, Stored, Write, create, created_state, decide
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)

@@ -50,3 +50,35 @@ def test_es_bulk_and_search(settings: DozorSettings) -> None:
     resp = es.search(index=index, query={"match": {"text": "post"}}, size=0, track_total_hits=True)
     assert resp["hits"]["total"]["value"] == 200
     es.indices.delete(index=index)
+
+
+def test_project_template_on_the_local_node(settings: DozorSettings) -> None:
+    """The project's own template works on the minimal node: monthly index behind the alias,
+    whitespace-analyzed text_stem, keyword filters."""
+    from datetime import UTC, datetime
+
+    from search import index as ix
+    from search.testing import drop_indices
+
+    es = des.client(settings)
+    ix.ensure_templates(es, settings)
+    alias = ix.posts_alias(settings)
+    docs = [
+        {"text": "Мигранты в очереди", "text_stem": "мигрант в очеред", "lang": "ru", "date": "2026-10-03T10:00:00Z"},
+        {"text": "Ish haqi", "text_stem": "ish haq", "lang": "uz", "date": "2026-11-04T10:00:00Z"},
+    ]
+    actions = [
+        {"_index": ix.posts_index(settings, datetime.fromisoformat(d["date"]).astimezone(UTC)), "_id": f"tg:1:{i}", **d}
+        for i, d in enumerate(docs)
+    ]
+    ok, _ = helpers.bulk(es, actions, refresh=True)
+    assert ok == 2
+    assert set(es.indices.get_alias(name=alias)) == {f"{alias}-2026.10", f"{alias}-2026.11"}
+    hit = es.search(
+        index=alias,
+        query={"bool": {"must": [{"term": {"text_stem": "мигрант"}}], "filter": [{"term": {"lang": "ru"}}]}},
+    )
+    assert [h["_id"] for h in hit["hits"]["hits"]] == ["tg:1:0"]
+    tokens = es.indices.analyze(index=f"{alias}-2026.11", field="text_stem", text="ish haq")["tokens"]
+    assert [t["token"] for t in tokens] == ["ish", "haq"]
+    drop_indices(es, settings)
