@@ -4,8 +4,9 @@
    written to a fresh posts.enriched topic (not timed).
 2. ceiling: the same documents bulk-loaded straight into Elasticsearch (one Python thread, the
    client's streaming_bulk, same template) — docs/s.
-3. indexer: `dozor index --drain` in-process over the topic (Kafka consume, validation, event-order
-   lookup, bulk, commit) — docs/s.
+3. indexer: `dozor index --drain` in-process over the topic, default settings (Kafka consume,
+   validation, event-order decisions: fresh posts are create-only writes after one search for posts
+   stored outside their month; bulk; commit) — docs/s.
 Prints both and their ratio (target >= 0.6). Rounds alternate to even out a shared machine's noise;
 the best round of each is reported, and the ratio of every round with their median. Also printed:
 this process's CPU time per document on each side (on a 2-vCPU machine Elasticsearch alone fills both

@@ -1,25 +1,29 @@
 """The indexer stage: ``posts.enriched`` -> Elasticsearch, idempotent and in event order.
 
 Per chunk of a batch: validate the records, decide per event (:mod:`search.events`), then one bulk
-request. The common case, a ``new`` for a post this batch has not seen, needs no read: it is a
+request. The common case, a ``new`` for a post nothing is known about, needs no read: it is a
 create-only write in its month's index, and only an id Elasticsearch answers 409 for (already stored)
-is read back and decided like the rest. Edits, deletes and ids seen twice are decided against what the
-index holds (looked up through the alias: an edit or a delete goes where the post lives). Retryable Elasticsearch failures (429, 5xx, connection) raise :class:`Backpressure`, so the
-runner retries the same batch and commits nothing; a record Elasticsearch rejects as invalid goes to
-the DLQ with Elasticsearch's reason.
+is read back and decided like the rest (a create cannot see a post stored in another month's index,
+which only a post first stored without a date can be: those few are searched for first). Edits,
+deletes and ids seen twice are decided against what the index holds (looked up through the alias: an
+edit or a delete goes where the post lives).
+Retryable Elasticsearch failures (429, 5xx, connection) raise :class:`Backpressure`, so the runner
+retries the same batch and commits nothing; a record Elasticsearch rejects as invalid goes to the DLQ
+with Elasticsearch's reason.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections import Counter, OrderedDict, deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from elastic_transport import TransportError as TransportLayerError
@@ -62,6 +66,22 @@ def group_id(settings: SearchSettings) -> str:
     return f"{settings.topic_prefix}dozor-index"
 
 
+def _quiet_gc() -> None:
+    """The indexer allocates many short-lived containers per record and makes no reference cycles.
+    With the default thresholds the cyclic collector ran every 700 allocations and walked every
+    long-lived object of the process: a third of the indexer's CPU in bench/bench_index.py. What is
+    alive at start-up is moved out of its sight, and it runs less often (process-wide)."""
+    gc.freeze()
+    gen0, *older = gc.get_threshold()
+    if gen0 < _GC_GEN0_THRESHOLD:
+        gc.set_threshold(_GC_GEN0_THRESHOLD, *older)
+
+
+_GC_GEN0_THRESHOLD = 20_000
+# Bulk requests in flight: while Elasticsearch writes one, it can parse the next and sync its translog.
+_IN_FLIGHT = 2
+
+
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -94,7 +114,7 @@ class Indexer:
     ) -> None:
         self.es = es
         self.chunk = chunk
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-bulk")
+        self._pool = ThreadPoolExecutor(max_workers=_IN_FLIGHT, thread_name_prefix="index-bulk")
         self.settings = settings
         self.names = Names(alias=ix.posts_alias(settings), versions=ix.versions_index(settings))
         self.give_up_s = settings.index_give_up_s
@@ -109,6 +129,7 @@ class Indexer:
     def prepare(self, timeout_s: float = 60.0) -> None:
         """Install templates and make what other processes wrote visible to the first lookups;
         waits (bounded backoff) while Elasticsearch is unreachable or busy."""
+        _quiet_gc()
         deadline = time.monotonic() + timeout_s
         delay = 0.5
         while True:
@@ -136,41 +157,35 @@ class Indexer:
     # ---- the stage -----------------------------------------------------------------------------
 
     def __call__(self, batch: Sequence[Message]) -> BatchResult:
-        """Validate, look up, decide and write, in chunks: the bulk request of one chunk is in flight
-        while the next chunk is validated and planned, so Python and Elasticsearch work side by side."""
+        """Validate, decide and write, in chunks: the bulk requests of earlier chunks are in flight while
+        the next chunk is validated and planned, so Python and Elasticsearch work side by side. Writes
+        for one id are never in two requests at once, so they land in offset order."""
         result = BatchResult()
-        outcome = _Outcome()
-        stored: dict[str, Stored] = {}  # what this batch knows: looked up, then as its own writes left it
-        pending: Future[_Outcome] | None = None
+        run = _BatchRun()
         try:
             self._refresh_for_new_partitions(batch)
-            for start in range(0, len(batch), self.chunk):
-                posts = self._parse(batch[start : start + self.chunk], result)
-                plan: list[tuple[Message, Write]] = []
-                if posts:
-                    stored.update(self._lookup({p.doc_id for _, p in posts} - stored.keys()))
-                    plan = self._plan(posts, stored)
-                    for name in {w.index for _, w in plan}:
-                        self.ensure_index(name)
-                if pending is not None:
-                    outcome.merge(self._settle(pending))
-                pending = self._pool.submit(self._bulk, plan) if plan else None
-            if pending is not None:
-                outcome.merge(self._settle(pending))
-                pending = None
+            for chunk in _chunks(batch, self.chunk):
+                posts = self._parse(chunk, result)
+                ids = {e.id for e in posts}
+                while any(not ids.isdisjoint(f.created) for f in run.pending):
+                    self._settle(run)  # this chunk follows up on a create whose answer is not back yet
+                self._submit(run, self._plan(posts, run))
+            while run.pending or run.carry:
+                self._submit(run, [])
+                if run.pending:
+                    self._settle(run)
         except ApiError as exc:
             if not _retryable(exc.meta.status):
                 raise DozorError(f"Elasticsearch refused the indexer: {_describe(exc)}") from exc
             self._backpressure(f"Elasticsearch: {_describe(exc)}")
         except TransportLayerError as exc:  # connection refused/reset, timeouts
             self._backpressure(f"Elasticsearch: {_describe(exc)}")
-        finally:
-            if pending is not None:  # never leave a write in flight behind a retry
-                wait([pending])
-        if outcome.retry is not None:
-            self._backpressure(outcome.retry)
+        finally:  # never leave a write in flight behind a retry
+            wait([f.future for f in run.pending])
+        if run.outcome.retry is not None:
+            self._backpressure(run.outcome.retry)
         self._failing_since = None
-        result.rejected.extend(Rejected(message, reason) for message, reason in outcome.failed)
+        result.rejected.extend(Rejected(message, reason) for message, reason in run.outcome.failed)
         return result
 
     def _refresh_for_new_partitions(self, batch: Sequence[Message]) -> None:
@@ -181,21 +196,50 @@ class Indexer:
             self.refresh()
             self._partitions |= new
 
-    def _parse(self, chunk: Sequence[Message], result: BatchResult) -> list[tuple[Message, EnrichedPost]]:
+    def _parse(self, chunk: Sequence[Message], result: BatchResult) -> list[_Event]:
         posts = []
+        validate = EnrichedPost.model_validate_json
         for message in chunk:
             try:
-                posts.append((message, EnrichedPost.model_validate_json(message.value)))
+                post = validate(message.value)
+                posts.append(_Event(message, post, post.doc_id))
             except (ValidationError, ValueError) as exc:
                 result.rejected.append(Rejected(message, f"invalid posts.enriched record: {_first_line(exc)}"))
         return posts
 
-    def _settle(self, pending: Future[_Outcome]) -> _Outcome:
-        done = pending.result()
+    def _submit(self, run: _BatchRun, plan: list[_Planned]) -> None:
+        """Send the plan (with the writes for ids found taken meanwhile) once no request in flight
+        holds a write for the same ids and fewer than ``_IN_FLIGHT`` are."""
+        while True:
+            plan, run.carry = run.carry + plan, []
+            ids = {p.write.id for p in plan}
+            if run.pending and (len(run.pending) >= _IN_FLIGHT or any(not ids.isdisjoint(f.ids) for f in run.pending)):
+                self._settle(run)
+                continue
+            break
+        if not plan:
+            return
+        for name in {p.write.index for p in plan}:
+            self.ensure_index(name)
+        created = {p.write.id for p in plan if p.event is not None}
+        run.pending.append(_InFlight(self._pool.submit(self._bulk, plan, _bulk_body(plan)), ids, created))
+
+    def _settle(self, run: _BatchRun) -> None:
+        """Wait for the oldest bulk in flight; the creates it found taken are decided again, against
+        what is stored, and their writes go with the next bulk."""
+        done = run.pending.popleft().future.result()
         for doc_id, index in done.homes:
             self._remember(doc_id, index)
         self.written += done.written
-        return done
+        run.outcome.merge(done)
+        if done.conflicts:
+            run.carry.extend(self._decide_taken(done.conflicts, run))
+
+    def _decide_taken(self, taken: list[_Planned], run: _BatchRun) -> list[_Planned]:
+        for p in taken:
+            run.fresh.pop(p.write.id, None)
+        found = self._read({p.write.id: p.write.index for p in taken})
+        return self._decide([p.event for p in taken if p.event is not None], found, run)
 
     def _backpressure(self, reason: str) -> None:
         now = time.monotonic()
@@ -205,22 +249,86 @@ class Indexer:
             raise DozorError(f"{reason}; still failing after {self.give_up_s:.0f}s, giving up")
         raise Backpressure(reason, retry_after=1.0)
 
-    def _plan(
-        self, posts: list[tuple[Message, EnrichedPost]], stored: dict[str, Stored]
-    ) -> list[tuple[Message, Write]]:
+    def _plan(self, posts: list[_Event], run: _BatchRun) -> list[_Planned]:
+        """Creates for ``new`` events of ids nothing is known about; the rest decided in offset order
+        (a batch may hold new + edit of one post) against what is stored."""
+        seen = Counter(e.id for e in posts)
+        stored, created, homes = run.stored, run.fresh, self._homes
+        fresh = {
+            e.id
+            for e in posts
+            if e.post.event == "new"
+            and seen[e.id] == 1
+            and e.id not in stored
+            and e.id not in created
+            and e.id not in homes
+        }
+        elsewhere = self._misplaced(fresh)
+        fresh -= elsewhere.keys()
+        for doc_id in seen.keys() & run.fresh.keys():  # created earlier in this batch, touched again
+            post, index = run.fresh.pop(doc_id)
+            run.stored[doc_id] = created_state(post, index)
+        looked_up = self._lookup(seen.keys() - fresh - run.stored.keys(), elsewhere)
         now = utcnow()
-        plan: list[tuple[Message, Write]] = []
-        for message, post in posts:  # in offset order: a batch may hold new + edit of one post
-            writes, state = decide(post, stored.get(post.doc_id), now, self.names)
+        plan: list[_Planned] = []
+        for event in posts:
+            if event.id in fresh:
+                write = create(event.post, now, self.names)
+                run.fresh[event.id] = (event.post, write.index)
+                plan.append(_Planned(event.message, write, event))
+        rest = [e for e in posts if e.id not in fresh]
+        plan.extend(self._decide(rest, looked_up, run, now))
+        return plan
+
+    def _decide(
+        self,
+        posts: list[_Event],
+        looked_up: dict[str, Stored],
+        run: _BatchRun,
+        now: datetime | None = None,
+    ) -> list[_Planned]:
+        run.stored.update(looked_up)
+        now = now or utcnow()
+        plan: list[_Planned] = []
+        for message, post, doc_id in posts:
+            writes, state = decide(post, run.stored.get(doc_id), now, self.names)
             if state is not None:
-                stored[post.doc_id] = state
-            plan.extend((message, w) for w in writes)
+                run.stored[doc_id] = state
+            plan.extend(_Planned(message, w) for w in writes)
         return plan
 
     # ---- Elasticsearch -------------------------------------------------------------------------
 
-    def _lookup(self, ids: set[str]) -> dict[str, Stored]:
-        homes = {i: self._homes[i] for i in ids if i in self._homes}
+    def _misplaced(self, ids: set[str]) -> dict[str, str]:
+        """Which of these ids are stored outside the month index their date gives, where a create would
+        not collide with them: only a post first stored without a date (a stub from its deletion, an
+        edit of a post never seen) can be; a stub filled later keeps its ``deleted_at``. Measured with
+        bench/bench_index.py, this search costs Elasticsearch next to nothing when no such post is
+        stored, where the plain ids search over the alias took about a third of the throughput."""
+        if not ids:
+            return {}
+        resp = self.es.search(
+            index=self.names.alias,
+            query={
+                "bool": {
+                    "filter": [{"ids": {"values": sorted(ids)}}],
+                    "should": [
+                        {"bool": {"must_not": [{"exists": {"field": "date"}}]}},
+                        {"exists": {"field": "deleted_at"}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            },
+            size=len(ids),
+            source=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return {hit["_id"]: hit["_index"] for hit in resp["hits"]["hits"]}
+
+    def _lookup(self, ids: set[str], homes: dict[str, str]) -> dict[str, Stored]:
+        """What the index holds for these ids, found through the alias unless their index is known."""
+        homes = {i: homes.get(i) or self._homes[i] for i in ids if i in homes or i in self._homes}
         unknown = sorted(ids - homes.keys())
         if unknown:
             resp = self.es.search(
@@ -233,6 +341,9 @@ class Indexer:
             )
             for hit in resp["hits"]["hits"]:
                 homes.setdefault(hit["_id"], hit["_index"])
+        return self._read(homes)
+
+    def _read(self, homes: dict[str, str]) -> dict[str, Stored]:
         if not homes:
             return {}
         docs = [{"_index": index, "_id": doc_id} for doc_id, index in homes.items()]
@@ -247,32 +358,36 @@ class Indexer:
             ix.create_index(self.es, name)
             self._indices.add(name)
 
-    def _bulk(self, plan: list[tuple[Message, Write]]) -> _Outcome:
-        """Write the plan (in the worker thread); say what was written, rejected, or must be retried."""
+    def _bulk(self, plan: list[_Planned], body: bytes) -> _Outcome:
+        """Send one bulk request (in the worker thread); say what was written, found taken, rejected,
+        or must be retried."""
+        resp = self.es.perform_request(
+            "POST",
+            "/_bulk",
+            params={"filter_path": _BULK_RESPONSE},
+            headers={"accept": "application/json", "content-type": "application/x-ndjson"},
+            body=body,
+            endpoint_id="bulk",
+        )
         out = _Outcome()
         failed: dict[int, tuple[Message, str]] = {}
-        results = helpers.streaming_bulk(
-            self.es,
-            _actions(plan),
-            chunk_size=len(plan) + 1,
-            max_chunk_bytes=50 * 1024 * 1024,
-            raise_on_error=False,
-            raise_on_exception=True,
-            max_retries=0,
-            filter_path=_BULK_RESPONSE,
-        )
-        for (message, write), (ok, item) in zip(plan, results, strict=True):
+        for planned, item in zip(plan, resp.body["items"], strict=True):
+            write = planned.write
             info = next(iter(item.values()))
-            if ok:
+            status = int(info.get("status", 500))
+            if status < 300:
                 if write.index != self.names.versions:
                     out.homes.append((write.id, write.index))
                 out.written += 1
-                continue
-            status = int(info.get("status", 500))
-            if _retryable(status):
+            elif status == 409 and write.op == "create":
+                out.conflicts.append(planned)
+            elif _retryable(status):
                 out.retry = f"bulk item {write.id}: HTTP {status} {_error_text(info)}"
-            elif id(message) not in failed:
-                failed[id(message)] = (message, f"elasticsearch rejected {write.id}: {_error_text(info)}")
+            elif id(planned.message) not in failed:
+                failed[id(planned.message)] = (
+                    planned.message,
+                    f"elasticsearch rejected {write.id}: {_error_text(info)}",
+                )
         out.failed = list(failed.values())
         return out
 
@@ -283,11 +398,30 @@ class Indexer:
             self._homes.popitem(last=False)
 
 
+class _Event(NamedTuple):
+    message: Message
+    post: EnrichedPost
+    id: str  # the post's document id, formatted once
+
+
+class _Planned(NamedTuple):
+    message: Message
+    write: Write
+    event: _Event | None = None  # on a create: the event to decide again if the id is taken
+
+
+class _InFlight(NamedTuple):
+    future: Future[_Outcome]
+    ids: set[str]  # the ids it writes
+    created: set[str]  # the ids it creates, whose state is known only once it answers
+
+
 @dataclass
 class _Outcome:
     written: int = 0
     homes: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
+    conflicts: list[_Planned] = field(default_factory=list)
     retry: str | None = None
 
     def merge(self, other: _Outcome) -> None:
@@ -297,19 +431,42 @@ class _Outcome:
         self.retry = self.retry or other.retry
 
 
+@dataclass
+class _BatchRun:
+    """What one batch knows while it runs."""
+
+    outcome: _Outcome = field(default_factory=_Outcome)
+    stored: dict[str, Stored] = field(default_factory=dict)  # looked up, then as this batch's writes left it
+    fresh: dict[str, tuple[EnrichedPost, str]] = field(default_factory=dict)  # created: id -> (post, index)
+    pending: deque[_InFlight] = field(default_factory=deque)  # bulk requests in flight, oldest first
+    carry: list[_Planned] = field(default_factory=list)  # writes for taken ids, to go with the next bulk
+
+
 # Only what the indexer reads back: a quarter of the response to parse.
-_BULK_RESPONSE = ["errors", "items.*._id", "items.*.status", "items.*.error"]
+_BULK_RESPONSE = "errors,items.*._id,items.*.status,items.*.error"
 
 
-def _actions(plan: list[tuple[Message, Write]]) -> Iterator[dict[str, Any]]:
-    for _, w in plan:
-        if w.op == "index":
-            yield {"_op_type": "index", "_index": w.index, "_id": w.id, "_source": w.doc}
+def _chunks(batch: Sequence[Message], size: int) -> Iterator[Sequence[Message]]:
+    """The batch in chunks, the first one small: Elasticsearch idles until the first request."""
+    start = 0
+    step = max(1, size // 5)
+    while start < len(batch):
+        yield batch[start : start + step]
+        start += step
+        step = size
+
+
+def _bulk_body(plan: list[_Planned]) -> bytes:
+    lines: list[bytes] = []
+    for p in plan:
+        w = p.write
+        lines.append(orjson.dumps({w.op: {"_index": w.index, "_id": w.id}}))
+        if w.op == "update":
+            lines.append(orjson.dumps({"doc": w.doc, "upsert": w.upsert} if w.upsert is not None else {"doc": w.doc}))
         else:
-            body: dict[str, Any] = {"doc": w.doc}
-            if w.upsert is not None:
-                body["upsert"] = w.upsert
-            yield {"_op_type": "update", "_index": w.index, "_id": w.id, **body}
+            lines.append(orjson.dumps(w.doc))
+    lines.append(b"")
+    return b"\n".join(lines)
 
 
 def _error_text(info: dict[str, Any]) -> str:

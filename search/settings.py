@@ -13,7 +13,7 @@ from dozor.settings import DozorSettings
 class SearchSettings(DozorSettings):
     es_shards: int = Field(1, ge=1, description="primary shards per monthly posts index")
     es_replicas: int = Field(0, ge=0, description="replicas per index (0 on a single local node)")
-    index_batch: int = Field(4000, ge=1, le=10_000, description="records per indexer batch")
+    index_batch: int = Field(10_000, ge=1, le=10_000, description="records per indexer batch")
     index_give_up_s: float | None = Field(
         None, gt=0, description="`index --drain`: fail after Elasticsearch has been failing this long"
     )
