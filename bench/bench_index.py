@@ -36,7 +36,7 @@ from dozor.records import EnrichedPost
 from dozor.stream import StageRunner
 from search import index as ix
 from search.events import full_doc
-from search.indexer import Indexer, client, group_id
+from search.indexer import Indexer, client
 from search.settings import SearchSettings
 from search.testing import drop_indices, produce
 
@@ -101,9 +101,7 @@ def indexer(settings: SearchSettings, records: list[dict[str, Any]]) -> float:
     for name in _month_indices(settings, records):  # as for the ceiling: creating indices is not timed
         stage.ensure_index(name)
     t0, cpu0 = time.perf_counter(), time.process_time()
-    runner = StageRunner(
-        "index", settings, dk.ENRICHED, stage, max_batch=settings.index_batch, group_id=group_id(settings)
-    )
+    runner = StageRunner("index", settings, dk.ENRICHED, stage, max_batch=settings.index_batch)
     stats = runner.drain()
     stage.refresh()
     elapsed = time.perf_counter() - t0

@@ -44,7 +44,7 @@ def enrich(
         from enrich import offline, topics
         from enrich.pipeline import Enricher
         from enrich.settings import EnrichSettings
-        from enrich.stage import STAGE_NAME, group_id, make_stage
+        from enrich.stage import STAGE_NAME, make_stage
 
         if output_file is not None and input_file is None:
             raise UsageError("--output needs --input (the Kafka stage writes to posts.enriched)")
@@ -62,7 +62,6 @@ def enrich(
             dk.RAW,
             make_stage(enricher),
             max_batch=settings.enrich_batch,
-            group_id=group_id(settings),
         )
         dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
         result = runner.drain() if drain else runner.run_forever()

@@ -14,18 +14,12 @@ from pydantic import ValidationError
 
 from dozor import kafka as dk
 from dozor.records import RawPost
-from dozor.settings import DozorSettings
 from dozor.stream import BatchResult, Message, Output, Rejected, Stage
 from enrich.pipeline import Enricher
 
 log = logging.getLogger(__name__)
 
 STAGE_NAME = "enrich"
-
-
-def group_id(settings: DozorSettings) -> str:
-    """The stage's consumer group; the topic prefix isolates test runs sharing one broker."""
-    return f"{settings.topic_prefix}dozor-{STAGE_NAME}"
 
 
 def loads(raw: bytes | str) -> Any:

@@ -46,7 +46,7 @@ def index_command(
 
     def body() -> int:
         from dozor.stream import StageRunner
-        from search.indexer import Indexer, client, group_id
+        from search.indexer import Indexer, client
 
         settings = load_settings()
         es = client(settings)
@@ -61,7 +61,6 @@ def index_command(
                 dk.ENRICHED,
                 indexer,
                 max_batch=batch or settings.index_batch,
-                group_id=group_id(settings),
             )
             stats = runner.drain() if drain else runner.run_forever()
             indexer.refresh()

@@ -61,11 +61,6 @@ def client(settings: SearchSettings, **overrides: Any) -> Elasticsearch:
     return dozor_es.client(settings, **options)
 
 
-def group_id(settings: SearchSettings) -> str:
-    """The indexer's consumer group; the topic prefix isolates test runs sharing one broker."""
-    return f"{settings.topic_prefix}dozor-index"
-
-
 def _quiet_gc() -> None:
     """The indexer allocates many short-lived containers per record and makes no reference cycles.
     With the default thresholds the cyclic collector ran every 700 allocations and walked every

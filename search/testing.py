@@ -170,11 +170,11 @@ def drain_index(settings: Any, es: Elasticsearch | None = None, max_batch: int =
     """`dozor index --drain` in-process: (run stats, indexer)."""
     from dozor import kafka as dk
     from dozor.stream import StageRunner
-    from search.indexer import Indexer, client, group_id
+    from search.indexer import Indexer, client
 
     indexer = Indexer(es or client(settings), settings)
     indexer.prepare()
-    runner = StageRunner("index", settings, dk.ENRICHED, indexer, max_batch=max_batch, group_id=group_id(settings))
+    runner = StageRunner("index", settings, dk.ENRICHED, indexer, max_batch=max_batch)
     stats = runner.drain()
     indexer.refresh()
     return stats, indexer

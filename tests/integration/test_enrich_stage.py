@@ -17,7 +17,7 @@ from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stream import StageRunner
 from enrich.pipeline import Enricher
-from enrich.stage import STAGE_NAME, group_id, make_stage
+from enrich.stage import STAGE_NAME, make_stage
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,7 @@ def test_runner_commits_so_a_restart_goes_on_where_it_stopped(settings: DozorSet
 
     def runner(max_batch: int) -> StageRunner:
         stage = make_stage(Enricher())
-        return StageRunner(STAGE_NAME, settings, dk.RAW, stage, max_batch=max_batch, group_id=group_id(settings))
+        return StageRunner(STAGE_NAME, settings, dk.RAW, stage, max_batch=max_batch)
 
     first = runner(2).drain()
     assert (first.consumed, first.produced, first.rejected) == (6, 6, 0)

@@ -18,7 +18,7 @@ from dozor.stream import StageRunner
 from search import index as ix
 from search import service
 from search.filters import SearchFilters
-from search.indexer import Indexer, group_id
+from search.indexer import Indexer
 from search.settings import SearchSettings
 from search.testing import TcpProxy, drain_index, drop_indices, enriched, produce
 
@@ -71,7 +71,7 @@ def test_indexer_pauses_while_elasticsearch_is_down_and_loses_nothing(
     indexer = Indexer(dozor_es.client(via_proxy, max_retries=0), via_proxy)
     indexer.prepare()
     proxy.close()  # Elasticsearch "goes down" between start-up and the first batch
-    runner = StageRunner("index", via_proxy, dk.ENRICHED, indexer, max_batch=100, group_id=group_id(via_proxy))
+    runner = StageRunner("index", via_proxy, dk.ENRICHED, indexer, max_batch=100)
     worker, outcome = _in_thread(runner.drain)
     time.sleep(4)
     assert worker.is_alive(), outcome  # waiting, not failing, not skipping
