@@ -121,7 +121,10 @@ def run_demo() -> int:
         _dozor("alert", "--rules", str(rules), "--drain")
         _dozor("alerts", "list", "--limit", "10")
         fired = receiver.received
-        console.print(f"webhook receiver got {len(fired)} alert(s) this run:")
+        console.print(
+            f"webhook receiver got {len(fired)} new alert(s) this run (an alert fires once: on a re-run, the"
+            " ones fired before are in the list above)"
+        )
         for item in fired[:10]:
             post = item.body.get("post", {})
             console.print(
