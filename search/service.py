@@ -154,8 +154,10 @@ def stats_from_response(resp: Any) -> dict[str, Any]:
     }
 
 
-def get_post(es: Elasticsearch, settings: Any, post_id: str) -> dict[str, Any] | None:
-    """A post with its versions (oldest first), or None."""
+def post_with_versions(
+    es: Elasticsearch, settings: Any, post_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A post's hit and its stored versions (oldest first), or None when the post is unknown."""
     resp = es.search(
         index=ix.posts_alias(settings),
         query={"ids": {"values": [post_id]}},
@@ -166,15 +168,24 @@ def get_post(es: Elasticsearch, settings: Any, post_id: str) -> dict[str, Any] |
     hits = resp["hits"]["hits"]
     if not hits:
         return None
-    post = hit_to_json(hits[0])
-    post.pop("highlight", None)
     versions = es.search(
         index=ix.versions_index(settings),
         query={"term": {"post_id": post_id}},
-        sort=[{"version_at": {"order": "asc", "missing": "_first"}}],
+        sort=[{"version_at": {"order": "asc", "missing": "_first"}}, {"recorded_at": "asc"}],
         size=1000,
         ignore_unavailable=True,
         allow_no_indices=True,
     )
-    post["versions"] = [h["_source"] for h in versions["hits"]["hits"]]
+    return hits[0], [h["_source"] for h in versions["hits"]["hits"]]
+
+
+def get_post(es: Elasticsearch, settings: Any, post_id: str) -> dict[str, Any] | None:
+    """A post (as `search --json` gives it) with its versions, oldest first; or None."""
+    found = post_with_versions(es, settings, post_id)
+    if found is None:
+        return None
+    hit, versions = found
+    post = hit_to_json(hit)
+    post.pop("highlight", None)
+    post["versions"] = versions
     return post

@@ -11,8 +11,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from search import index as ix
 from search.hits import permalink
+from search.service import post_with_versions
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -62,25 +62,10 @@ def changes(versions: list[dict[str, Any]]) -> list[Change]:
 
 
 def load_post(es: Elasticsearch, settings: Any, post_id: str) -> PostView | None:
-    resp = es.search(
-        index=ix.posts_alias(settings),
-        query={"ids": {"values": [post_id]}},
-        size=1,
-        ignore_unavailable=True,
-        allow_no_indices=True,
-    )
-    hits = resp["hits"]["hits"]
-    if not hits:
+    found = post_with_versions(es, settings, post_id)
+    if found is None:
         return None
-    source: dict[str, Any] = hits[0]["_source"]
-    versions_resp = es.search(
-        index=ix.versions_index(settings),
-        query={"term": {"post_id": post_id}},
-        sort=[{"version_at": {"order": "asc", "missing": "_first"}}, {"recorded_at": "asc"}],
-        size=500,
-        ignore_unavailable=True,
-        allow_no_indices=True,
-    )
-    versions = [h["_source"] for h in versions_resp["hits"]["hits"]]
+    source: dict[str, Any] = found[0]["_source"]
+    versions = found[1]
     url = permalink(source.get("channel") or {}, source.get("message_id"))
     return PostView(post_id, source, url, versions, changes(versions))
