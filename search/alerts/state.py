@@ -20,7 +20,7 @@ ALERTER = "alerter"
 
 PENDING, SENT, SUPPRESSED, FAILED = "pending", "sent", "suppressed", "failed"
 
-_ALERTS_MAPPING: dict[str, Any] = {
+ALERTS_MAPPING: dict[str, Any] = {
     "dynamic": False,
     "properties": {
         "id": {"type": "keyword"},
@@ -62,7 +62,7 @@ class AlertStore:
         self.alerter = settings.index(ALERTER)
 
     def ensure(self) -> None:
-        for name, mapping in ((self.alerts, _ALERTS_MAPPING), (self.rules, _RULES_MAPPING), (self.alerter, None)):
+        for name, mapping in ((self.alerts, ALERTS_MAPPING), (self.rules, _RULES_MAPPING), (self.alerter, None)):
             if not self.es.indices.exists(index=name):
                 body: dict[str, Any] = {"settings": _SMALL}
                 if mapping is not None:

@@ -159,4 +159,4 @@ def check(objects: list[dict[str, Any]], mappings_by_title: dict[str, dict[str, 
 def known_mappings(prefix: str = "dozor") -> dict[str, dict[str, Any]]:
     """The mappings behind each data view Dozor ships, from the code that creates the indices."""
     # The alerts mapping is module-private in search.alerts.state; it is the one the alerter installs.
-    return {f"{prefix}-posts*": POST_MAPPINGS, f"{prefix}-alerts": alert_state._ALERTS_MAPPING}
+    return {f"{prefix}-posts*": POST_MAPPINGS, f"{prefix}-alerts": alert_state.ALERTS_MAPPING}
