@@ -24,7 +24,7 @@ from dozor.stack.versions import (
 
 log = logging.getLogger(__name__)
 
-KAFKA_POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+KAFKA_POM = f"""<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>org.dozor</groupId><artifactId>local-kafka</artifactId><version>1</version>
   <packaging>pom</packaging>
