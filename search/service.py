@@ -121,17 +121,27 @@ def stats(
     extra: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Counts by topic, language, channel, and per day, for the same query and filters as search."""
-    compiled = build_query(query, filters, extra)
-    resp = es.search(
+    return stats_from_response(aggregate(es, settings, query, filters, stats_aggs(top), extra))
+
+
+def aggregate(
+    es: Elasticsearch,
+    settings: Any,
+    query: str,
+    filters: SearchFilters,
+    aggs: dict[str, Any],
+    extra: list[dict[str, Any]] | None = None,
+) -> Any:
+    """Run aggregations (no hits) over the posts a query and filters select; the raw response."""
+    return es.search(
         index=ix.posts_alias(settings),
         size=0,
-        query=compiled.query,
-        aggs=stats_aggs(top),
+        query=build_query(query, filters, extra).query,
+        aggs=aggs,
         track_total_hits=True,
         ignore_unavailable=True,
         allow_no_indices=True,
     )
-    return stats_from_response(resp)
 
 
 def stats_from_response(resp: Any) -> dict[str, Any]:

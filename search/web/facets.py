@@ -8,9 +8,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from search import index as ix
 from search.filters import SearchFilters
-from search.service import build_query
+from search.service import aggregate
 
 FACET_FIELDS = {
     "topic": "topics",
@@ -59,16 +58,7 @@ def _channel_bucket(b: dict[str, Any]) -> Bucket:
 def facets(
     es: Elasticsearch, settings: Any, query: str, filters: SearchFilters, extra: list[dict[str, Any]], top: int = 15
 ) -> Facets:
-    compiled = build_query(query, filters, extra)
-    resp = es.search(
-        index=ix.posts_alias(settings),
-        size=0,
-        query=compiled.query,
-        aggs=facet_aggs(top),
-        track_total_hits=True,
-        ignore_unavailable=True,
-        allow_no_indices=True,
-    )
+    resp = aggregate(es, settings, query, filters, facet_aggs(top), extra)
     aggs = resp.get("aggregations") or {}
     out = Facets(total=int(resp["hits"]["total"]["value"]))
     for name in FACET_FIELDS:
