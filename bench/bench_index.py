@@ -131,6 +131,7 @@ def main() -> int:
             drop_indices(es, raw_s)
             drop_indices(es, idx_s)
             es.close()
+            dk.delete_prefixed_topics(idx_s)
         print(f"round {r + 1}: raw bulk {ceiling[-1]:,.0f} docs/s, indexer {ours[-1]:,.0f} docs/s", file=sys.stderr)
     best_raw, best_idx = max(ceiling), max(ours)
     per_round = sorted(i / c for i, c in zip(ours, ceiling, strict=True))

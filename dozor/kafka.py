@@ -135,3 +135,20 @@ def read_all(settings: DozorSettings, topic: str, timeout_s: float = 60.0) -> li
         return out
     finally:
         client.close(autocommit=False)
+
+
+def delete_prefixed_topics(settings: DozorSettings) -> list[str]:
+    """Delete every topic under the settings' topic prefix (test and benchmark cleanup).
+
+    Refuses an empty prefix: that would mean the production topics.
+    """
+    if not settings.topic_prefix:
+        raise DozorError("refusing to delete topics without a topic prefix")
+    client = admin(settings)
+    try:
+        names = [t for t in client.list_topics() if t.startswith(settings.topic_prefix)]
+        if names:
+            client.delete_topics(names)
+        return names
+    finally:
+        client.close()

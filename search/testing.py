@@ -61,8 +61,8 @@ def drop_indices(es: Elasticsearch, settings: DozorSettings) -> None:
     """Delete the indices and templates under the settings' index prefix (test cleanup)."""
     pattern = f"{settings.index_prefix}-*"
     names = list(es.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True))
-    if names:
-        es.indices.delete(index=",".join(names), ignore_unavailable=True)
+    for start in range(0, len(names), 50):  # a long name list would pass the HTTP line limit
+        es.indices.delete(index=",".join(names[start : start + 50]), ignore_unavailable=True)
     try:
         templates = es.indices.get_index_template(name=pattern)["index_templates"]
     except NotFoundError:

@@ -9,8 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from dozor import es as des
+from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stack.local import LocalStack
+from search.testing import drop_indices
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +29,18 @@ def stack() -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="session")
-def run_id() -> str:
-    return uuid.uuid4().hex[:8]
+def run_id(stack: LocalStack) -> Iterator[str]:
+    """This session's id; at the end, its topics, indices and templates are removed from the shared stack."""
+    run = uuid.uuid4().hex[:8]
+    yield run
+    sweep(run)
+
+
+def sweep(run: str) -> None:
+    """Remove a test session's indices, templates and topics from the shared stack."""
+    base = DozorSettings(index_prefix=f"dz{run}", topic_prefix=f"t{run}-")
+    drop_indices(des.client(base), base)
+    dk.delete_prefixed_topics(base)
 
 
 @pytest.fixture()
