@@ -9,10 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
+# The alert tests' real SMTP server, Bot API stand-in and certificate, as fixtures for every test module.
+from alert_servers import bot_api_fixture, self_signed_fixture, smtp_server_fixture  # noqa: F401
+from elasticsearch import Elasticsearch
+
 from dozor import es as des
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stack.local import LocalStack
+from search.settings import SearchSettings
 from search.testing import drop_indices
 
 
@@ -56,3 +61,20 @@ def env_settings(settings: DozorSettings, monkeypatch: pytest.MonkeyPatch) -> Do
     monkeypatch.setenv("DOZOR_TOPIC_PREFIX", settings.topic_prefix)
     monkeypatch.setenv("DOZOR_INDEX_PREFIX", settings.index_prefix)
     return settings
+
+
+@pytest.fixture()
+def ss(settings: DozorSettings) -> Iterator[SearchSettings]:
+    """Search settings under the test's prefixes; the test's indices are dropped afterwards."""
+    search_settings = SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix)
+    yield search_settings
+    client = des.client(search_settings)
+    drop_indices(client, search_settings)
+    client.close()
+
+
+@pytest.fixture()
+def es(ss: SearchSettings) -> Iterator[Elasticsearch]:
+    client = des.client(ss)
+    yield client
+    client.close()

@@ -14,17 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 from kafka import TopicPartition
-from test_alerts_servers import (  # noqa: F401
-    BOT_TOKEN,
-    SMTP_PASSWORD,
-    SMTP_USER,
-    BotApi,
-    SmtpServer,
-    bot_api_fixture,
-    self_signed_fixture,
-    smtp_server_fixture,
-)
 
 from dozor import es as des
 from dozor import kafka as dk

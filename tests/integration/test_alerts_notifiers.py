@@ -7,16 +7,7 @@ from datetime import UTC, datetime
 from email.message import Message
 
 import pytest
-from test_alerts_servers import (  # noqa: F401
-    BOT_TOKEN,
-    SMTP_PASSWORD,
-    SMTP_USER,
-    BotApi,
-    SmtpServer,
-    bot_api_fixture,
-    self_signed_fixture,
-    smtp_server_fixture,
-)
+from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 
 from search.alerts.alert import Alert
 from search.alerts.notifiers import DeliveryError, notifier_for

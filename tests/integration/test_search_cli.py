@@ -7,29 +7,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
-from dozor.settings import DozorSettings
 from search.settings import SearchSettings
-from search.testing import drop_indices, enriched, produce
+from search.testing import enriched, produce
 
 pytestmark = pytest.mark.integration
 DOZOR = str(Path(sys.executable).with_name("dozor"))
-
-
-@pytest.fixture()
-def ss(settings: DozorSettings) -> Iterator[SearchSettings]:
-    s = SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix)
-    yield s
-    es = dozor_es.client(s)
-    drop_indices(es, s)
-    es.close()
 
 
 def dozor(ss: SearchSettings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -3,35 +3,19 @@ elsewhere, is never duplicated nor overwritten; only its counters are refreshed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
-from dozor.settings import DozorSettings
 from search import index as ix
 from search import service
 from search.filters import SearchFilters
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, produce
+from search.testing import drain_index, enriched, produce
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture()
-def ss(settings: DozorSettings) -> SearchSettings:
-    return SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix)
-
-
-@pytest.fixture()
-def es(ss: SearchSettings) -> Iterator[Elasticsearch]:
-    client = dozor_es.client(ss)
-    yield client
-    drop_indices(client, ss)
-    client.close()
 
 
 def _docs(es: Elasticsearch, ss: SearchSettings) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +15,13 @@ import pytest
 
 from dozor import es as dozor_es
 from dozor.records import doc_id
-from dozor.settings import DozorSettings
 from search import service
 from search.filters import SearchFilters
 from search.settings import SearchSettings
-from search.testing import drop_indices
 
 pytestmark = pytest.mark.integration
 DOZOR = str(Path(sys.executable).with_name("dozor"))
 CORPUS = Path(__file__).resolve().parents[2] / "ingest" / "samples" / "corpus.jsonl"
-
-
-@pytest.fixture()
-def ss(settings: DozorSettings) -> Iterator[SearchSettings]:
-    s = SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix)
-    yield s
-    es = dozor_es.client(s)
-    drop_indices(es, s)
-    es.close()
 
 
 def run_pipeline(ss: SearchSettings) -> None:

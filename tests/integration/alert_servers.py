@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import ssl
 import subprocess
 import threading
@@ -21,14 +20,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from search.testing import free_port
+
 SMTP_USER, SMTP_PASSWORD = "dozor", "s3cret"
 BOT_TOKEN = "123456:TEST-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
