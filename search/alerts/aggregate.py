@@ -58,6 +58,22 @@ def _counts(
     return {k: int(b["doc_count"]) for k, b in buckets.items()}, hit_to_json(hits[0]) if hits else None
 
 
+def _window_alert(
+    rule: FrequencyRule | SpikeRule, now: datetime, summary: str, post: dict[str, Any] | None, details: dict[str, Any]
+) -> Alert:
+    """One alert per rule and realert period (the window when no realert is set): its id is the dedup key."""
+    period = period_start(now, rule.realert or rule.window)
+    return Alert(
+        id=f"{rule.name}/@{iso(period)}",
+        rule=rule.name,
+        type=rule.type,
+        fired_at=now,
+        summary=summary,
+        post=post,
+        details=details,
+    )
+
+
 def frequency(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetime) -> Alert | None:
     rule = active.rule
     assert isinstance(rule, FrequencyRule)
@@ -66,15 +82,12 @@ def frequency(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetim
     count = counts.get("window", 0)
     if count < rule.threshold:
         return None
-    period = period_start(now, rule.realert or rule.window)
-    return Alert(
-        id=f"{rule.name}/@{iso(period)}",
-        rule=rule.name,
-        type=rule.type,
-        fired_at=now,
-        summary=f"{count} posts matching {rule.name} in the last {_human(rule.window)} (threshold {rule.threshold})",
-        post=latest,
-        details={"count": count, "window": _human(rule.window), "threshold": rule.threshold},
+    return _window_alert(
+        rule,
+        now,
+        f"{count} posts matching {rule.name} in the last {_human(rule.window)} (threshold {rule.threshold})",
+        latest,
+        {"count": count, "window": _human(rule.window), "threshold": rule.threshold},
     )
 
 
@@ -88,18 +101,15 @@ def spike(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetime) -
     expected = baseline * rule.window.total_seconds() / rule.baseline.total_seconds()
     if current < rule.min_count or current < rule.factor * expected:
         return None
-    period = period_start(now, rule.realert or rule.window)
-    return Alert(
-        id=f"{rule.name}/@{iso(period)}",
-        rule=rule.name,
-        type=rule.type,
-        fired_at=now,
-        summary=(
+    return _window_alert(
+        rule,
+        now,
+        (
             f"{current} posts matching {rule.name} in the last {_human(rule.window)}, "
             f"{expected:.1f} expected from the previous {_human(rule.baseline)}"
         ),
-        post=latest,
-        details={"count": current, "expected": round(expected, 2), "window": _human(rule.window)},
+        latest,
+        {"count": current, "expected": round(expected, 2), "window": _human(rule.window)},
     )
 
 
