@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from elasticsearch import Elasticsearch
 
 from dozor.cli_support import run_command
 from search import render
@@ -28,6 +28,11 @@ from search.cli_common import (
 )
 from search.service import MAX_WINDOW
 
+if TYPE_CHECKING:
+    from search.saved import SavedSearches
+
+T = TypeVar("T")
+
 searches_app = typer.Typer(help="Saved searches: add, list, show, update, delete, run.", no_args_is_help=True)
 
 
@@ -37,6 +42,14 @@ def _notify(webhook: list[str] | None, email: list[str] | None, telegram: list[s
         out.append({"email": {"to": split(email)}})
     out.extend({"telegram": {"chat_id": c}} for c in telegram or [])
     return out
+
+
+def _with_store(work: Callable[[SavedSearches], T]) -> T:
+    """Run ``work`` on the saved-search store once the templates exist; ES trouble is one clear line."""
+    from search.saved import SavedSearches
+
+    settings = load_settings()
+    return with_es(settings, lambda es: templated(es, settings, lambda: work(SavedSearches(es, settings))))
 
 
 Webhook = Annotated[list[str] | None, typer.Option("--notify-webhook", help="POST new hits to this URL")]
@@ -64,7 +77,7 @@ def searches_add(
     """Save a search."""
 
     def body() -> int:
-        from search.saved import SavedSearches, SearchSpec
+        from search.saved import SearchSpec
 
         wanted = spec(
             SearchSpec,
@@ -73,10 +86,7 @@ def searches_add(
             owner=owner,
             notify=_notify(notify_webhook, notify_email, notify_telegram),
         )
-        settings = load_settings()
-        saved = with_es(
-            settings, lambda es: templated(es, settings, lambda: SavedSearches(es, settings).create(name, wanted))
-        )
+        saved = _with_store(lambda store: store.create(name, wanted))
         print(f"saved search {saved.name!r} added")
         return 0
 
@@ -88,10 +98,8 @@ def searches_list(as_json: AsJson = False) -> None:
     """List saved searches."""
 
     def body() -> int:
-        from search.saved import SavedSearches
 
-        settings = load_settings()
-        found = with_es(settings, lambda es: templated(es, settings, SavedSearches(es, settings).list))
+        found = _with_store(lambda store: store.list())
         render.saved_list(found, as_json)
         return 0
 
@@ -103,10 +111,8 @@ def searches_show(name: str) -> None:
     """Show one saved search as JSON."""
 
     def body() -> int:
-        from search.saved import SavedSearches
 
-        settings = load_settings()
-        saved = with_es(settings, lambda es: templated(es, settings, lambda: SavedSearches(es, settings).get(name)))
+        saved = _with_store(lambda store: store.get(name))
         print(saved.model_dump_json(indent=2))
         return 0
 
@@ -133,12 +139,9 @@ def searches_update(
     """Change a saved search: what is given replaces what was (filters as a whole)."""
 
     def body() -> int:
-        from search.saved import SavedSearches, SearchSpec
+        from search.saved import SearchSpec
 
-        settings = load_settings()
-
-        def work(es: Elasticsearch) -> None:
-            store = SavedSearches(es, settings)
+        def work(store: SavedSearches) -> None:
             old = store.get(name)
             values: dict[str, Any] = old.model_dump(include=set(SearchSpec.model_fields))
             if query is not None:
@@ -154,7 +157,7 @@ def searches_update(
                 values["active"] = active
             store.update(name, spec(SearchSpec, **values))
 
-        with_es(settings, lambda es: templated(es, settings, lambda: work(es)))
+        _with_store(work)
         print(f"saved search {name!r} updated")
         return 0
 
@@ -166,10 +169,8 @@ def searches_delete(name: str) -> None:
     """Delete a saved search."""
 
     def body() -> int:
-        from search.saved import SavedSearches
 
-        settings = load_settings()
-        with_es(settings, lambda es: templated(es, settings, lambda: SavedSearches(es, settings).delete(name)))
+        _with_store(lambda store: store.delete(name))
         print(f"saved search {name!r} deleted")
         return 0
 
@@ -185,12 +186,8 @@ def searches_run(
     """Show the hits indexed since this search last ran (all on the first run), and record the run."""
 
     def body() -> int:
-        from search.saved import SavedSearches
 
-        settings = load_settings()
-        saved, result = with_es(
-            settings, lambda es: templated(es, settings, lambda: SavedSearches(es, settings).run(name, limit=limit))
-        )
+        saved, result = _with_store(lambda store: store.run(name, limit=limit))
         if not as_json:
             print(f"{result.total} new hit(s) for {saved.name!r}", file=sys.stderr)
         render.hits(result, as_json)
