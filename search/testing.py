@@ -7,12 +7,13 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 
 from dozor.settings import DozorSettings
+from search.settings import SearchSettings
 
 
 def enriched(
@@ -204,3 +205,28 @@ def read_topic(settings: DozorSettings, topic: str, timeout_s: float = 10.0) -> 
         return out
     finally:
         consumer.close()
+
+
+@contextlib.contextmanager
+def serve_api(settings: SearchSettings) -> Iterator[str]:
+    """The real API app under uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import time
+
+    import uvicorn
+
+    from search.api.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError(f"the API did not start on port {port}")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

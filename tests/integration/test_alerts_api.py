@@ -4,13 +4,10 @@ be listed, shown and acknowledged."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from dozor import es as des
 from dozor import kafka as dk
@@ -18,9 +15,8 @@ from dozor.settings import DozorSettings
 from search.alerts.receiver import WebhookReceiver
 from search.alerts.service import Alerter
 from search.alerts.settings import AlertSettings
-from search.api.app import create_app
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, free_port, produce
+from search.testing import drain_index, drop_indices, enriched, produce, serve_api
 
 pytestmark = pytest.mark.integration
 TOKEN = "alerts-token"
@@ -29,17 +25,11 @@ TOKEN = "alerts-token"
 @pytest.fixture()
 def api(settings: DozorSettings) -> Iterator[tuple[httpx.Client, SearchSettings]]:
     ss = SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix, api_tokens=TOKEN)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ss), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+    with (
+        serve_api(ss) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
         yield client, ss
-    server.should_exit = True
-    thread.join(timeout=10)
     drop_indices(des.client(ss), ss)
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
-from search.api.app import create_app
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, free_port, produce
+from search.testing import drain_index, drop_indices, enriched, produce, serve_api
 
 pytestmark = pytest.mark.integration
 TOKEN = "test-token-1"
@@ -45,17 +41,8 @@ def api(settings: DozorSettings) -> Iterator[tuple[str, SearchSettings]]:
         ],
     )
     drain_index(ss)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ss), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", ss
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_api(ss) as url:
+        yield url, ss
     es = dozor_es.client(ss)
     drop_indices(es, ss)
     es.close()
