@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint stack-up stack-down bench lock
+.PHONY: venv system-demo system-test demo test lint stack-up stack-down bench lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,24 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# Debian packages (Java/Maven for the stack, Tesseract for OCR; Chromium for the browser tests): installed
+# when missing and run as root, otherwise one line naming the command.
+system-demo:
+	scripts/system-packages demo
+
+system-test:
+	scripts/system-packages test
+
 stack-up: venv
 	$(BIN)/dozor stack up
 
 stack-down: venv
 	$(BIN)/dozor stack down
 
-demo: stack-up
+demo: system-demo stack-up
 	$(BIN)/dozor demo
 
-test: stack-up
+test: system-test stack-up
 	$(BIN)/pytest -q tests
 
 lint: venv
