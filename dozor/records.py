@@ -6,6 +6,7 @@ extra keys are kept (``extra="allow"``) so that a newer producer does not lose f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -103,6 +104,20 @@ class EnrichedPost(RawPost):
     entities: list[dict[str, Any]] = Field(default_factory=list)
     simhash: str = Field("0000000000000000", pattern=r"^[0-9a-f]{16}$")
     enriched_at: datetime = Field(default_factory=utcnow)
+
+
+def searchable_text(record: Mapping[str, Any]) -> str:
+    """The words a post is found by: its ``text`` as posted, then a poll's question and answers. The poll
+    stays in its own ``poll`` field (``text`` is never rewritten); the enricher's ``text_norm`` and
+    ``text_stem`` are computed over this, so unqualified searches find poll words too."""
+    text = record.get("text") or ""
+    poll = record.get("poll")
+    if not isinstance(poll, Mapping):
+        return str(text)
+    answers = poll.get("answers")
+    answers = answers if isinstance(answers, list) else []
+    parts = [text, poll.get("question"), *(a.get("text") for a in answers if isinstance(a, Mapping))]
+    return "\n".join(p for p in parts if isinstance(p, str) and p)
 
 
 def doc_id(channel_id: int, message_id: int) -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from dozor.records import searchable_text
 from enrich import entities, topics
 from enrich.analysis import tokenize
 from enrich.language import UNDETERMINED, detect
@@ -53,7 +54,7 @@ class Enricher:
         if not isinstance(text, str):
             raise ValueError(f"text must be a string, got {type(text).__name__}")
         out = dict(record)
-        out.update(self.fields(text))
+        out.update(self.fields(searchable_text(record)))
         return out
 
 

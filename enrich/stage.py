@@ -13,7 +13,7 @@ import orjson
 from pydantic import ValidationError
 
 from dozor import kafka as dk
-from dozor.records import RawPost
+from dozor.records import RawPost, searchable_text
 from dozor.stream import BatchResult, Message, Output, Rejected, Stage
 from enrich.pipeline import Enricher
 
@@ -53,8 +53,8 @@ def enrich_raw(value: bytes, enricher: Enricher) -> dict[str, Any]:
     obj = loads(value)
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-    post = RawPost.model_validate(obj)  # the gate; the record goes on as it came, plus the new fields
-    obj.update(enricher.fields(post.text))
+    RawPost.model_validate(obj)  # the gate; the record goes on as it came, plus the new fields
+    obj.update(enricher.fields(searchable_text(obj)))
     return obj
 
 

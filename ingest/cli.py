@@ -43,13 +43,23 @@ def _parse_since(value: str | None) -> datetime | None:
 
 def import_command(
     file: Annotated[
-        Path, typer.Argument(help="JSONL of posts.raw records, or a Telegram Desktop result.json; - for stdin")
+        Path,
+        typer.Argument(
+            help="a Telegram Desktop result.json, JSONL of posts.raw records, or JSONL of Telethon "
+            "Message.to_json() objects (told apart by content); - for stdin"
+        ),
     ],
     channel: Annotated[
         str | None,
         typer.Option("--channel", help="@username or id of the exported channel: fills what an export lacks"),
     ] = None,
     registry: Annotated[Path | None, typer.Option("--registry", help="registry to complete --channel from")] = None,
+    include_private: Annotated[
+        bool,
+        typer.Option(
+            "--include-private", help="also import personal chats, bots and saved messages of a full-account export"
+        ),
+    ] = False,
 ) -> None:
     """Import a file into posts.raw (bad entries are counted, logged and sent to posts.dlq)."""
 
@@ -58,7 +68,7 @@ def import_command(
 
         settings = _settings(registry)
         registry_data = reg.load(settings.registry) if channel and (registry or settings.registry.is_file()) else None
-        summary = import_file(file, settings, channel=channel, registry=registry_data)
+        summary = import_file(file, settings, channel=channel, registry=registry_data, include_private=include_private)
         print(summary.text())
         return 0
 

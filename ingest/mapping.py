@@ -151,6 +151,8 @@ def _reactions(reactions: Any) -> dict[str, int]:
             key = reaction.emoticon
         elif isinstance(reaction, tl.ReactionCustomEmoji):
             key = f"custom:{reaction.document_id}"
+        elif isinstance(reaction, str):  # layers before 145 (old dumps) carried the emoticon itself
+            key = reaction
         else:
             key = type(reaction).__name__.removeprefix("Reaction").lower() or "other"
         out[key] = out.get(key, 0) + rc.count
@@ -164,6 +166,61 @@ def _forward(fwd: Any, names: Mapping[int, str]) -> dict[str, Any] | None:
     name = fwd.from_name or (names.get(from_id) if from_id is not None else None)
     when = fwd.date.astimezone(UTC) if fwd.date is not None else None
     return {"from_id": from_id, "from_name": name, "date": when}
+
+
+def plain_text(value: Any) -> str:
+    """A ``TextWithEntities`` (layer 178 on) or the plain string older layers and dumps carry."""
+    text = getattr(value, "text", value)
+    return text if isinstance(text, str) else ""
+
+
+def poll_summary(media: Any) -> dict[str, Any] | None:
+    """Question, answers (with their votes when Telegram showed them) and totals of a poll."""
+    if not isinstance(media, tl.MessageMediaPoll):
+        return None
+    results = media.results
+    votes = {r.option: r.voters for r in getattr(results, "results", None) or []}
+    answers: list[dict[str, Any]] = []
+    for answer in media.poll.answers or []:
+        item: dict[str, Any] = {"text": plain_text(answer.text)}
+        if answer.option in votes:
+            item["voters"] = votes[answer.option]
+        answers.append(item)
+    out: dict[str, Any] = {"question": plain_text(media.poll.question), "answers": answers}
+    out["closed"] = bool(media.poll.closed)
+    if getattr(results, "total_voters", None) is not None:
+        out["total_voters"] = results.total_voters
+    return out
+
+
+def _sticker_emoji(media: Any) -> str | None:
+    document = getattr(media, "document", None) if isinstance(media, tl.MessageMediaDocument) else None
+    for attr in getattr(document, "attributes", None) or []:
+        if isinstance(attr, tl.DocumentAttributeSticker) and attr.alt:
+            return str(attr.alt)
+    return None
+
+
+def _saved_from(fwd: Any, names: Mapping[int, str]) -> dict[str, Any] | None:
+    peer = getattr(fwd, "saved_from_id", None) or getattr(fwd, "saved_from_peer", None)
+    name = getattr(fwd, "saved_from_name", None)
+    if peer is None and name is None:
+        return None
+    from_id = peer_id(peer) if peer is not None else None
+    name = name or (names.get(from_id) if from_id is not None else None)
+    return {"from_id": from_id, "from_name": name, "message_id": getattr(fwd, "saved_from_msg_id", None)}
+
+
+def content_extras(message: Any, names: Mapping[int, str]) -> dict[str, Any]:
+    """Fields beyond the schema-1 core, present only when the message has them (the contract allows
+    extra keys): ``author`` (the post signature), ``poll``, ``sticker_emoji``, ``saved_from``."""
+    found = {
+        "author": message.post_author,
+        "poll": poll_summary(message.media),
+        "sticker_emoji": _sticker_emoji(message.media),
+        "saved_from": _saved_from(message.fwd_from, names) if message.fwd_from is not None else None,
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 def message_record(
@@ -203,6 +260,7 @@ def message_record(
         "media": media_summary(message.media),
         "grouped_id": message.grouped_id,
         "collected_at": collected_at or utcnow(),
+        **content_extras(message, names or {}),
     }
     return build(fields)
 

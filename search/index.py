@@ -67,6 +67,19 @@ POST_MAPPINGS: dict[str, Any] = {
         "forwards": {"type": "long"},
         "reactions": _STORED_ONLY,
         "reactions_total": {"type": "long"},
+        # Content kept beyond the schema-1 core (ingest): the signature, a poll (its words are also in
+        # text_norm/text_stem), a sticker's emoji, the chat a message was saved from.
+        "author": _LC_KW,
+        "poll": {
+            "properties": {
+                "question": _STD_TEXT,
+                "answers": {"properties": {"text": _STD_TEXT, "voters": {"type": "long"}}},
+                "closed": {"type": "boolean"},
+                "total_voters": {"type": "long"},
+            }
+        },
+        "sticker_emoji": _KW,
+        "saved_from": {"properties": {"from_id": {"type": "long"}, "from_name": _KW}},
     },
 }
 

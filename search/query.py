@@ -68,6 +68,7 @@ _KEYWORD_FIELDS = {
     "links": "links",
     "media": "media.type",
     "simhash": "simhash",
+    "author": "author",
 }
 _LOWERCASE = {"lang", "topics", "channel.category", "event"}
 FIELDS: dict[str, FieldSpec] = {

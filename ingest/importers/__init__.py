@@ -20,4 +20,14 @@ class Bad:
         return f"{self.where}: {self.kind}: {self.reason}"
 
 
-Item = RawPost | Bad
+@dataclass(frozen=True)
+class Skip:
+    """An entry left out on purpose (a service message, a private chat): counted in the summary, not an
+    error, so it goes to no topic. ``unit`` says whether a message or a whole chat was left out."""
+
+    kind: str  # "service message", or a chat type such as "personal_chat"
+    where: str
+    unit: str = "message"  # "message" | "chat"
+
+
+Item = RawPost | Bad | Skip

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pydantic import ValidationError
 
 from dozor.records import RawPost
-from ingest.importers import Bad, Item
+from ingest.importers import Bad
 from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, check_text, validation_reason
 
 
@@ -26,7 +26,7 @@ def _kind(exc: ValidationError) -> str:
 
 def read(
     lines: Iterable[bytes], source: str, max_text_chars: int = DEFAULT_MAX_TEXT, first_line: int = 1
-) -> Iterator[Item]:
+) -> Iterator[RawPost | Bad]:
     for number, line in enumerate(lines, first_line):
         body = line.strip()
         if not body:

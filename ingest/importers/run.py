@@ -1,23 +1,25 @@
-"""`dozor import FILE`: JSONL of posts.raw records or a Telegram Desktop export → posts.raw.
+"""`dozor import FILE`: a Telegram Desktop export, JSONL of posts.raw records or a Telethon dump → posts.raw.
 
 Bad entries are counted by kind, logged with their line (or message id) and reason, and sent to
-posts.dlq with the original bytes; good ones go to posts.raw. Nothing is dropped silently.
+posts.dlq with the original bytes; good ones go to posts.raw. What is left out on purpose (service
+messages, private chats) is counted in the summary by kind. Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from dozor.errors import UsageError
 from dozor.records import RawPost
-from ingest.importers import Bad, Item, jsonl, tdesktop
+from ingest.importers import Bad, Item, Skip, jsonl, tdesktop, telethon_jsonl
+from ingest.importers.detect import LOOK_AT_LINES, Format, detect
 from ingest.importers.parallel import MIN_BYTES, Encoded, encoded, start_pool
 from ingest.producer import Pending, RawSink, encode, prepare_topics
 from ingest.registry import Registry
@@ -32,7 +34,9 @@ WAIT_EVERY = 20_000  # bound the records in flight (and the futures held) during
 @dataclass
 class ImportSummary:
     sent: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # bad entries (to posts.dlq), by kind
+    left_out: Counter[str] = field(default_factory=Counter)  # messages not posts, by kind
+    chats_left_out: Counter[str] = field(default_factory=Counter)  # private chats, by type
 
     @property
     def rejected(self) -> int:
@@ -41,8 +45,22 @@ class ImportSummary:
     def text(self) -> str:
         line = f"{self.sent} records sent to posts.raw, {self.rejected} skipped (sent to posts.dlq)"
         if self.skipped:
-            line += ": " + ", ".join(f"{n} {kind}" for kind, n in self.skipped.most_common())
+            line += ": " + _counts(self.skipped)
+        if self.left_out:
+            line += "; not posts, left out: " + _counts(self.left_out)
+        if self.chats_left_out:
+            line += (
+                f"; {sum(self.chats_left_out.values())} private chats left out ({_counts(self.chats_left_out)}):"
+                " --include-private imports them"
+            )
         return line
+
+    def count(self, skip: Skip) -> None:
+        (self.chats_left_out if skip.unit == "chat" else self.left_out)[skip.kind] += 1
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counter.most_common())
 
 
 def channel_fill(ref: str | None, registry: Registry | None) -> dict[str, Any]:
@@ -69,33 +87,37 @@ def channel_fill(ref: str | None, registry: Registry | None) -> dict[str, Any]:
     return fill
 
 
-def _is_export(path: Path, head: bytes) -> bool:
-    """By extension, else by content: a JSONL file's first line is a whole record by itself."""
-    if path.suffix.lower() == ".jsonl":
-        return False
-    if path.suffix.lower() == ".json":
-        return True
-    first = next((line for line in head.splitlines() if line.strip()), b"")
-    try:
-        obj = json.loads(first)
-    except ValueError:
-        return first.strip().startswith(b"{")  # a pretty-printed object spans many lines
-    return isinstance(obj, dict) and ("messages" in obj or "chats" in obj)
-
-
 def _head(path: Path) -> bytes:
     with path.open("rb") as fh:
         return fh.read(100_000)
 
 
-def items(path: Path, settings: IngestSettings, fill: dict[str, Any], is_export: bool) -> Iterator[Item]:
-    if str(path) == "-":
-        yield from jsonl.read(sys.stdin.buffer, "<stdin>", settings.max_text_chars)
-    elif is_export:
-        yield from tdesktop.read(path.read_bytes(), str(path), fill, settings.max_text_chars)
+def items(
+    path: Path, settings: IngestSettings, fill: dict[str, Any], kind: Format, include_private: bool = False
+) -> Iterator[Item]:
+    limit = settings.max_text_chars
+    if kind is Format.TDESKTOP:
+        yield from tdesktop.read(path.read_bytes(), str(path), fill, limit, include_private=include_private)
+        return
+    with path.open("rb") as fh:
+        if kind is Format.TELETHON:
+            yield from telethon_jsonl.read(fh, str(path), fill, limit, include_private=include_private)
+        else:
+            yield from jsonl.read(fh, str(path), limit)
+
+
+def stdin_items(settings: IngestSettings, fill: dict[str, Any], include_private: bool) -> Iterator[Item]:
+    """Standard input, in whichever format its first lines show."""
+    peeked = list(islice(sys.stdin.buffer, LOOK_AT_LINES))
+    lines = chain(peeked, sys.stdin.buffer)
+    kind = detect(b"".join(peeked), "<stdin>")
+    limit = settings.max_text_chars
+    if kind is Format.TDESKTOP:
+        yield from tdesktop.read(b"".join(lines), "<stdin>", fill, limit, include_private=include_private)
+    elif kind is Format.TELETHON:
+        yield from telethon_jsonl.read(lines, "<stdin>", fill, limit, include_private=include_private)
     else:
-        with path.open("rb") as fh:
-            yield from jsonl.read(fh, str(path), settings.max_text_chars)
+        yield from jsonl.read(lines, "<stdin>", limit)
 
 
 def send_items(stream: Iterable[Item | Encoded], sink: RawSink) -> ImportSummary:
@@ -108,6 +130,8 @@ def send_items(stream: Iterable[Item | Encoded], sink: RawSink) -> ImportSummary
         elif isinstance(item, RawPost):
             sink.send_encoded(encode(item), item.channel.id, pending)
             summary.sent += 1
+        elif isinstance(item, Skip):
+            summary.count(item)
         else:
             _reject(item, sink, pending)
             summary.skipped[item.kind] += 1
@@ -129,20 +153,25 @@ def import_file(
     registry: Registry | None = None,
     *,
     parallel: bool | None = None,
+    include_private: bool = False,
 ) -> ImportSummary:
-    """``parallel``: parse JSONL in a worker process (default: for files of 4 MB or more)."""
+    """``parallel``: parse posts.raw JSONL in a worker process (default: for files of 4 MB or more).
+    ``include_private``: import personal chats, bots and saved messages of an export too."""
     stdin = str(path) == "-"
     if not stdin and not path.is_file():
         raise UsageError(f"{path}: no such file")
-    is_export = not stdin and _is_export(path, _head(path))
+    kind = None if stdin else detect(_head(path), str(path), path.suffix.lower())
     if parallel is None:
         parallel = not stdin and path.stat().st_size >= MIN_BYTES
-    pool = start_pool() if parallel and not stdin and not is_export else None
+    pool = start_pool() if parallel and kind is Format.JSONL else None
+    fill = channel_fill(channel, registry)
     try:
         stream: Iterator[Item | Encoded] = (
             encoded(path, settings.max_text_chars, pool)
             if pool is not None
-            else items(path, settings, channel_fill(channel, registry), is_export)
+            else stdin_items(settings, fill, include_private)
+            if kind is None
+            else items(path, settings, fill, kind, include_private)
         )
         first = next(stream, None)  # surface a bad file (UsageError) before touching Kafka
         prepare_topics(settings)

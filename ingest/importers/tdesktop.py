@@ -1,10 +1,13 @@
 """Telegram Desktop export (``result.json``, JSON format) → ``posts.raw`` records.
 
 The export has one chat (``{"name", "type", "id", "messages"}``) or, for a full account export,
-``{"chats": {"list": [...]}}``. A message's ``text`` is a string or a list of parts: strings and
-``{"type", "text", "href"?}`` objects. The export has no view or forward counters, no album ids and
-no forward dates; those fields stay empty. ``date_unixtime`` is preferred over ``date``, which is in
-the exporting computer's local time.
+``{"chats": {"list": [...]}, "left_chats": {"list": [...]}}``; channels and groups are imported (left
+ones too), personal chats, bots and saved messages only when asked (``include_private``). A message's
+``text`` is a string or a list of parts: strings and ``{"type", "text", "href"?}`` objects. The export
+has no view or forward counters, no album ids and no forward dates; those fields stay empty.
+``date_unixtime`` is preferred over ``date``, which is in the exporting computer's local time.
+Beyond the core fields, a post keeps its signature (``author``), ``poll``, ``sticker_emoji`` and
+``saved_from``, as the Telethon mapping does. Service entries are not posts: counted, not DLQ'd.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from dozor.errors import UsageError
 from dozor.records import Channel, utcnow
-from ingest.importers import Bad, Item
+from ingest.importers import Bad, Item, Skip
 from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, build, check_text
 
 MEDIA_TYPES = {
@@ -29,13 +32,49 @@ MEDIA_TYPES = {
 }
 
 
+# Chat types as Telegram Desktop writes them; anything else (personal_chat, bot_chat, saved_messages,
+# replies, ...) is someone's private conversation, imported only when asked.
+PUBLIC_TYPES = frozenset(
+    {"private_group", "private_supergroup", "public_supergroup", "private_channel", "public_channel"}
+)
+
+
 def chats(data: Any, source: str) -> list[dict[str, Any]]:
+    """Every chat of the export: the single one, or those of ``chats`` and ``left_chats``."""
     if isinstance(data, dict) and isinstance(data.get("messages"), list):
         return [data]
-    listed = data.get("chats", {}).get("list") if isinstance(data, dict) else None
-    if isinstance(listed, list):
-        return [c for c in listed if isinstance(c, dict) and isinstance(c.get("messages"), list)]
+    lists = [data.get(key) for key in ("chats", "left_chats")] if isinstance(data, dict) else []
+    listed = [group["list"] for group in lists if isinstance(group, dict) and isinstance(group.get("list"), list)]
+    if listed:
+        return [
+            c for chat_list in listed for c in chat_list if isinstance(c, dict) and isinstance(c.get("messages"), list)
+        ]
     raise UsageError(f"{source}: not a Telegram Desktop JSON export (no `messages` list and no `chats.list`)")
+
+
+def is_wanted(chat: dict[str, Any], include_private: bool) -> bool:
+    kind = chat.get("type")
+    return include_private or kind is None or kind in PUBLIC_TYPES
+
+
+def described_chat(wanted: list[dict[str, Any]], fill: dict[str, Any], source: str, single: bool) -> int | None:
+    """The position in ``wanted`` of the chat ``--channel`` describes (None without ``--channel``)."""
+    if not fill or not wanted:
+        return None
+    if fill.get("id") is not None:
+        ids = [chat.get("id") for chat in wanted]
+        if single:
+            if ids[0] not in (None, fill["id"]):
+                raise UsageError(f"{source}: export of chat {ids[0]} but --channel names {fill['id']}")
+            return 0
+        if fill["id"] not in ids:
+            raise UsageError(f"{source}: --channel names {fill['id']}, which is not among the exported chats")
+        return ids.index(fill["id"])
+    if len(wanted) > 1:
+        raise UsageError(
+            f"{source}: the export holds {len(wanted)} chats; give --channel as the numeric id of the one it describes"
+        )
+    return 0
 
 
 def _when(msg: dict[str, Any], unix_key: str, text_key: str) -> datetime | None:
@@ -120,18 +159,51 @@ def reactions(value: Any) -> dict[str, int]:
         if r.get("type", "emoji") == "emoji" and r.get("emoji"):
             key = str(r["emoji"])
         elif r.get("type") == "custom_emoji":
-            key = f"custom:{r.get('document_id', '?')}"
+            # The id when Desktop did not fetch the emoji, else the file path it saved it under
+            # ("stickers/sticker (3).webp"): a path differs per export, so it counts as plain "custom".
+            document = str(r.get("document_id", ""))
+            key = f"custom:{document}" if document.isdigit() else "custom"
         else:
             key = str(r.get("type", "other"))
         out[key] = out.get(key, 0) + r["count"]
     return out
 
 
+def poll(value: Any) -> dict[str, Any] | None:
+    """The poll as the Telethon mapping gives it: question, answers with their votes, closed, total."""
+    if not isinstance(value, dict):
+        return None
+    answers = []
+    for answer in value.get("answers") or []:
+        if isinstance(answer, dict):
+            item: dict[str, Any] = {"text": text_and_entities(answer.get("text", ""))[0]}
+            if isinstance(answer.get("voters"), int):
+                item["voters"] = answer["voters"]
+            answers.append(item)
+    out: dict[str, Any] = {"question": text_and_entities(value.get("question", ""))[0], "answers": answers}
+    out["closed"] = bool(value.get("closed"))
+    if isinstance(value.get("total_voters"), int):
+        out["total_voters"] = value["total_voters"]
+    return out
+
+
+def content_extras(msg: dict[str, Any]) -> dict[str, Any]:
+    """``author`` (the post signature), ``poll``, ``sticker_emoji``, ``saved_from``: present when set."""
+    saved = msg.get("saved_from")
+    found = {
+        "author": msg.get("author") if isinstance(msg.get("author"), str) else None,
+        "poll": poll(msg.get("poll")),
+        "sticker_emoji": msg.get("sticker_emoji") if isinstance(msg.get("sticker_emoji"), str) else None,
+        # Desktop writes only the name of the chat a message was saved from.
+        "saved_from": {"from_id": None, "from_name": saved, "message_id": None} if isinstance(saved, str) else None,
+    }
+    return {key: value for key, value in found.items() if value}
+
+
 def message_fields(msg: dict[str, Any], channel: Channel, max_text_chars: int) -> dict[str, Any]:
     kind = msg.get("type")
     if kind != "message":
-        detail = f" ({msg['action']})" if kind == "service" and msg.get("action") else ""
-        raise BadInput(f"{kind or 'untyped'} entry{detail}, not a post", "not a post")
+        raise BadInput(f"{kind or 'untyped'} entry, not a post", "not a post")
     if not isinstance(msg.get("id"), int):
         raise BadInput(f"id is {msg.get('id')!r}, expected an integer", "malformed entry")
     text, links, mentions, hashtags = text_and_entities(msg.get("text", ""))
@@ -159,6 +231,7 @@ def message_fields(msg: dict[str, Any], channel: Channel, max_text_chars: int) -
         "reactions": reactions(msg.get("reactions")),
         "media": media(msg),
         "collected_at": utcnow(),
+        **content_extras(msg),
     }
 
 
@@ -167,22 +240,33 @@ def read(
     source: str,
     fill: dict[str, Any] | None = None,
     max_text_chars: int = DEFAULT_MAX_TEXT,
+    *,
+    include_private: bool = False,
 ) -> Iterator[Item]:
     """Records of every message; ``fill`` supplies channel fields the export lacks (username, ...)."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{source}: not valid JSON ({exc})") from None
-    for chat in chats(data, source):
-        channel_fields = {"id": chat.get("id"), "title": chat.get("name"), **(fill or {})}
-        if fill and fill.get("id") is not None and chat.get("id") not in (None, fill["id"]):
-            raise UsageError(f"{source}: export of chat {chat.get('id')} but --channel names {fill['id']}")
+    found = chats(data, source)
+    wanted = [chat for chat in found if is_wanted(chat, include_private)]
+    described = described_chat(wanted, fill or {}, source, single=found[0] is data)
+    for chat in found:
+        if not is_wanted(chat, include_private):
+            yield Skip(str(chat.get("type")), f"{source}:chat {chat.get('id')}", unit="chat")
+    for position, chat in enumerate(wanted):
+        channel_fields = {"id": chat.get("id"), "title": chat.get("name")}
+        if position == described:
+            channel_fields.update(fill or {})
         channel_fields = {k: v for k, v in channel_fields.items() if v is not None}
         if "id" not in channel_fields:
             raise UsageError(f"{source}: the export has no chat id; pass --channel with the numeric id")
         channel = Channel.model_validate(channel_fields)
         for index, msg in enumerate(chat["messages"]):
             where = f"{source}:message {msg.get('id', f'#{index}') if isinstance(msg, dict) else f'#{index}'}"
+            if isinstance(msg, dict) and msg.get("type") == "service":
+                yield Skip("service message", where)
+                continue
             entry = json.dumps(msg, ensure_ascii=False).encode("utf-8", "replace")
             try:
                 if not isinstance(msg, dict):
