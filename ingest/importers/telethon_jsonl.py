@@ -58,7 +58,7 @@ def _item(body: bytes, where: str, channels: Channels, max_text_chars: int, incl
         return Bad(body, "not a message", f"{what}, expected a Telethon Message", where)
     try:
         message = rebuild(obj)
-    except (ValueError, TypeError, SyntaxError) as exc:
+    except (ValueError, TypeError) as exc:
         return Bad(body, "malformed entry", str(exc), where)
     if isinstance(message, tl.MessageService):
         return Skip("service message", where)

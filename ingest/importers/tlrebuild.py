@@ -4,17 +4,15 @@ Scrapers dump ``Message.to_json()`` (or ``to_dict()`` through ``json.dumps(defau
 named by their ``_`` key. Rebuilding the real ``telethon.tl.types`` objects lets a dump go through the
 very mapping the collector uses (``ingest.mapping``), so both paths give the same records.
 
-Values are converted by the constructors' own annotations: dates come as ISO strings (``isoformat()`` or
-``str(datetime)``) or Unix times, bytes as base64 (``to_json``) or ``b'...'`` reprs (``default=str``).
+Dates are converted where the constructors' annotations take a datetime: they come as ISO strings
+(``isoformat()`` or ``str(datetime)``) or Unix times. Bytes stay as dumped (base64 from ``to_json``,
+``b'...'`` reprs from ``default=str``): the mapping only compares them with each other (poll options).
 Dumps come from other layers than the installed Telethon: missing arguments are None, unknown keys are
 dropped, and a type this Telethon does not know becomes an :class:`Unrecognized` object named like it.
 """
 
 from __future__ import annotations
 
-import ast
-import base64
-import binascii
 import inspect
 import typing
 from datetime import UTC, datetime
@@ -51,15 +49,14 @@ def _unrecognized(name: str) -> type[Unrecognized]:
 
 
 @cache
-def _parameters(cls: type) -> dict[str, tuple[bool, bool]]:
-    """Constructor argument -> (takes a datetime, takes bytes), from its annotations."""
-    params = list(inspect.signature(cls).parameters.values())
-    return {p.name: (_mentions(p.annotation, datetime), _mentions(p.annotation, bytes)) for p in params}
+def _parameters(cls: type) -> dict[str, bool]:
+    """Constructor argument -> whether it takes a datetime, from its annotations."""
+    return {p.name: _mentions(p.annotation, datetime) for p in inspect.signature(cls).parameters.values()}
 
 
 def _mentions(annotation: Any, wanted: type) -> bool:
     """Whether an annotation (possibly Optional/Union/List) names ``wanted``; forward references are
-    TL type names, never a date or bytes."""
+    TL type names, never a date."""
     if annotation is wanted:
         return True
     return any(_mentions(arg, wanted) for arg in typing.get_args(annotation))
@@ -76,23 +73,6 @@ def to_datetime(value: Any) -> datetime | None:
     raise ValueError(f"{value!r:.40} is not a date")
 
 
-def to_bytes(value: Any) -> bytes | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, list) and all(isinstance(b, int) for b in value):
-        return bytes(value)
-    if isinstance(value, str):
-        if value[:2] in ("b'", 'b"'):
-            parsed = ast.literal_eval(value)
-            if isinstance(parsed, bytes):
-                return parsed
-        try:
-            return base64.b64decode(value, validate=True)
-        except binascii.Error:
-            return value.encode()
-    raise ValueError(f"{value!r:.40} is not bytes")
-
-
 def rebuild(value: Any) -> Any:
     """The Telethon object (or list of them) a ``to_dict()`` value stands for; plain values as they are."""
     if isinstance(value, list):
@@ -106,7 +86,7 @@ def rebuild(value: Any) -> Any:
     if cls is None:
         return _unrecognized(name)(**{key: rebuild(item) for key, item in value.items() if key != "_"})
     kwargs: dict[str, Any] = {}
-    for param, (is_date, is_bytes) in _parameters(cls).items():
+    for param, is_date in _parameters(cls).items():
         item = rebuild(value.get(param))
-        kwargs[param] = to_datetime(item) if is_date else to_bytes(item) if is_bytes else item
+        kwargs[param] = to_datetime(item) if is_date else item
     return cls(**kwargs)
