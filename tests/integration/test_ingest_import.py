@@ -65,11 +65,14 @@ def test_import_telegram_export_with_channel_from_registry(env_settings: DozorSe
     registry = ROOT / "ingest" / "samples" / "channels.example.yaml"
     code, out = run("import", str(EXPORT), "--channel", "@muhojirlar_uz_example", "--registry", str(registry))
     assert code == 0, out
-    assert "8 records sent to posts.raw, 5 skipped (sent to posts.dlq): 4 malformed entry, 1 not a post" in out
+    assert (
+        "8 records sent to posts.raw, 4 skipped (sent to posts.dlq): 4 malformed entry; "
+        "not posts, left out: 1 service message" in out
+    )
     records = [json.loads(r.value) for r in dk.read_all(settings, dk.RAW)]
     assert {r["channel"]["username"] for r in records} == {"muhojirlar_uz_example"}
     assert {r["channel"]["category"] for r in records} == {"migrant_community"}
-    assert len(dk.read_all(settings, dk.DLQ)) == 5
+    assert len(dk.read_all(settings, dk.DLQ)) == 4
 
 
 def test_import_errors_are_one_line(env_settings: DozorSettings, tmp_path: Path) -> None:
@@ -78,7 +81,7 @@ def test_import_errors_are_one_line(env_settings: DozorSettings, tmp_path: Path)
     notexport = tmp_path / "x.json"
     notexport.write_text('{"hello": 1}')
     code, out = run("import", str(notexport))
-    assert code == 2 and "not a Telegram Desktop JSON export" in out
+    assert code == 2 and "not a format Dozor knows (JSON objects with keys hello)" in out
 
 
 def test_import_from_stdin(env_settings: DozorSettings) -> None:
