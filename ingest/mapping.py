@@ -202,7 +202,9 @@ def _sticker_emoji(media: Any) -> str | None:
 
 
 def _saved_from(fwd: Any, names: Mapping[int, str]) -> dict[str, Any] | None:
-    peer = getattr(fwd, "saved_from_id", None) or getattr(fwd, "saved_from_peer", None)
+    # saved_from_peer is the chat the message was saved from (with saved_from_msg_id), what Desktop
+    # exports as saved_from; newer layers add saved_from_id, the original sender, used when it is all.
+    peer = getattr(fwd, "saved_from_peer", None) or getattr(fwd, "saved_from_id", None)
     name = getattr(fwd, "saved_from_name", None)
     if peer is None and name is None:
         return None

@@ -250,7 +250,7 @@ def read(
         raise UsageError(f"{source}: not valid JSON ({exc})") from None
     found = chats(data, source)
     wanted = [chat for chat in found if is_wanted(chat, include_private)]
-    described = described_chat(wanted, fill or {}, source, single=found[0] is data)
+    described = described_chat(wanted, fill or {}, source, single=bool(found) and found[0] is data)
     for chat in found:
         if not is_wanted(chat, include_private):
             yield Skip(str(chat.get("type")), f"{source}:chat {chat.get('id')}", unit="chat")
