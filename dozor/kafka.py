@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 RAW = "posts.raw"
 ENRICHED = "posts.enriched"
+MEDIA = "posts.media"  # one media file of a post (key = channel id), after the post itself
 DLQ = "posts.dlq"
 INGEST_STATE = "ingest.state"
 ALERTS = "alerts"

@@ -1,4 +1,4 @@
-"""Record contracts on the wire (DESIGN.md, schema 1): ``posts.raw`` and ``posts.enriched``.
+"""Record contracts on the wire (DESIGN.md, schema 1): ``posts.raw``, ``posts.enriched``, ``posts.media``.
 
 Models validate what comes in; stages work on the validated model and write JSON back out. Unknown
 extra keys are kept (``extra="allow"``) so that a newer producer does not lose fields on the way.
@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 SCHEMA_VERSION: Literal[1] = 1
 Category = Literal["official", "migrant_community", "media", "other"]
 Event = Literal["new", "edit", "delete"]
+MediaStatus = Literal["stored", "skipped", "missing", "failed", "rejected"]
+SHA256 = r"^[0-9a-f]{64}$"
 
 
 def utcnow() -> datetime:
@@ -75,6 +77,10 @@ class RawPost(_Record):
     media: Media | None = None
     grouped_id: int | None = None
     collected_at: datetime = Field(default_factory=utcnow)
+    # Evidence (PLAN.md): SHA-256 of the canonical JSON of the message as received (those bytes are in the
+    # blob store under this hash) and who collected it: "telethon:<account>", "import:tdesktop", ...
+    raw_sha256: str | None = Field(None, pattern=SHA256)
+    collector: str | None = None
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -118,6 +124,55 @@ def searchable_text(record: Mapping[str, Any]) -> str:
     answers = answers if isinstance(answers, list) else []
     parts = [text, poll.get("question"), *(a.get("text") for a in answers if isinstance(a, Mapping))]
     return "\n".join(p for p in parts if isinstance(p, str) and p)
+
+
+class MediaItem(_Record):
+    """One media file of a post: stored (``sha256`` set), or why not (``status`` + ``reason``).
+
+    ``type``: photo, video, video_note, document, audio, voice, sticker, animation, or thumbnail (a video's
+    preview, stored as a file of its own; the video's item names it in ``thumb_sha256``).
+    """
+
+    sha256: str | None = Field(None, pattern=SHA256)
+    type: str
+    status: MediaStatus
+    reason: str | None = None
+    mime: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    file_name: str | None = None
+    thumb_sha256: str | None = Field(None, pattern=SHA256)
+    phash: str | None = Field(None, pattern=r"^[0-9a-f]{16}$")
+    ocr_text: str | None = None
+    ocr_lang: str | None = None
+
+
+class MediaEvent(_Record):
+    """A ``posts.media`` record (key = channel id): one media file of one post, sent after the post."""
+
+    schema_: Literal[1] = Field(SCHEMA_VERSION, alias="schema")
+    channel: Channel
+    message_id: StrictInt
+    grouped_id: int | None = None  # the album: every file of an album carries the same id
+    date: datetime | None = None  # the post's date (its monthly index)
+    item: MediaItem
+    collector: str | None = None
+    collected_at: datetime = Field(default_factory=utcnow)
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    @field_validator("date", "collected_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value)
+
+    @property
+    def doc_id(self) -> str:
+        return doc_id(self.channel.id, self.message_id)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
 
 
 def doc_id(channel_id: int, message_id: int) -> str:

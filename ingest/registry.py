@@ -2,13 +2,17 @@
 
 A YAML file with a top-level ``channels`` list. Each entry names the channel by ``@username``, numeric
 id or invite link. Validation errors name the file, the entry and the fix.
+
+Media: ``media`` says which files the collector downloads (``none``, ``photos``, ``documents`` = photos and
+documents, ``all`` = also full videos); video thumbnails are kept with every mode but ``none``. Files over
+``max_media_mb`` are skipped (recorded with the reason).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,6 +25,11 @@ _LINK_USERNAME = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z][A-
 _INVITE = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(?:\+|joinchat/)([A-Za-z0-9_-]{8,})/?$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+MediaMode = Literal["none", "photos", "documents", "all"]
+MEDIA_MODES: tuple[str, ...] = ("none", "photos", "documents", "all")
+DEFAULT_MAX_MEDIA_MB = 20.0
+MAX_MEDIA_MB_LIMIT = 4000.0  # Telegram's own file size limit (premium accounts)
 
 REF_HELP = "use @username, a numeric channel id, or an invite link like https://t.me/+AbCdEf12345"
 
@@ -35,6 +44,31 @@ class ChannelEntry(BaseModel):
     notes: str = ""
     enabled: bool = True
     title: str | None = None
+    media: MediaMode = "documents"
+    max_media_mb: float = DEFAULT_MAX_MEDIA_MB
+
+    @field_validator("media", mode="before")
+    @classmethod
+    def _media(cls, value: Any) -> Any:
+        if value is None or value is False:  # YAML `media: no` / `media: null`
+            return "none"
+        if value not in MEDIA_MODES:
+            raise ValueError(
+                f"{value!r} is not a media mode; use one of {', '.join(MEDIA_MODES)} "
+                "(documents = photos and documents; all = also full videos)"
+            )
+        return value
+
+    @field_validator("max_media_mb", mode="before")
+    @classmethod
+    def _max_media(cls, value: Any) -> Any:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_MEDIA_MB_LIMIT
+        if not ok:
+            raise ValueError(
+                f"{value!r} is not a size in megabytes; use a number above 0 and up to {MAX_MEDIA_MB_LIMIT:g}, "
+                f"e.g. {DEFAULT_MAX_MEDIA_MB:g}"
+            )
+        return value
 
     @field_validator("channel")
     @classmethod
@@ -81,6 +115,10 @@ class ChannelEntry(BaseModel):
     @property
     def is_invite(self) -> bool:
         return isinstance(self.channel, str) and not self.channel.startswith("@")
+
+    @property
+    def max_media_bytes(self) -> int:
+        return int(self.max_media_mb * 1024 * 1024)
 
     @property
     def label(self) -> str:

@@ -56,6 +56,10 @@ channels:
         ('  - {channel: "@ok_channel", languages: [Russian]}', ["languages", "ISO 639-1"]),
         ('  - {channel: "@ok_channel", enabld: false}', ["enabld", "unknown key", "enabled"]),
         ('  - {channel: "@ok_channel"}\n  - {channel: "@OK_channel"}', ["entry 2", "duplicate of entry 1"]),
+        ('  - {channel: "@ok_channel", media: videos}', ["entry 1 (@ok_channel)", "media", "none, photos, documents"]),
+        ('  - {channel: "@ok_channel", max_media_mb: 0}', ["max_media_mb", "above 0", "e.g. 20"]),
+        ('  - {channel: "@ok_channel", max_media_mb: big}', ["max_media_mb", "'big'", "megabytes"]),
+        ('  - {channel: "@ok_channel", max_media_mb: 99999}', ["max_media_mb", "up to 4000"]),
     ],
 )
 def test_errors_name_file_entry_and_fix(tmp_path: Path, entry: str, expected: list[str]) -> None:
@@ -75,3 +79,29 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         reg.load(write(tmp_path, "channels: [unclosed"))
     with pytest.raises(ConfigError, match="`channels:` list"):
         reg.load(write(tmp_path, "- just a list"))
+
+
+def test_media_options_and_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+channels:
+  - channel: "@default_media"
+  - channel: "@photos_only"
+    media: photos
+    max_media_mb: 5
+  - channel: "@everything"
+    media: all
+    max_media_mb: 1.5
+  - channel: "@no_media"
+    media: no
+""",
+    )
+    registry = reg.load(path)
+    got = [(c.media, c.max_media_mb, c.max_media_bytes) for c in registry.channels]
+    assert got == [
+        ("documents", 20.0, 20 * 1024 * 1024),
+        ("photos", 5.0, 5 * 1024 * 1024),
+        ("all", 1.5, 1536 * 1024),
+        ("none", 20.0, 20 * 1024 * 1024),
+    ]
