@@ -103,7 +103,9 @@ async def _collect(
     from ingest.producer import RawSink, prepare_topics
     from ingest.progress import RichProgress
     from ingest.telegram import build_client, connect
+    from media.blobs import open_blob_store
 
+    store = open_blob_store()  # a bad DOZOR_MEDIA_URL fails here, before Telegram is touched
     clients = [build_client(settings)] + [
         build_client(settings, session_file=p) for p in settings.telegram_more_sessions
     ]
@@ -126,6 +128,7 @@ async def _collect(
                 CheckpointStore(settings, sink),
                 since=since,
                 progress=RichProgress() if progress else None,
+                store=store,
             )
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

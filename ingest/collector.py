@@ -5,6 +5,9 @@ Works on anything shaped like Telethon's ``TelegramClient`` (``get_entity``, ``g
 ``telethon.tl.types`` messages. Per account, channels are fetched one at a time (polite to Telegram);
 accounts run side by side. A FloodWait pauses every request of that account; any other RPC error on
 one channel is logged and that channel is retried on the next gap-fill pass while the others go on.
+
+With a blob store, each message's raw copy (canonical JSON of ``to_dict()``) is stored before its post is
+sent, and its media follow as ``posts.media`` events once the post was acknowledged (ingest/media.py).
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ from telethon import events, utils
 from telethon.errors import FloodWaitError, RPCError
 from telethon.tl import types as tl
 
-from dozor.records import Channel, RawPost
+from dozor.records import Channel, MediaEvent, RawPost
 from ingest.checkpoints import CheckpointStore
 from ingest.floodgate import FloodGate
 from ingest.mapping import BadInput, channel_from_entity, delete_record, message_record, peer_id
+from ingest.media import MediaCapture, MediaJob
 from ingest.producer import Pending, RawSink
 from ingest.progress import NoProgress, ProgressView
+from ingest.rawjson import RawCopy, message_copy
 from ingest.registry import ChannelEntry, Registry
 from ingest.settings import IngestSettings
+from media.blobs import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,20 @@ class Account:
 
     def __post_init__(self) -> None:
         self.gate = FloodGate(self.name)
+
+    @property
+    def collector(self) -> str:
+        """The ``collector`` field of what this account collects."""
+        return f"telethon:{self.name}"
+
+
+@dataclass
+class Mapped:
+    """A message that became a post, with the message (for its media) and its raw copy."""
+
+    post: RawPost
+    message: Any
+    raw: RawCopy | None
 
 
 @dataclass
@@ -70,14 +90,19 @@ class CollectStats:
     deletes: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     channel_errors: int = 0
+    media: Counter[str] = field(default_factory=Counter)  # media files by status
+    raw_store_errors: int = 0
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{n} {k}" for k, n in self.skipped.most_common())
+        media = ", ".join(f"{n} {k}" for k, n in sorted(self.media.items()))
         return (
             f"{self.sent} posts, {self.edits} edits, {self.deletes} deletions sent; {skipped} skipped"
             + (f" ({reasons})" if reasons else "")
             + f"; {self.channel_errors} channel errors"
+            + (f"; media files: {media}" if media else "")
+            + (f"; {self.raw_store_errors} raw copies not stored" if self.raw_store_errors else "")
         )
 
 
@@ -103,7 +128,9 @@ class Collector:
         *,
         since: datetime | None = None,
         progress: ProgressView | None = None,
+        store: BlobStore | None = None,
     ) -> None:
+        """``store``: where raw copies and media go; without one, neither is kept (raw hashes still are)."""
         if not accounts:
             raise ValueError("the collector needs at least one Telegram account")
         self.settings = settings
@@ -117,6 +144,13 @@ class Collector:
         self._by_id: dict[int, ChannelState] = {}
         self._titles: dict[int, str] = {}  # names for forwards from channels we know
         self._stop = asyncio.Event()
+        self.store = store
+        self.media: MediaCapture | None = None
+        if store is not None:
+            self.media = MediaCapture(
+                store, self._send_media, concurrency=settings.media_concurrency, backlog=settings.media_backlog
+            )
+            self.stats.media = self.media.stats
 
     # ---- entry points ---------------------------------------------------------------------------
 
@@ -127,6 +161,7 @@ class Collector:
         self.progress.close()
         self.progress = NoProgress()  # gap-fill passes run quietly
         if not live:
+            await self._drain_media()
             return self.stats
         self.install_live()
         log.info("backfill done (%s); following %d channels live", self.stats.summary(), len(self._by_id))
@@ -135,6 +170,7 @@ class Collector:
                 await asyncio.wait_for(self._stop.wait(), timeout=self.settings.gap_fill_interval_s)
             except TimeoutError:
                 await self.sync_all()  # fetch what live events missed (Telethon issue #4345)
+        await self._drain_media()
         return self.stats
 
     def stop(self) -> None:
@@ -208,7 +244,7 @@ class Collector:
         if state.last_id == 0 and self.since is not None:
             kwargs["offset_date"] = self.since
         self.progress.begin(state.label, newest_id - state.last_id)
-        batch: list[RawPost] = []
+        batch: list[Mapped] = []
         top_id, top_date, seen = state.last_id, state.last_date, 0
         messages = account.client.iter_messages(entity, **kwargs).__aiter__()
         while not self._stop.is_set():  # on stop: checkpoint what was read, leave the rest for next run
@@ -221,33 +257,35 @@ class Collector:
             if message.id > top_id:
                 top_id, top_date = message.id, message.date
             if message.id not in state.live_seen:
-                post = self._map(state, message, "new")
-                if post is not None:
-                    batch.append(post)
+                mapped = self._map(state, message, "new")
+                if mapped is not None:
+                    batch.append(mapped)
             if seen >= self.settings.checkpoint_every:
                 await self._commit(state, batch, top_id, top_date)
                 batch, seen = [], 0
         await self._commit(state, batch, top_id, top_date)
         self.progress.end(state.label)
 
-    async def _commit(self, state: ChannelState, batch: list[RawPost], top_id: int, top_date: datetime | None) -> None:
-        """Send the batch, wait for Kafka's ack, then move the channel's checkpoint."""
+    async def _commit(self, state: ChannelState, batch: list[Mapped], top_id: int, top_date: datetime | None) -> None:
+        """Send the batch, wait for Kafka's ack, queue its media, then move the channel's checkpoint."""
         assert state.channel is not None
+        await self._store_raw(batch)
         pending = Pending()
-        for post in batch:
-            self.sink.send(post, pending)
+        for mapped in batch:
+            self.sink.send(mapped.post, pending)
         await asyncio.to_thread(pending.wait)
         self.stats.sent += len(batch)
+        await self._queue_media(state, batch)
         if top_id > state.last_id:
             await asyncio.to_thread(self.checkpoints.save, state.channel.id, top_id, top_date)
             self.progress.advance(state.label, top_id - state.last_id)
             state.last_id, state.last_date = top_id, top_date
             state.live_seen = {i for i in state.live_seen if i > top_id}
 
-    def _map(self, state: ChannelState, message: Any, event: str) -> RawPost | None:
+    def _map(self, state: ChannelState, message: Any, event: str) -> Mapped | None:
         assert state.channel is not None
         try:
-            return message_record(
+            post = message_record(
                 message,
                 state.channel,
                 "edit" if event == "edit" else "new",
@@ -258,6 +296,55 @@ class Collector:
             self.stats.skipped[exc.kind] += 1
             log.warning("channel %s message %s skipped: %s", state.label, getattr(message, "id", "?"), exc)
             return None
+        raw = message_copy(message)
+        post.raw_sha256 = raw.sha256 if raw is not None else None
+        post.collector = state.account.collector
+        return Mapped(post, message, raw)
+
+    # ---- raw copies and media -------------------------------------------------------------------
+
+    async def _store_raw(self, batch: list[Mapped]) -> None:
+        """Raw copies go to the blob store before their posts are sent; a store failure loses no post."""
+        copies = [m.raw.data for m in batch if m.raw is not None]
+        if self.store is None or not copies:
+            return
+        store = self.store
+        try:
+            await asyncio.to_thread(lambda: [store.put(data) for data in copies])
+        except Exception as exc:  # any store backend's error: the posts go on without their raw copies
+            self.stats.raw_store_errors += len(copies)
+            log.warning("%d raw copies not stored (%s: %s); their posts are sent", len(copies), type(exc).__name__, exc)
+
+    async def _queue_media(self, state: ChannelState, batch: list[Mapped]) -> None:
+        if self.media is None or state.channel is None:
+            return
+        account = state.account
+        for mapped in batch:
+            if mapped.post.event != "new" or mapped.message.media is None:
+                continue
+            job = MediaJob(
+                client=account.client,
+                gate=account.gate,
+                entity=state.entity,
+                channel=state.channel,
+                message=mapped.message,
+                mode=state.entry.media,
+                max_bytes=state.entry.max_media_bytes,
+                collector=account.collector,
+                where=state.label,
+            )
+            await self.media.submit(job)
+
+    async def _send_media(self, events: list[MediaEvent]) -> None:
+        pending = Pending()
+        for event in events:
+            self.sink.send_media(event, pending)
+        await asyncio.to_thread(pending.wait)
+
+    async def _drain_media(self) -> None:
+        if self.media is not None and self.media.pending:
+            log.info("waiting for the media of %d messages", self.media.pending)
+            await self.media.drain()
 
     # ---- live events ----------------------------------------------------------------------------
 
@@ -277,11 +364,12 @@ class Collector:
         state = self._owned(account, peer_id(getattr(message, "peer_id", None)))
         if state is None:
             return
-        post = self._map(state, message, kind)
-        if post is None:
+        mapped = self._map(state, message, kind)
+        if mapped is None:
             return
         try:
-            await self._send_now([post])
+            await self._store_raw([mapped])
+            await self._send_now([mapped.post])
         except Exception:
             log.exception("channel %s: live %s of message %s not sent", state.label, kind, message.id)
             return
@@ -291,6 +379,7 @@ class Collector:
             self.stats.sent += 1
             if message.id > state.last_id:
                 state.live_seen.add(message.id)
+            await self._queue_media(state, [mapped])
 
     async def _on_delete(self, account: Account, event: Any) -> None:
         chat_id = event.chat_id

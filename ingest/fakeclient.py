@@ -2,18 +2,22 @@
 
 Used by the tests and available to demos: build channels from ``posts.raw`` records (the sample corpus)
 with :func:`message_from_record`, inject failures (a FloodWait, an RPC error, a dropped connection)
-and push live events through the handlers the collector registered.
+and push live events through the handlers the collector registered. Media: :meth:`FakeTelegram.add_file`
+gives a message's attachment (and thumbnail) bytes for ``download_media``; a file reference can expire
+as on Telegram (the stored message gets a new one; downloads with the old one fail until refetched).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from telethon.errors import FileReferenceExpiredError
 from telethon.tl import types as tl
 
 from dozor.records import RawPost
@@ -128,6 +132,10 @@ class FakeTelegram:
         self.failures: dict[int, list[BaseException]] = {}  # raised, in order, by a channel's requests
         self.drop_after: dict[int, int] = {}  # channel id -> connection drops after yielding N messages
         self.handlers: list[tuple[Callable[[Any], Any], Any]] = []
+        self.files: dict[tuple[int, int], bytes] = {}  # (channel id, message id) -> attachment bytes
+        self.thumbs: dict[tuple[int, int], bytes] = {}  # -> thumbnail bytes (documents)
+        self.download_failures: dict[tuple[int, int], list[BaseException]] = {}  # raised by downloads, in order
+        self.expire_on_download: set[tuple[int, int]] = set()  # the file reference expires at the first try
 
     # ---- building ---------------------------------------------------------------------------------
 
@@ -136,6 +144,15 @@ class FakeTelegram:
 
     def add_message(self, message: Any) -> None:
         self.channels[message.peer_id.channel_id].messages[message.id] = message
+
+    def add_file(self, message: Any, data: bytes, thumb: bytes | None = None) -> None:
+        """The bytes behind a message's attachment; ``thumb`` adds a thumbnail to its document."""
+        key = (message.peer_id.channel_id, message.id)
+        self.files[key] = data
+        doc = getattr(message.media, "document", None)
+        if thumb is not None and isinstance(doc, tl.Document):
+            self.thumbs[key] = thumb
+            doc.thumbs = [tl.PhotoStrippedSize("i", b"\x01\x08\x08"), tl.PhotoSize("m", 320, 180, len(thumb))]
 
     @classmethod
     def from_records(cls, records: Iterable[dict[str, Any]], name: str = "fake") -> FakeTelegram:
@@ -173,11 +190,43 @@ class FakeTelegram:
         self._request("get_entity", channel.entity.id)
         return channel.entity
 
-    async def get_messages(self, entity: Any, limit: int = 1) -> list[Any]:
+    async def get_messages(self, entity: Any, limit: int = 1, ids: int | None = None) -> Any:
+        """The newest ``limit`` messages, or (``ids``) that one message or None, as Telethon does."""
         channel = self._find(entity)
         self._request("get_messages", channel.entity.id)
+        if ids is not None:
+            return channel.messages.get(ids)
         newest = sorted(channel.messages, reverse=True)[:limit]
         return [channel.messages[i] for i in newest]
+
+    async def download_media(self, message: Any, file: Any = None, *, thumb: Any = None) -> Any:
+        """``file=bytes`` returns the bytes; a file object is written to and returned."""
+        key = (message.peer_id.channel_id, message.id)
+        self._request("download_media", key[0])
+        await asyncio.sleep(0)
+        failures = self.download_failures.get(key)
+        if failures:
+            raise failures.pop(0)
+        if key in self.expire_on_download:
+            self.expire_on_download.discard(key)
+            self._renew_reference(key)
+        stored = self.channels[key[0]].messages.get(key[1])
+        if stored is None or _reference(stored) != _reference(message):
+            raise FileReferenceExpiredError(request=None)
+        data = (self.thumbs if thumb is not None else self.files).get(key)
+        if data is None:
+            return None
+        if file is bytes:
+            return data
+        file.write(data)
+        return file
+
+    def _renew_reference(self, key: tuple[int, int]) -> None:
+        """Telegram moved on: the stored message now carries a new file reference."""
+        fresh = copy.deepcopy(self.channels[key[0]].messages[key[1]])
+        media: Any = getattr(fresh.media, "photo", None) or getattr(fresh.media, "document", None)
+        media.file_reference = (media.file_reference or b"") + b"+"
+        self.channels[key[0]].messages[key[1]] = fresh
 
     async def iter_messages(
         self,
@@ -209,3 +258,8 @@ class FakeTelegram:
         for callback, builder in self.handlers:
             if type(event) is type(builder).Event:
                 await callback(event)
+
+
+def _reference(message: Any) -> bytes | None:
+    media = getattr(message.media, "photo", None) or getattr(message.media, "document", None)
+    return getattr(media, "file_reference", None)

@@ -1,4 +1,4 @@
-"""Writing ``posts.raw`` (and rejects to ``posts.dlq``): key = channel id, acks=all, compression.
+"""Writing ``posts.raw`` and ``posts.media`` (and rejects to ``posts.dlq``): key = channel id, acks=all, compression.
 
 Each send returns into a :class:`Pending` batch; ``Pending.wait()`` blocks until Kafka acknowledged
 every record in it, so a caller can write a checkpoint only after what it covers is safe.
@@ -14,7 +14,7 @@ from kafka.errors import KafkaError
 
 from dozor import kafka as dk
 from dozor.errors import DozorError
-from dozor.records import RawPost
+from dozor.records import MediaEvent, RawPost
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,10 @@ ACK_TIMEOUT_S = 120.0
 
 
 def prepare_topics(settings: IngestSettings) -> None:
-    """Create posts.raw, posts.dlq and the compacted ingest.state if they do not exist."""
+    """Create posts.raw, posts.media, posts.dlq and the compacted ingest.state if they do not exist."""
     dk.ensure_topics(
         settings,
-        [dk.RAW, dk.DLQ, dk.INGEST_STATE],
+        [dk.RAW, dk.MEDIA, dk.DLQ, dk.INGEST_STATE],
         partitions=settings.raw_partitions,
         compacted=[dk.INGEST_STATE],
     )
@@ -73,6 +73,7 @@ class RawSink:
         self._producer = dk.producer(settings, compression_type=compression, **producer_overrides)
         self._raw = settings.topic(dk.RAW)
         self._dlq = settings.topic(dk.DLQ)
+        self._media = settings.topic(dk.MEDIA)
 
     @property
     def producer(self) -> Any:
@@ -83,6 +84,10 @@ class RawSink:
 
     def send_encoded(self, value: bytes, channel_id: int, pending: Pending) -> None:
         pending.futures.append(self._producer.send(self._raw, value=value, key=channel_key(channel_id)))
+
+    def send_media(self, event: MediaEvent, pending: Pending) -> None:
+        value = event.model_dump_json(by_alias=True).encode()
+        pending.futures.append(self._producer.send(self._media, value=value, key=channel_key(event.channel.id)))
 
     def reject(self, value: bytes, reason: str, source: str, pending: Pending) -> None:
         """Send the original bytes to posts.dlq with the stage, reason and where they came from."""

@@ -42,3 +42,9 @@ class IngestSettings(DozorSettings):
     max_text_chars: int = Field(
         100_000, ge=1, description="texts longer than this are skipped as bad input (Telegram allows 4,096)"
     )
+    media_concurrency: int = Field(
+        3, ge=1, le=32, description="messages whose media are downloaded at once, per collector process"
+    )
+    media_backlog: int = Field(
+        2000, ge=1, description="messages waiting for their media at most; past it the backfill waits for room"
+    )

@@ -81,13 +81,13 @@ def test_backfill_stop_mid_channel_restart_resumes_without_gap(settings: DozorSe
     resent = sum(n - 1 for n in ids.values())
     assert resent <= s.checkpoint_every  # only the unconfirmed tail of the interrupted batch
     assert {r["event"] for r in records} == {"new"}
-    # The mapping of the fetched messages gives back the corpus records (collected_at aside).
+    # The mapping of the fetched messages gives back the corpus records (collected_at and evidence aside).
     by_id = {(r["channel"]["id"], r["message_id"]): r for r in NEW}
+    own = {"collected_at", "collector", "raw_sha256"}
     for rec in records:
         want = by_id[(rec["channel"]["id"], rec["message_id"])]
-        assert {k: v for k, v in rec.items() if k != "collected_at"} == {
-            k: v for k, v in want.items() if k != "collected_at"
-        }
+        assert {k: v for k, v in rec.items() if k not in own} == {k: v for k, v in want.items() if k not in own}
+        assert rec["collector"] == "telethon:fake" and len(rec["raw_sha256"]) == 64
     # Each channel's checkpoint is its newest message.
     newest = {cid: max(mid for c, mid in expected_ids() if c == cid) for cid, _ in expected_ids()}
     assert {cid: cp.last_id for cid, cp in collector.checkpoints.positions.items()} == newest

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from dozor.records import EnrichedPost, RawPost, doc_id
+from dozor.records import EnrichedPost, MediaEvent, RawPost, doc_id
 
 
 def raw(**over: object) -> dict[str, object]:
@@ -61,3 +61,27 @@ def test_enriched_simhash_is_16_hex() -> None:
 def test_forward_date_is_utc_too() -> None:
     post = RawPost.model_validate(raw(forward={"from_id": 1, "from_name": "x", "date": "2026-11-20T08:00:00+05:00"}))
     assert post.to_wire()["forward"]["date"] == "2026-11-20T03:00:00Z"
+
+
+def test_media_event_round_trips_and_checks_hashes() -> None:
+    digest = "ab" * 32
+    event = MediaEvent.model_validate(
+        {
+            "channel": raw()["channel"],
+            "message_id": 7,
+            "grouped_id": 99,
+            "date": "2026-11-20T08:00:00+03:00",
+            "item": {"sha256": digest, "type": "photo", "status": "stored", "mime": "image/jpeg", "size": 10},
+            "collector": "import:tdesktop",
+        }
+    )
+    wire = event.to_wire()
+    assert wire["schema"] == 1 and wire["date"] == "2026-11-20T05:00:00Z" and event.doc_id == "tg:42:7"
+    assert wire["item"]["sha256"] == digest and wire["item"]["thumb_sha256"] is None
+    assert MediaEvent.model_validate_json(event.model_dump_json(by_alias=True)) == event
+    for bad_item in ({"type": "photo", "status": "kept"}, {"type": "photo", "status": "stored", "sha256": "AB" * 32}):
+        with pytest.raises(ValidationError):
+            MediaEvent.model_validate({"channel": {"id": 1}, "message_id": 1, "item": bad_item})
+    assert RawPost.model_validate(raw(raw_sha256=digest, collector="telethon:a")).raw_sha256 == digest
+    with pytest.raises(ValidationError):
+        RawPost.model_validate(raw(raw_sha256="not a hash"))

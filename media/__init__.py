@@ -1,0 +1,1 @@
+"""Media: the blob store, capture helpers, OCR (issue 12)."""
