@@ -79,8 +79,9 @@ class RawPost(_Record):
     collected_at: datetime = Field(default_factory=utcnow)
     # Evidence (PLAN.md): SHA-256 of the canonical JSON of the message as received (those bytes are in the
     # blob store under this hash) and who collected it: "telethon:<account>", "import:tdesktop", ...
-    raw_sha256: str | None = Field(None, pattern=SHA256)
-    collector: str | None = None
+    # Left out of the wire form when unknown, so records without them keep their old shape.
+    raw_sha256: str | None = Field(None, pattern=SHA256, exclude_if=lambda v: v is None)
+    collector: str | None = Field(None, exclude_if=lambda v: v is None)
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

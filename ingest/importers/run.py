@@ -2,7 +2,9 @@
 
 Bad entries are counted by kind, logged with their line (or message id) and reason, and sent to
 posts.dlq with the original bytes; good ones go to posts.raw. What is left out on purpose (service
-messages, private chats) is counted in the summary by kind. Nothing is dropped silently.
+messages, private chats) is counted in the summary by kind. Nothing is dropped silently. An export's
+media files (and its entries' raw copies) go to the blob store; one posts.media event per file follows
+the posts.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from dozor.records import RawPost
 from ingest.importers import Bad, Item, Skip, jsonl, tdesktop, telethon_jsonl
 from ingest.importers.detect import LOOK_AT_LINES, Format, detect
 from ingest.importers.parallel import MIN_BYTES, Encoded, encoded, start_pool
+from ingest.importers.tdmedia import ExportMedia
 from ingest.producer import Pending, RawSink, encode, prepare_topics
 from ingest.registry import Registry
 from ingest.settings import IngestSettings
+from media.blobs import BlobStore, open_blob_store
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)  # bad entries (to posts.dlq), by kind
     left_out: Counter[str] = field(default_factory=Counter)  # messages not posts, by kind
     chats_left_out: Counter[str] = field(default_factory=Counter)  # private chats, by type
+    media: Counter[str] | None = None  # an export's media files by status
 
     @property
     def rejected(self) -> int:
@@ -53,6 +58,9 @@ class ImportSummary:
                 f"; {sum(self.chats_left_out.values())} private chats left out ({_counts(self.chats_left_out)}):"
                 " --include-private imports them"
             )
+        if self.media is not None:
+            more = "".join(f", {n} {k}" for k, n in sorted(self.media.items()) if k not in ("stored", "missing"))
+            line += f"; media files: {self.media['stored']} stored, {self.media['missing']} missing{more}"
         return line
 
     def count(self, skip: Skip) -> None:
@@ -93,11 +101,19 @@ def _head(path: Path) -> bytes:
 
 
 def items(
-    path: Path, settings: IngestSettings, fill: dict[str, Any], kind: Format, include_private: bool = False
+    path: Path,
+    settings: IngestSettings,
+    fill: dict[str, Any],
+    kind: Format,
+    include_private: bool = False,
+    media: ExportMedia | None = None,
 ) -> Iterator[Item]:
     limit = settings.max_text_chars
     if kind is Format.TDESKTOP:
-        yield from tdesktop.read(path.read_bytes(), str(path), fill, limit, include_private=include_private)
+        on_post = media.on_post if media is not None else None
+        yield from tdesktop.read(
+            path.read_bytes(), str(path), fill, limit, include_private=include_private, on_post=on_post
+        )
         return
     with path.open("rb") as fh:
         if kind is Format.TELETHON:
@@ -141,6 +157,19 @@ def send_items(stream: Iterable[Item | Encoded], sink: RawSink) -> ImportSummary
     return summary
 
 
+def send_media(media: ExportMedia, sink: RawSink, summary: ImportSummary) -> None:
+    """Store the export's files and send their events (after every post was acknowledged)."""
+    pending = Pending()
+    for event in media.events():
+        sink.send_media(event, pending)
+        if len(pending) >= WAIT_EVERY:
+            pending.wait()
+    pending.wait()
+    summary.media = media.stats
+    if media.raw_errors:
+        log.warning("%d raw copies of entries not stored", media.raw_errors)
+
+
 def _reject(bad: Bad, sink: RawSink, pending: Pending) -> None:
     log.warning("skipped %s: %s", bad.where, bad.reason)
     sink.reject(bad.raw, f"{bad.kind}: {bad.reason}", bad.where, pending)
@@ -154,15 +183,19 @@ def import_file(
     *,
     parallel: bool | None = None,
     include_private: bool = False,
+    store: BlobStore | None = None,
 ) -> ImportSummary:
     """``parallel``: parse posts.raw JSONL in a worker process (default: for files of 4 MB or more).
-    ``include_private``: import personal chats, bots and saved messages of an export too."""
+    ``include_private``: import personal chats, bots and saved messages of an export too.
+    ``store``: where an export's media and raw copies go (default: the configured blob store)."""
     stdin = str(path) == "-"
     if not stdin and not path.is_file():
         raise UsageError(f"{path}: no such file")
     kind = None if stdin else detect(_head(path), str(path), path.suffix.lower())
     if parallel is None:
         parallel = not stdin and path.stat().st_size >= MIN_BYTES
+    is_export = kind is Format.TDESKTOP
+    media = ExportMedia(store or open_blob_store(), path.parent) if is_export else None
     pool = start_pool() if parallel and kind is Format.JSONL else None
     fill = channel_fill(channel, registry)
     try:
@@ -171,13 +204,16 @@ def import_file(
             if pool is not None
             else stdin_items(settings, fill, include_private)
             if kind is None
-            else items(path, settings, fill, kind, include_private)
+            else items(path, settings, fill, kind, include_private, media)
         )
         first = next(stream, None)  # surface a bad file (UsageError) before touching Kafka
         prepare_topics(settings)
         sink = RawSink(settings, stage=STAGE)
         try:
-            return send_items(_chain(first, stream), sink)
+            summary = send_items(_chain(first, stream), sink)
+            if media is not None:
+                send_media(media, sink, summary)
+            return summary
         finally:
             sink.close()
     finally:

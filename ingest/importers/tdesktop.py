@@ -8,19 +8,25 @@ has no view or forward counters, no album ids and no forward dates; those fields
 ``date_unixtime`` is preferred over ``date``, which is in the exporting computer's local time.
 Beyond the core fields, a post keeps its signature (``author``), ``poll``, ``sticker_emoji`` and
 ``saved_from``, as the Telethon mapping does. Service entries are not posts: counted, not DLQ'd.
+Each post carries ``raw_sha256`` (the canonical JSON of its entry) and ``collector``
+``import:tdesktop``; ``on_post`` sees each post with its entry (media: tdmedia.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from dozor.errors import UsageError
-from dozor.records import Channel, utcnow
+from dozor.records import Channel, RawPost, utcnow
 from ingest.importers import Bad, Item, Skip
 from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, build, check_text
+from ingest.rawjson import RawCopy, raw_copy
+
+COLLECTOR = "import:tdesktop"
+OnPost = Callable[[RawPost, dict[str, Any], RawCopy | None], None]  # (post, export entry, its raw copy)
 
 MEDIA_TYPES = {
     "video_file": "video",
@@ -242,6 +248,7 @@ def read(
     max_text_chars: int = DEFAULT_MAX_TEXT,
     *,
     include_private: bool = False,
+    on_post: OnPost | None = None,
 ) -> Iterator[Item]:
     """Records of every message; ``fill`` supplies channel fields the export lacks (username, ...)."""
     try:
@@ -271,6 +278,13 @@ def read(
             try:
                 if not isinstance(msg, dict):
                     raise BadInput(f"entry is a {type(msg).__name__}, expected an object", "malformed entry")
-                yield build(message_fields(msg, channel, max_text_chars))
+                post = build(message_fields(msg, channel, max_text_chars))
             except BadInput as exc:
                 yield Bad(entry, exc.kind, str(exc), where)
+                continue
+            copy = raw_copy(msg, where)
+            post.raw_sha256 = copy.sha256 if copy is not None else None
+            post.collector = COLLECTOR
+            if on_post is not None:
+                on_post(post, msg, copy)
+            yield post

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,10 +57,12 @@ def settings(stack: LocalStack, run_id: str, request: pytest.FixtureRequest) -> 
 
 
 @pytest.fixture()
-def env_settings(settings: DozorSettings, monkeypatch: pytest.MonkeyPatch) -> DozorSettings:
-    """The same isolation for code that reads settings from the environment (CLI commands)."""
+def env_settings(settings: DozorSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> DozorSettings:
+    """The same isolation for code that reads settings from the environment (CLI commands); media and
+    raw copies go to a blob store in the test's temporary folder."""
     monkeypatch.setenv("DOZOR_TOPIC_PREFIX", settings.topic_prefix)
     monkeypatch.setenv("DOZOR_INDEX_PREFIX", settings.index_prefix)
+    monkeypatch.setenv("DOZOR_MEDIA_URL", f"file://{tmp_path / 'media'}")
     return settings
 
 
