@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from telethon import events
 from telethon.errors import FileReferenceExpiredError, FloodWaitError, RPCError
 
 from dozor import kafka as dk
@@ -242,3 +243,34 @@ def test_floodwait_on_a_download_pauses_the_account(settings: DozorSettings, tmp
     assert ts[11] - ts[10] >= 900
     assert media_by_key(s)[(DOCS, 2, "photo")][1].item.sha256 == sha(jpeg(2))
     assert len(ts) == 30
+
+
+def test_live_post_then_its_media(settings: DozorSettings, tmp_path: Path) -> None:
+    s = settings_for(settings)
+    store = StandInBlobStore(tmp_path / "blobs")
+    fake = FakeTelegram("acct")
+    docs = Channel(fake, DOCS)
+    docs.post(1)
+
+    async def scenario() -> Collector:
+        prepare_topics(s)
+        sink = RawSink(s, stage="ingest.collect")
+        collector = Collector(s, REGISTRY, [Account("acct", fake)], sink, CheckpointStore(s, sink), store=store)
+        task = asyncio.create_task(collector.run(live=True))
+        while not fake.handlers:
+            await asyncio.sleep(0.05)
+        live = docs.photo(2, jpeg(2))
+        await fake.emit(events.NewMessage.Event(live))
+        edited = docs.photo(2, jpeg(2), edit_date="2026-11-03T11:00:00Z", text="caption added")
+        await fake.emit(events.MessageEdited.Event(edited))  # a text edit: the photo is not fetched again
+        collector.stop()
+        await task  # the stop waits for the media already queued
+        sink.close()
+        return collector
+
+    collector = asyncio.run(scenario())
+    posts = {(r["message_id"], r["event"]): ts for ts, r in read(s, dk.RAW)}
+    media = media_by_key(s)
+    assert list(media) == [(DOCS, 2, "photo")] and media[(DOCS, 2, "photo")][1].item.sha256 == sha(jpeg(2))
+    assert media[(DOCS, 2, "photo")][0] >= posts[(2, "new")]
+    assert collector.stats.media == Counter({"stored": 1})
