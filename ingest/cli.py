@@ -152,7 +152,8 @@ def check_command(
         for c in channels.channels:
             state = "" if c.enabled else "  (disabled)"
             langs = ",".join(c.languages) or "-"
-            print(f"{c.label}\t{c.category}\t{c.country or '-'}\t{langs}{state}")
+            media = f"media: {c.media}" + (f" up to {c.max_media_mb:g} MB" if c.media != "none" else "")
+            print(f"{c.label}\t{c.category}\t{c.country or '-'}\t{langs}\t{media}{state}")
         print(f"{path}: {len(channels.channels)} channels, {len(channels.enabled)} enabled")
         return 0
 

@@ -75,5 +75,5 @@ def test_bad_since_is_usage_error() -> None:
 def test_channels_check_lists_the_registry() -> None:
     result = CliRunner().invoke(app, ["channels", "check", "--registry", str(EXAMPLE)])
     assert result.exit_code == 0
-    assert "@safarat_tj_example\tofficial\tTJ\ttg,ru" in result.output
+    assert "@safarat_tj_example\tofficial\tTJ\ttg,ru\tmedia: documents up to 20 MB" in result.output
     assert "14 channels, 12 enabled" in result.output
