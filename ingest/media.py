@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from telethon.errors import FileReferenceExpiredError, FilerefUpgradeNeededError, RPCError
 from telethon.tl import types as tl
@@ -35,6 +35,7 @@ DOCUMENT_KINDS = frozenset({"document", "audio", "voice", "sticker"})
 BIG_FILE = 16 * 1024 * 1024  # bigger downloads go through a temporary file instead of memory
 MB = 1024 * 1024
 EXPIRED = (FileReferenceExpiredError, FilerefUpgradeNeededError)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def plan(media: Any, mode: MediaMode, max_bytes: int) -> list[Planned]:
 
 class Oversize(Exception):
     pass
+
+
+class StoreFailed(Exception):
+    """The blob store failed or refused the file (a full disk, a quota, S3 unreachable...)."""
 
 
 @dataclass
@@ -189,6 +194,9 @@ class MediaCapture:
             blob = await self._fetch(job, planned)
         except Oversize as exc:
             return MediaItem(status="skipped", reason=str(exc), **base)
+        except StoreFailed as exc:
+            log.warning("channel %s message %s: %s %s", job.where, job.message.id, planned.type, exc)
+            return MediaItem(status="failed", reason=str(exc), **base)
         except (RPCError, OSError, ValueError, TypeError) as exc:
             log.warning("channel %s message %s: %s not downloaded: %s", job.where, job.message.id, planned.type, exc)
             return MediaItem(status="failed", reason=f"{type(exc).__name__}: {exc}", **base)
@@ -220,7 +228,7 @@ class MediaCapture:
             if data is None:
                 return None
             _check(len(data), limit)
-            return await asyncio.to_thread(self.store.put, data)
+            return await _stored(self.store.put, data)
         with tempfile.TemporaryDirectory(prefix="dozor-media-") as tmp:
             path = Path(tmp) / "download"
             with path.open("wb") as fh:
@@ -228,7 +236,14 @@ class MediaCapture:
             if got is None:
                 return None
             _check(path.stat().st_size, limit)
-            return await asyncio.to_thread(self.store.put_file, path)
+            return await _stored(self.store.put_file, path)
+
+
+async def _stored(put: Callable[[T], Blob], value: T) -> Blob:
+    try:
+        return await asyncio.to_thread(put, value)
+    except Exception as exc:  # whatever the backend raises: the file is recorded as not stored, with why
+        raise StoreFailed(f"not stored: {type(exc).__name__}: {exc}") from exc
 
 
 def _check(size: int, limit: int | None) -> None:

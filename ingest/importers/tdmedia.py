@@ -77,9 +77,9 @@ class ExportMedia:
         if raw is not None:
             try:
                 self.store.put(raw.data)
-            except OSError as exc:
+            except Exception as exc:  # any backend's error: the post goes on without its raw copy
                 self.raw_errors += 1
-                log.warning("message %s: raw copy not stored (%s)", post.message_id, exc)
+                log.warning("message %s: raw copy not stored (%s: %s)", post.message_id, type(exc).__name__, exc)
         refs = file_refs(msg)
         if refs:
             self._posts.append(_Post(post.channel, post.message_id, post.date, refs))
@@ -116,6 +116,6 @@ class ExportMedia:
             return MediaItem(status="missing", reason=f"{note}: no such file beside the export", **fields)
         try:
             blob = self.store.put_file(path)
-        except OSError as exc:
-            return MediaItem(status="failed", reason=f"{note}: {exc}", **fields)
+        except Exception as exc:  # any backend's error (disk, quota, S3): recorded with the reason
+            return MediaItem(status="failed", reason=f"{note}: not stored: {type(exc).__name__}: {exc}", **fields)
         return MediaItem(status="stored", **(fields | {"sha256": blob.sha256, "size": blob.size}))

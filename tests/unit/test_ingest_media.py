@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telethon.tl import types as tl
 
-from ingest.fakeclient import message_from_record
-from ingest.media import plan
+from dozor.records import Channel
+from ingest.fakeclient import FakeTelegram, message_from_record
+from ingest.floodgate import FloodGate
+from ingest.media import MediaCapture, MediaJob, plan
 from ingest.rawjson import canonical, message_copy, raw_copy
+from media.standin_store import StandInBlobStore, StoredBlob
 
 MB = 1024 * 1024
 
@@ -82,3 +87,25 @@ def test_canonical_json_of_a_telethon_message() -> None:
         b'{"a":"2026-01-02T00:00:00+00:00","b":"AP8="}'
     )
     assert raw_copy({"text": "broken \udc80"}) is None  # invalid Unicode: no hash rather than a crash
+
+
+class FullStore(StandInBlobStore):
+    def put(self, data: bytes) -> StoredBlob:
+        raise RuntimeError("quota of 0 MB exceeded")
+
+
+def test_a_store_failure_is_recorded_with_the_reason(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    fake.add_channel(1, "c_example", "C")
+    message = message_from_record({"channel": {"id": 1}, "message_id": 4, "media": {"type": "photo", "size": 3}})
+    fake.add_message(message)
+    fake.add_file(message, b"jpg")
+    capture = MediaCapture(FullStore(tmp_path), lambda events: asyncio.sleep(0))
+    job = MediaJob(fake, FloodGate("a"), fake.channels[1].entity, Channel(id=1), message, "photos", MB, "t:a", "c")
+
+    events = asyncio.run(capture.capture(job))
+
+    assert [(e.item.type, e.item.status, e.item.reason) for e in events] == [
+        ("photo", "failed", "not stored: RuntimeError: quota of 0 MB exceeded")
+    ]
+    assert capture.stats == {"failed": 1}
