@@ -58,7 +58,7 @@ class ImportSummary:
                 f"; {sum(self.chats_left_out.values())} private chats left out ({_counts(self.chats_left_out)}):"
                 " --include-private imports them"
             )
-        if self.media is not None:
+        if self.media:  # an export with media files (stored, missing or otherwise)
             more = "".join(f", {n} {k}" for k, n in sorted(self.media.items()) if k not in ("stored", "missing"))
             line += f"; media files: {self.media['stored']} stored, {self.media['missing']} missing{more}"
         return line

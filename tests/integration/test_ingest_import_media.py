@@ -97,7 +97,7 @@ def test_export_with_its_files(env_settings: DozorSettings, tmp_path: Path) -> N
     code, out = run("import", str(export))
 
     assert code == 0, out
-    assert "8 records sent to posts.raw, 1 skipped (sent to posts.dlq): 1 not a post" in out
+    assert "8 records sent to posts.raw, 0 skipped (sent to posts.dlq); not posts, left out: 1 service message" in out
     assert "media files: 4 stored, 4 missing, 1 rejected" in out
     store = StandInBlobStore(tmp_path / "media")  # DOZOR_MEDIA_URL of env_settings
     settings = DozorSettings(topic_prefix=env_settings.topic_prefix)
