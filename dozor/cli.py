@@ -34,6 +34,7 @@ def build() -> typer.Typer:
     from dozor import demo
     from dozor.stack.cli import app as stack_app
     from enrich.cli import register as register_enrich
+    from evidence.cli import register as register_evidence
     from ingest.cli import register as register_ingest
     from search.cli import register as register_search
 
@@ -42,6 +43,7 @@ def build() -> typer.Typer:
     register_ingest(app)
     register_enrich(app)
     register_search(app)
+    register_evidence(app)
     return app
 
 

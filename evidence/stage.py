@@ -58,7 +58,8 @@ def post_record(obj: dict[str, Any]) -> Record:
         post_id=post.doc_id,
         version=version,
         raw_sha256=_sha(obj.get("raw_sha256"), "raw_sha256"),
-        collected_at=_iso(post.collected_at),
+        # Absent from the record means unknown, not "now" (the model's default).
+        collected_at=_iso(post.collected_at) if obj.get("collected_at") else None,
         collector=_collector(obj),
     )
 

@@ -3,11 +3,13 @@ processes), idempotent stage under redelivery, and tampering found by `verify`."
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -127,9 +129,7 @@ def test_verify_names_a_changed_a_missing_and_a_relinked_entry(ev: EvidenceSetti
     ]
 
 
-def test_the_stage_appends_each_version_and_file_once_under_redelivery(
-    ev: EvidenceSettings, es: Elasticsearch
-) -> None:
+def test_the_stage_appends_each_version_and_file_once_under_redelivery(ev: EvidenceSettings, es: Elasticsearch) -> None:
     chain = Chain(es, ev, clock=lambda: datetime(2026, 1, 5, 10, tzinfo=UTC))
     stage = EvidenceStage(chain)
     channel = {"id": 100, "username": "chan"}
@@ -164,3 +164,41 @@ def test_the_stage_appends_each_version_and_file_once_under_redelivery(
     run_in_memory(again, records)
     assert (again.appended, again.repeated) == (0, 5)
     assert len(chain.for_post("tg:100:1")) == 5
+
+
+def test_the_command_drains_both_topics_into_the_log(ev: EvidenceSettings, es: Elasticsearch) -> None:
+    from dozor import kafka as dk
+    from dozor.stream import StageRunner
+    from evidence.stage import MEDIA_TOPIC
+
+    settings = ev
+    channel = {"id": 300, "username": "chan"}
+    dk.ensure_topics(settings, [dk.RAW, MEDIA_TOPIC, dk.DLQ], partitions=2)
+    producer = dk.producer(settings)
+    for topic, value in (
+        (dk.RAW, {"event": "new", "channel": channel, "message_id": 1, "raw_sha256": SHA_A}),
+        (dk.RAW, {"event": "new", "channel": {"id": "not a number"}, "message_id": 2}),
+        (MEDIA_TOPIC, {"channel": channel, "message_id": 1, "item": {"sha256": SHA_B, "status": "stored",
+                                                                      "thumb_sha256": "c" * 64}}),
+    ):  # fmt: skip
+        producer.send(settings.topic(topic), value=json.dumps(value).encode(), key=b"300")
+    producer.flush()
+    producer.close()
+    env = {**os.environ, "DOZOR_TOPIC_PREFIX": ev.topic_prefix, "DOZOR_INDEX_PREFIX": ev.index_prefix}
+    run = [str(Path(sys.executable).with_name("dozor")), "evidence", "run", "--drain"]
+    done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "evidence: 3 consumed, 3 entries appended, 0 already in the log, 1 to DLQ" in done.stderr
+    chain = Chain(es, ev)
+    entries = chain.for_post("tg:300:1")  # the two topics drain one after the other
+    assert sorted((e["kind"], e["raw_sha256"] or "", e["media_sha256"]) for e in entries) == [
+        ("media", "", [SHA_B]),
+        ("media", "", ["c" * 64]),
+        ("post", SHA_A, []),
+    ]
+    dlq = dk.read_all(settings, dk.DLQ)
+    assert [dict(r.headers)["dozor.stage"] for r in dlq] == [b"evidence"]
+    # Offsets lost (another group): every record arrives again, and nothing is appended twice.
+    replay = StageRunner("evidence", settings, dk.RAW, EvidenceStage(Chain(es, ev)), group_id="replay")
+    replay.drain()
+    assert replay.stats.consumed == 2 and chain.verify().checked == 3

@@ -109,3 +109,46 @@ def test_an_unreachable_tsa_is_one_clear_error(ev: EvidenceSettings, es: Elastic
     with pytest.raises(DozorError, match=r"TSA http://127.0.0.1:9/tsa unreachable"):
         roots.seal(chain, bad, DAY, NOW)
     assert roots.get_root(chain, DAY.isoformat()) is None  # nothing half-sealed
+
+
+def test_the_seal_and_check_commands(ev: EvidenceSettings, es: Elasticsearch, authority: LocalTSA) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    chain = _fill(es, ev)  # Jan 4-6 2026: all long over by the real clock
+    env = {
+        **os.environ,
+        "DOZOR_INDEX_PREFIX": ev.index_prefix,
+        "DOZOR_EVIDENCE_TSA_URL": authority.url,
+        "DOZOR_EVIDENCE_TSA_CA": str(authority.ca_pem),
+    }
+
+    def dozor(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [str(Path(sys.executable).with_name("dozor")), "evidence", *args]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+
+    one = dozor("seal", "--day", "2026-01-05")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith("2026-01-05: sealed: root ") and f"by {authority.url}" in one.stdout
+    rest = dozor("seal")
+    assert rest.returncode == 0, rest.stderr
+    assert [line.split(":")[0:2] for line in rest.stdout.splitlines()] == [
+        ["2026-01-04", " sealed"],
+        ["2026-01-06", " sealed"],
+    ]
+    assert dozor("seal").stdout.strip() == "evidence seal: no finished day left to seal"
+    assert dozor("check").returncode == 0
+    bad = dozor("seal", "--day", "2026-13-01")
+    assert (bad.returncode, bad.stderr.strip()) == (
+        2,
+        "dozor: error: --day '2026-13-01': expected a date like 2026-10-19",
+    )
+    es.delete(index=chain.index, id=doc_id(2), refresh=True)
+    check = dozor("check")
+    assert check.returncode == 1
+    assert check.stdout.splitlines() == [
+        "seq 2: missing",
+        "root 2026-01-04: evidence log: seq 2 is missing",
+    ]
