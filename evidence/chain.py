@@ -249,7 +249,9 @@ class Chain:
 
     def append(self, record: Record) -> dict[str, Any]:
         """Append one entry at the head; returns it as stored."""
-        head = self.head()
+        # This writer's last entry is the head unless another writer appended since: then the create
+        # answers 409 and the head is read again.
+        head = self._head if self._head_read else self.head()
         for _ in range(_MAX_ATTEMPTS):
             entry = self._entry(record, head)
             try:
