@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +22,7 @@ from pydantic_settings import (
 )
 
 from dozor.errors import ConfigError
+from dozor.stack.paths import StackPaths
 
 ENV_PREFIX = "DOZOR_"
 
@@ -80,6 +82,54 @@ class DozorSettings(BaseSettings):
         return [s.strip() for s in self.kafka_bootstrap.split(",")]
 
 
+def default_media_url() -> str:
+    return (StackPaths.default().home / "media").as_uri()
+
+
+class BlobSettings(DozorSettings):
+    """Where media blobs live. In the core because the local stack runs the S3 server (S3Proxy) that
+    the media store (media/, which extends this as MediaSettings) talks to."""
+
+    media_url: str = Field(
+        default_factory=default_media_url,
+        description="blob store location: file:///absolute/path or s3://bucket[/prefix]",
+    )
+    media_s3_endpoint: AnyHttpUrl = Field(
+        AnyHttpUrl("http://127.0.0.1:9000"),
+        description="S3-compatible endpoint URL (the local stack's S3Proxy binds its port)",
+    )
+    media_s3_region: str = Field("us-east-1", description="S3 region name")
+    media_s3_key: str | None = Field(None, description="S3 access key id (unset: the local stack's own key)")
+    media_s3_secret: SecretStr | None = Field(
+        None, validate_default=True, description="S3 secret access key, given together with DOZOR_MEDIA_S3_KEY"
+    )
+
+    @field_validator("media_url")
+    @classmethod
+    def _check_media_url(cls, value: str) -> str:
+        url = urlsplit(value)
+        if url.scheme == "file" and not url.netloc and url.path.startswith("/"):
+            return value
+        if url.scheme == "s3" and url.netloc and url.netloc == url.netloc.lower():
+            return value
+        raise ValueError(f"expected file:///absolute/path or s3://bucket[/prefix] (lowercase bucket), got {value!r}")
+
+    @field_validator("media_s3_secret")
+    @classmethod
+    def _key_and_secret_together(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("media_s3_key") is None):
+            raise ValueError("give DOZOR_MEDIA_S3_KEY and DOZOR_MEDIA_S3_SECRET together, or neither")
+        return value
+
+    @property
+    def media_is_s3(self) -> bool:
+        return self.media_url.startswith("s3://")
+
+    @property
+    def media_bucket(self) -> str | None:
+        return urlsplit(self.media_url).netloc if self.media_is_s3 else None
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 
@@ -104,3 +154,10 @@ def load(model: type[S], **overrides: Any) -> S:
         raise ConfigError("bad setting: " + "; ".join(problems)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: not valid YAML ({exc})") from None
+
+
+def with_blobs(settings: DozorSettings) -> BlobSettings:
+    """These settings with the blob-store fields too (read from the environment when not there)."""
+    if isinstance(settings, BlobSettings):
+        return settings
+    return load(BlobSettings, **{name: getattr(settings, name) for name in DozorSettings.model_fields})

@@ -10,17 +10,19 @@ from dozor import settings as cfg
 from dozor.cli_support import run_command
 from dozor.stack.local import LocalStack
 
-app = typer.Typer(help="The local Kafka + Elasticsearch, without Docker (loopback only).", no_args_is_help=True)
+app = typer.Typer(
+    help="The local Kafka + Elasticsearch + S3Proxy, without Docker (loopback only).", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 
 def _stack() -> LocalStack:
-    return LocalStack(cfg.load(cfg.DozorSettings))
+    return LocalStack(cfg.load(cfg.BlobSettings))
 
 
 @app.command()
-def up(timeout: float = typer.Option(180.0, help="seconds to wait for both services")) -> None:
-    """Fetch (once), start and wait for Kafka and Elasticsearch. Returns at once if both are up."""
+def up(timeout: float = typer.Option(180.0, help="seconds to wait for the services")) -> None:
+    """Fetch (once), start and wait for Kafka, Elasticsearch and S3Proxy. Returns at once if all are up."""
 
     def body() -> int:
         stack = _stack()
@@ -37,7 +39,7 @@ def up(timeout: float = typer.Option(180.0, help="seconds to wait for both servi
 
 @app.command()
 def down() -> None:
-    """Stop the Kafka and Elasticsearch this command started (nothing else)."""
+    """Stop the Kafka, Elasticsearch and S3Proxy this command started (nothing else)."""
 
     def body() -> int:
         stopped = _stack().down()
@@ -49,7 +51,7 @@ def down() -> None:
 
 @app.command()
 def status() -> None:
-    """Versions, addresses and health; exits 0 only when both services are healthy."""
+    """Versions, addresses, health and the media store's size; exits 0 only when all are healthy."""
 
     def body() -> int:
         rows = _stack().status()

@@ -1,4 +1,4 @@
-"""Which loopback ports the local stack binds, derived from the two service URLs."""
+"""Which loopback ports the local stack binds, derived from the service URLs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from dozor.errors import ConfigError
-from dozor.settings import DozorSettings
+from dozor.settings import DozorSettings, with_blobs
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -17,6 +17,8 @@ class Endpoints:
     kafka_port: int
     es_host: str
     es_port: int
+    s3_host: str = "127.0.0.1"
+    s3_port: int = 9000
 
     @property
     def controller_port(self) -> int:
@@ -32,15 +34,20 @@ class Endpoints:
         k_host, _, k_port = first.rpartition(":")
         url = urlsplit(str(settings.es_url))
         e_host, e_port = url.hostname or "", url.port or 9200
-        for host, setting in ((k_host, "DOZOR_KAFKA_BOOTSTRAP"), (e_host, "DOZOR_ES_URL")):
+        s3 = urlsplit(str(with_blobs(settings).media_s3_endpoint))
+        s_host, s_port = s3.hostname or "", s3.port or (443 if s3.scheme == "https" else 80)
+        for host, setting in (
+            (k_host, "DOZOR_KAFKA_BOOTSTRAP"),
+            (e_host, "DOZOR_ES_URL"),
+            (s_host, "DOZOR_MEDIA_S3_ENDPOINT"),
+        ):
             if host not in LOOPBACK:
                 raise ConfigError(
                     f"{setting} points at {host}: the local stack only binds loopback; "
                     "use 127.0.0.1, or run your own cluster and skip `dozor stack`"
                 )
-        return cls(
-            "127.0.0.1" if k_host == "localhost" else k_host,
-            int(k_port),
-            "127.0.0.1" if e_host == "localhost" else e_host,
-            e_port,
-        )
+        return cls(_ip(k_host), int(k_port), _ip(e_host), e_port, _ip(s_host), s_port)
+
+
+def _ip(host: str) -> str:
+    return "127.0.0.1" if host == "localhost" else host

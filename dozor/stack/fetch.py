@@ -19,6 +19,9 @@ from dozor.stack.versions import (
     ES_ZIP_SHA256,
     KAFKA_VERSION,
     LOG4J_VERSION,
+    S3PROXY_ARTIFACT,
+    S3PROXY_JAR_SHA256,
+    S3PROXY_VERSION,
     SCALA_VERSION,
 )
 
@@ -44,7 +47,7 @@ KAFKA_POM = f"""<project>
 def _mvn(args: list[str], cwd: Path) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise DozorError("Maven (mvn) is needed to fetch Kafka and Elasticsearch: apt-get install maven")
+        raise DozorError("Maven (mvn) is needed to fetch Kafka, Elasticsearch and S3Proxy: apt-get install maven")
     proc = subprocess.run([mvn, "-B", "-q", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
@@ -86,25 +89,51 @@ def ensure_kafka(paths: StackPaths) -> Path:
     return lib
 
 
-def ensure_es_zip(paths: StackPaths) -> Path:
-    """The Elasticsearch zip in the cache, verified against the pinned SHA-256."""
-    target = paths.es_zip
-    if target.exists() and sha256(target) == ES_ZIP_SHA256:
+def _ensure_pinned(artifact: str, fetched_name: str, target: Path, expected: str, what: str, *, strict: bool) -> Path:
+    """One Maven artifact in the cache, verified against its pinned SHA-256 (fetched once). `strict`:
+    Maven also checks Central's checksum file (only where Central publishes one)."""
+    if target.exists() and sha256(target) == expected:
         return target
-    log.info("fetching Elasticsearch %s (Maven)", ES_VERSION)
+    log.info("fetching %s (Maven)", what)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         work = Path(tmp)
         (work / "pom.xml").write_text(KAFKA_POM)  # any pom: dependency:copy wants a project
-        _mvn(["dependency:copy", f"-Dartifact={ES_ARTIFACT}", f"-DoutputDirectory={work}"], cwd=work)
-        fetched = work / f"elasticsearch-{ES_VERSION}.zip"
+        _mvn(
+            [
+                *(["--strict-checksums"] if strict else []),
+                "dependency:copy",
+                f"-Dartifact={artifact}",
+                f"-DoutputDirectory={work}",
+            ],
+            cwd=work,
+        )
+        fetched = work / fetched_name
         actual = sha256(fetched)
-        if actual != ES_ZIP_SHA256:
-            raise DozorError(
-                f"Elasticsearch zip checksum mismatch: expected {ES_ZIP_SHA256}, got {actual}; not using it"
-            )
+        if actual != expected:
+            raise DozorError(f"{what} checksum mismatch: expected {expected}, got {actual}; not using it")
         fetched.rename(target)
     return target
+
+
+def ensure_es_zip(paths: StackPaths) -> Path:
+    """The Elasticsearch zip in the cache (Central has no checksum files for it: the pin is the check)."""
+    return _ensure_pinned(
+        ES_ARTIFACT,
+        f"elasticsearch-{ES_VERSION}.zip",
+        paths.es_zip,
+        ES_ZIP_SHA256,
+        f"Elasticsearch {ES_VERSION}",
+        strict=False,
+    )
+
+
+def ensure_s3proxy(paths: StackPaths) -> Path:
+    """S3Proxy's self-contained jar in the cache (Maven's checksum check plus the pinned SHA-256)."""
+    name = paths.s3proxy_jar.name
+    return _ensure_pinned(
+        S3PROXY_ARTIFACT, name, paths.s3proxy_jar, S3PROXY_JAR_SHA256, f"S3Proxy {S3PROXY_VERSION}", strict=True
+    )
 
 
 def unpack_zip(archive: Path, dest_parent: Path) -> None:

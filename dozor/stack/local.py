@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from dozor.errors import DozorError
-from dozor.settings import DozorSettings
+from dozor.settings import DozorSettings, with_blobs
 from dozor.stack.endpoints import Endpoints
 from dozor.stack.es_node import ESNode
-from dozor.stack.fetch import ensure_es_zip, ensure_kafka
+from dozor.stack.fetch import ensure_es_zip, ensure_kafka, ensure_s3proxy
 from dozor.stack.kafka_node import KafkaNode
 from dozor.stack.paths import StackPaths
 from dozor.stack.process import Managed
-from dozor.stack.versions import ES_VERSION, KAFKA_VERSION
+from dozor.stack.s3proxy_node import S3ProxyNode, tree_usage
+from dozor.stack.versions import ES_VERSION, KAFKA_VERSION, S3PROXY_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +34,27 @@ class ServiceStatus:
     managed_pid: int | None
 
 
+Node = KafkaNode | ESNode | S3ProxyNode
+SERVICES = ("elasticsearch", "kafka", "s3proxy")  # start order: the slowest first
+LABELS = {"kafka": "Kafka", "elasticsearch": "Elasticsearch", "s3proxy": "S3Proxy"}
+
+
+def human_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
 class LocalStack:
     def __init__(self, settings: DozorSettings, paths: StackPaths | None = None) -> None:
-        self.settings = settings
+        self.settings = with_blobs(settings)
         self.paths = paths or StackPaths.default()
-        self.ep = Endpoints.from_settings(settings)
+        self.ep = Endpoints.from_settings(self.settings)
         self.kafka = KafkaNode(self.paths, self.ep, self.paths.kafka_lib)
         self.es = ESNode(self.paths, self.ep)
+        self.s3 = S3ProxyNode(self.paths, self.ep, self.settings)
+
+    def nodes(self, services: Sequence[str] = SERVICES) -> list[Node]:
+        by_name: dict[str, Node] = {"kafka": self.kafka, "elasticsearch": self.es, "s3proxy": self.s3}
+        return [by_name[name] for name in SERVICES if name in services]
 
     def status(self) -> list[ServiceStatus]:
         es_health = self.es.health()
@@ -56,36 +75,63 @@ class LocalStack:
                 f"cluster {es_health or 'unreachable'}",
                 self.es.proc.running_pid(),
             ),
+            self._s3_status(),
+            self._media_status(),
         ]
 
-    def healthy(self) -> bool:
-        return all(s.healthy for s in self.status())
+    def _s3_status(self) -> ServiceStatus:
+        healthy = self.s3.healthy()
+        objects, size = self.s3.usage()
+        detail = f"bucket {self.s3.bucket}: {objects} objects, {human_size(size)}" if healthy else "unreachable"
+        return ServiceStatus("s3proxy", S3PROXY_VERSION, self.s3.url, healthy, detail, self.s3.proc.running_pid())
 
-    def up(self, timeout_s: float = 120.0) -> dict[str, float]:
-        """Start what is not running and wait for both; returns seconds per step."""
+    def _media_status(self) -> ServiceStatus:
+        """The blob store that DOZOR_MEDIA_URL names: its objects and size (a file store is healthy when
+        its directory exists or can be made; an S3 store when the local S3Proxy is)."""
+        url = urlsplit(self.settings.media_url)
+        if url.scheme == "s3":
+            root = self.s3.data / url.netloc / unquote(url.path).strip("/")
+            healthy = self.s3.healthy()
+        else:
+            root = Path(unquote(url.path))
+            existing = next(p for p in (root, *root.parents) if p.exists())
+            healthy = existing.is_dir() and os.access(existing, os.W_OK)
+        objects, size = tree_usage(root / "sha256")
+        return ServiceStatus(
+            "media store", "-", self.settings.media_url, healthy, f"{objects} objects, {human_size(size)}", None
+        )
+
+    def healthy(self, services: Sequence[str] = SERVICES) -> bool:
+        return all(node.healthy() for node in self.nodes(services))
+
+    def _fetch(self, node: Node) -> None:
+        if isinstance(node, KafkaNode):
+            node.lib = ensure_kafka(self.paths)
+        elif isinstance(node, ESNode):
+            node.install_from(ensure_es_zip(self.paths))
+        else:
+            node.jar = ensure_s3proxy(self.paths)
+
+    def up(self, timeout_s: float = 120.0, services: Sequence[str] = SERVICES) -> dict[str, float]:
+        """Start what is not running and wait for it; returns seconds per step ({} when all were up)."""
         timings: dict[str, float] = {}
-        kafka_ok, es_ok = self.kafka.healthy(), self.es.healthy()
-        if kafka_ok and es_ok:
+        down = [node for node in self.nodes(services) if not node.healthy()]
+        if not down:
             return timings
         t0 = time.monotonic()
-        if not kafka_ok:
-            self.kafka.lib = ensure_kafka(self.paths)
-        if not es_ok:
-            self.es.install_from(ensure_es_zip(self.paths))
+        for node in down:
+            self._fetch(node)
         timings["fetch"] = time.monotonic() - t0
-        started: list[KafkaNode | ESNode] = []
-        if not es_ok:
-            if self.es.proc.alive():
-                raise DozorError("Elasticsearch runs but is not healthy; see `dozor stack status` and its log")
-            self.es.start()
-            started.append(self.es)
-        if not kafka_ok:
-            if self.kafka.proc.alive():
-                raise DozorError("Kafka runs but is not healthy; see `dozor stack status` and its log")
-            self.kafka.start()
-            started.append(self.kafka)
-        t1 = time.monotonic()
+        started: list[Node] = []
         try:
+            for node in down:
+                if node.proc.alive():
+                    raise DozorError(
+                        f"{LABELS[node.name]} runs but is not healthy; see `dozor stack status` and its log"
+                    )
+                node.start()
+                started.append(node)
+            t1 = time.monotonic()
             self._wait_all(started, t1, timeout_s, timings)
         except DozorError:
             for node in started:
@@ -94,8 +140,8 @@ class LocalStack:
         return timings
 
     @staticmethod
-    def _wait_all(nodes: list[KafkaNode | ESNode], t1: float, timeout_s: float, timings: dict[str, float]) -> None:
-        """Both start concurrently: poll each until ready, recording each one's own start time."""
+    def _wait_all(nodes: list[Node], t1: float, timeout_s: float, timings: dict[str, float]) -> None:
+        """All start concurrently: poll each until ready, recording each one's own start time."""
         pending = list(nodes)
         while pending:
             for node in list(pending):
@@ -111,7 +157,7 @@ class LocalStack:
         for pid_file in sorted(self.paths.run.glob("demo-*.pid")):
             if Managed(pid_file.stem, pid_file).stop(timeout_s=10):
                 stopped.append(pid_file.stem)
-        for node in (self.kafka, self.es):
+        for node in (self.kafka, self.es, self.s3):
             if node.proc.stop():
                 stopped.append(node.name)
         return stopped

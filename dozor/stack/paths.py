@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dozor.stack.versions import ES_VERSION, KAFKA_VERSION
+from dozor.stack.versions import ES_VERSION, KAFKA_VERSION, S3PROXY_VERSION
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class StackPaths:
     @property
     def es_install(self) -> Path:
         return self.home / f"elasticsearch-{ES_VERSION}"
+
+    @property
+    def s3proxy_jar(self) -> Path:
+        return self.cache / f"s3proxy-{S3PROXY_VERSION}-jar-with-dependencies.jar"
 
     @property
     def run(self) -> Path:

@@ -35,6 +35,18 @@ def stack() -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="session")
+def s3proxy() -> Iterator[LocalStack]:
+    """The stack's S3Proxy alone (started if needed), for tests of the S3 blob store."""
+    local = LocalStack(DozorSettings())
+    started = not local.healthy(services=("s3proxy",))
+    if started:
+        local.up(timeout_s=120, services=("s3proxy",))
+    yield local
+    if started and os.environ.get("DOZOR_TEST_KEEP_STACK", "1") == "0":
+        local.s3.proc.stop()
+
+
+@pytest.fixture(scope="session")
 def run_id(stack: LocalStack) -> Iterator[str]:
     """This session's id; at the end, its topics, indices and templates are removed from the shared stack."""
     run = uuid.uuid4().hex[:8]

@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 
 from dozor.errors import ConfigError, DozorError
-from dozor.settings import DozorSettings
+from dozor.settings import BlobSettings, DozorSettings
 from dozor.stack.endpoints import Endpoints
 from dozor.stack.fetch import unpack_zip
 from dozor.stack.kafka_node import server_properties
+from dozor.stack.paths import StackPaths
 from dozor.stack.process import Managed, port_free, require_free
+from dozor.stack.s3proxy_node import S3ProxyNode, local_credentials
 
 
 def test_endpoints_follow_the_service_urls() -> None:
@@ -22,6 +24,42 @@ def test_endpoints_follow_the_service_urls() -> None:
 def test_the_local_stack_refuses_remote_hosts() -> None:
     with pytest.raises(ConfigError, match="DOZOR_ES_URL"):
         Endpoints.from_settings(DozorSettings(es_url="http://search.example.org:9200"))
+    with pytest.raises(ConfigError, match="DOZOR_MEDIA_S3_ENDPOINT"):
+        Endpoints.from_settings(BlobSettings(media_s3_endpoint="http://s3.example.org:9000"))
+
+
+def test_s3proxy_port_follows_its_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DOZOR_KAFKA_BOOTSTRAP", "DOZOR_ES_URL", "DOZOR_MEDIA_S3_ENDPOINT"):
+        monkeypatch.delenv(var, raising=False)
+    ep = Endpoints.from_settings(DozorSettings())
+    # The default must not collide with the other services' ports (ES transport is 9300).
+    assert ep.s3_port == 9000 and ep.s3_port not in {
+        ep.kafka_port,
+        ep.controller_port,
+        ep.es_port,
+        ep.es_transport_port,
+    }
+    assert Endpoints.from_settings(BlobSettings(media_s3_endpoint="http://localhost:19000")).s3_port == 19000
+    monkeypatch.setenv("DOZOR_MEDIA_S3_ENDPOINT", "http://127.0.0.1:29000")
+    assert Endpoints.from_settings(DozorSettings()).s3_port == 29000  # read from the environment
+
+
+def test_s3proxy_config_keeps_its_secret_private(tmp_path: Path) -> None:
+    paths = StackPaths(cache=tmp_path / "cache", home=tmp_path / "home")
+    settings = BlobSettings(media_s3_endpoint="http://127.0.0.1:19000", media_url="s3://evidence/media")
+    node = S3ProxyNode(paths, Endpoints.from_settings(settings), settings)
+    conf = node.configure()
+    creds = local_credentials(paths, 19000)
+    assert creds is not None and node.bucket == "evidence"
+    assert f"s3proxy.credential={creds.secret.get_secret_value()}" in conf.read_text()
+    assert "s3proxy.endpoint=http://127.0.0.1:19000" in conf.read_text()
+    for path in (conf, paths.home / "s3proxy-19000" / "credentials.json"):
+        assert path.stat().st_mode & 0o777 == 0o600
+    node.configure()
+    assert local_credentials(paths, 19000) == creds  # generated once, then reused
+    given = BlobSettings(media_s3_endpoint="http://127.0.0.1:19000", media_s3_key="k", media_s3_secret="a\\b")
+    text = S3ProxyNode(paths, Endpoints.from_settings(given), given).configure().read_text()
+    assert "s3proxy.identity=k\n" in text and "s3proxy.credential=a\\\\b\n" in text
 
 
 def test_kraft_properties_use_bootstrap_servers(tmp_path: Path) -> None:
