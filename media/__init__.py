@@ -1,1 +1,2 @@
-"""Media: the blob store, capture helpers, OCR (issue 12)."""
+"""Media: the content-addressed blob store (store.py; settings in settings.py), capture helpers, OCR
+(issue 12)."""

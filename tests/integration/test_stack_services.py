@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+import uuid
+from pathlib import Path
 
 from elasticsearch import helpers
 
 from dozor import es as des
 from dozor import kafka as dk
+from dozor import settings as cfg
 from dozor.settings import DozorSettings
 from dozor.stack.local import LocalStack
+from media.settings import MediaSettings
+from media.store import open_store
 
 
 def test_status_reports_both_healthy_with_pinned_versions(stack: LocalStack) -> None:
@@ -17,6 +25,37 @@ def test_status_reports_both_healthy_with_pinned_versions(stack: LocalStack) -> 
     assert rows["kafka"].healthy and rows["elasticsearch"].healthy
     assert rows["kafka"].version == "4.1.1"
     assert rows["elasticsearch"].version == "8.19.7"
+
+
+def test_status_shows_s3proxy_and_the_blob_store_size(stack: LocalStack) -> None:
+    rows = {s.name: s for s in stack.status()}
+    assert rows["s3proxy"].healthy and rows["s3proxy"].version == "2.6.0"
+    assert rows["media store"].address == stack.settings.media_url
+    objects, _ = stack.s3.usage()
+    store = open_store(
+        cfg.load(
+            MediaSettings,
+            media_url=f"s3://{stack.s3.bucket}/status-{uuid.uuid4().hex[:8]}",
+            media_s3_endpoint=stack.s3.url,
+        )
+    )
+    blob = store.put(os.urandom(2048))
+    try:
+        detail = {s.name: s for s in stack.status()}["s3proxy"].detail
+        assert f"bucket {stack.s3.bucket}: {objects + 1} objects" in detail
+        cli = subprocess.run(
+            [str(Path(sys.executable).parent / "dozor"), "stack", "status"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+            check=False,
+        )
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert "s3proxy" in cli.stdout and f"{objects + 1} objects" in cli.stdout
+        creds = stack.s3.credentials()
+        assert creds is not None and creds.secret.get_secret_value() not in cli.stdout + cli.stderr
+    finally:
+        store.delete(blob.sha256)
 
 
 def test_up_when_already_up_returns_at_once(stack: LocalStack) -> None:
