@@ -27,6 +27,7 @@ def test_images_match_the_pinned_local_versions() -> None:
     assert services["kafka"]["image"] == f"apache/kafka:{versions.KAFKA_VERSION}"
     assert services["elasticsearch"]["image"].endswith(f"elasticsearch:{versions.ES_VERSION}")
     assert services["kibana"]["image"].endswith(f"kibana:{versions.ES_VERSION}")
+    assert services["s3proxy"]["image"] == f"andrewgaul/s3proxy:s3proxy-{versions.S3PROXY_VERSION}"
 
 
 def test_every_dozor_service_and_health_check_is_there() -> None:
