@@ -39,7 +39,7 @@ def local_backend(settings: MediaSettings) -> Backend:
             "point it at a writable directory"
         ) from None
     _drop_stale_temps(root / "tmp")
-    return Backend(LocalFileSystem(auto_mkdir=True), str(root), local=True)
+    return Backend(LocalFileSystem(auto_mkdir=False), str(root), local=True)  # the store makes its directories
 
 
 def _drop_stale_temps(tmp: Path) -> None:

@@ -113,12 +113,12 @@ class BlobStore:
     def put(self, data: bytes) -> StoredBlob:
         sha = hashlib.sha256(data).hexdigest()
         dest = self.path(sha)
-        if self.fs.exists(dest):
+        if self._exists(dest):
             return StoredBlob(sha, len(data), created=False)
         self._reserve(len(data))
         try:
             if self.local:
-                tmp, _, _ = self._write_temp([data])
+                tmp, _, _ = self._write_temp([data], digest=None)
                 try:
                     self._commit_local(tmp, dest)
                 finally:
@@ -137,10 +137,10 @@ class BlobStore:
         if not self.local:
             return self._put_file_s3(source)
         with source.open("rb") as src:
-            tmp, sha, size = self._write_temp(iter(lambda: src.read(CHUNK), b""))
+            tmp, sha, size = self._write_temp(iter(lambda: src.read(CHUNK), b""), digest=hashlib.sha256())
         dest = self.path(sha)
         try:
-            if self.fs.exists(dest):
+            if self._exists(dest):
                 return StoredBlob(sha, size, created=False)
             self._reserve(size)  # after the copy, so a file already stored never counts
             try:
@@ -160,7 +160,7 @@ class BlobStore:
         # hashing again while uploading: a file that changed in between is discarded, never committed.
         sha, size = _hash_file(source)
         dest = self.path(sha)
-        if self.fs.exists(dest):
+        if self._exists(dest):
             return StoredBlob(sha, size, created=False)
         self._reserve(size)
         digest = hashlib.sha256()
@@ -180,14 +180,16 @@ class BlobStore:
             raise
         return StoredBlob(sha, size, created=True)
 
-    def _write_temp(self, chunks: Iterable[bytes]) -> tuple[str, str, int]:
-        """Write to a new temp file beside the store (same filesystem, so the rename is atomic)."""
+    def _write_temp(self, chunks: Iterable[bytes], digest: Any) -> tuple[str, str, int]:
+        """Write to a new temp file beside the store (same filesystem, so the rename is atomic),
+        hashing on the way when given a digest."""
         tmp = f"{self.root}/tmp/{uuid.uuid4().hex}.part"
-        digest, size = hashlib.sha256(), 0
+        size = 0
         try:
             with self.fs.open(tmp, "wb") as out:
                 for chunk in chunks:
-                    digest.update(chunk)
+                    if digest is not None:
+                        digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
                 if self.fsync:
@@ -197,18 +199,36 @@ class BlobStore:
             if os.path.exists(tmp):
                 os.remove(tmp)
             raise
-        return tmp, digest.hexdigest(), size
+        return tmp, digest.hexdigest() if digest is not None else "", size
 
     def _commit_local(self, tmp: str, dest: str) -> None:
         parent = os.path.dirname(dest)
-        self.fs.makedirs(parent, exist_ok=True)
-        os.replace(tmp, dest)  # atomic on one filesystem (tmp/ sits beside sha256/)
+        try:
+            os.replace(tmp, dest)  # atomic on one filesystem (tmp/ sits beside sha256/)
+        except FileNotFoundError:
+            self.fs.makedirs(parent, exist_ok=True)  # the first blob under this ab/cd/
+            os.replace(tmp, dest)
         if self.fsync:
             fsync_dir(parent)
 
     # Reading
     def exists(self, sha: str) -> bool:
-        return bool(self.fs.exists(self.path(sha)))
+        return self._exists(self.path(sha))
+
+    def _exists(self, path: str) -> bool:
+        if self.local:
+            return os.path.isfile(path)
+        # One HEAD: s3fs's exists() also lists the prefix when the key is missing (a "directory"?).
+        try:
+            self.fs.call_s3("head_object", **self._bucket_key(path))
+            return True
+        except FileNotFoundError:
+            return False
+
+    @staticmethod
+    def _bucket_key(path: str) -> dict[str, str]:
+        bucket, _, key = path.partition("/")
+        return {"Bucket": bucket, "Key": key}
 
     def get(self, sha: str, *, verify: bool = True) -> bytes:
         try:
@@ -230,27 +250,30 @@ class BlobStore:
     def delete(self, sha: str) -> bool:
         """Remove one blob; False when it was not there."""
         path = self.path(sha)
+        size = self._size(path)
+        if size is None:
+            return False
         try:
-            size = int(self.fs.info(path)["size"])
             self.fs.rm_file(path)
         except FileNotFoundError:
-            return False
+            return False  # removed meanwhile by someone else
         self._account(-size)
         return True
 
     def prune(self, hashes: Iterable[str], *, dry_run: bool = False) -> PruneReport:
         """Delete the given blobs (retention). Blobs are shared by content: pass only hashes that no
-        retained post or evidence entry references any more; deciding that is the caller's job."""
+        retained post or evidence entry references any more; deciding that is the caller's job.
+        One request per object on S3: batch DeleteObjects needs Content-MD5, which current botocore
+        replaced by a CRC32 that S3-compatible servers (S3Proxy too) refuse."""
         found: dict[str, int] = {}
         absent: list[str] = []
         for sha in dict.fromkeys(hashes):
-            try:
-                found[sha] = int(self.fs.info(self.path(sha))["size"])
-            except FileNotFoundError:
+            size = self._size(self.path(sha))
+            if size is None:
                 absent.append(sha)
+            else:
+                found[sha] = size
         if not dry_run:
-            # One request per object: batch DeleteObjects needs Content-MD5, which current botocore
-            # replaced by CRC32 that S3-compatible servers (S3Proxy too) refuse.
             for sha, size in found.items():
                 try:
                     self.fs.rm_file(self.path(sha))
@@ -258,6 +281,15 @@ class BlobStore:
                     continue  # removed meanwhile by someone else
                 self._account(-size)
         return PruneReport(tuple(found), tuple(absent), sum(found.values()), dry_run)
+
+    def _size(self, path: str) -> int | None:
+        """The object's size, or None when there is none."""
+        try:
+            if self.local:
+                return os.stat(path).st_size
+            return int(self.fs.call_s3("head_object", **self._bucket_key(path))["ContentLength"])
+        except FileNotFoundError:
+            return None
 
     # Size
     def usage(self) -> StoreUsage:
