@@ -75,23 +75,25 @@ class LocalStack:
                 f"cluster {es_health or 'unreachable'}",
                 self.es.proc.running_pid(),
             ),
-            self._s3_status(),
-            self._media_status(),
+            *self._s3_statuses(),
         ]
 
-    def _s3_status(self) -> ServiceStatus:
+    def _s3_statuses(self) -> list[ServiceStatus]:
         healthy = self.s3.healthy()
+        return [self._s3_status(healthy), self._media_status(healthy)]
+
+    def _s3_status(self, healthy: bool) -> ServiceStatus:
         objects, size = self.s3.usage()
         detail = f"bucket {self.s3.bucket}: {objects} objects, {human_size(size)}" if healthy else "unreachable"
         return ServiceStatus("s3proxy", S3PROXY_VERSION, self.s3.url, healthy, detail, self.s3.proc.running_pid())
 
-    def _media_status(self) -> ServiceStatus:
+    def _media_status(self, s3_healthy: bool) -> ServiceStatus:
         """The blob store that DOZOR_MEDIA_URL names: its objects and size (a file store is healthy when
         its directory exists or can be made; an S3 store when the local S3Proxy is)."""
         url = urlsplit(self.settings.media_url)
         if url.scheme == "s3":
             root = self.s3.data / url.netloc / unquote(url.path).strip("/")
-            healthy = self.s3.healthy()
+            healthy = s3_healthy
         else:
             root = Path(unquote(url.path))
             existing = next(p for p in (root, *root.parents) if p.exists())

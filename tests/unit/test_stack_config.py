@@ -115,3 +115,15 @@ def test_start_and_stop_a_process_group(tmp_path: Path) -> None:
     assert managed.running_pid() == pid
     assert managed.stop(timeout_s=5) is True
     assert managed.running_pid() is None
+
+
+def test_a_taken_s3_port_is_named_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        settings = BlobSettings(media_s3_endpoint=f"http://127.0.0.1:{port}")
+        node = S3ProxyNode(StackPaths(tmp_path / "c", tmp_path / "h"), Endpoints.from_settings(settings), settings)
+        with pytest.raises(DozorError, match=f"port {port} .*S3Proxy.*DOZOR_MEDIA_S3_ENDPOINT"):
+            node.start()
+        assert not node.proc.alive()
