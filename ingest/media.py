@@ -27,6 +27,7 @@ from ingest.floodgate import FloodGate
 from ingest.mapping import media_summary
 from ingest.registry import MediaMode
 from media.blobs import Blob, BlobStore
+from media.store import QuotaExceeded
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,11 @@ class Oversize(Exception):
 
 
 class StoreFailed(Exception):
-    """The blob store failed or refused the file (a full disk, a quota, S3 unreachable...)."""
+    """The blob store failed or refused the file (a full disk, S3 unreachable...)."""
+
+
+class OverQuota(Exception):
+    """The blob store's quota (DOZOR_MEDIA_QUOTA_MB) is reached: a policy, so the file is skipped."""
 
 
 @dataclass
@@ -192,7 +197,7 @@ class MediaCapture:
             return MediaItem(status="skipped", reason=planned.skip, **base)
         try:
             blob = await self._fetch(job, planned)
-        except Oversize as exc:
+        except (Oversize, OverQuota) as exc:
             return MediaItem(status="skipped", reason=str(exc), **base)
         except StoreFailed as exc:
             log.warning("channel %s message %s: %s %s", job.where, job.message.id, planned.type, exc)
@@ -242,6 +247,8 @@ class MediaCapture:
 async def _stored(put: Callable[[T], Blob], value: T) -> Blob:
     try:
         return await asyncio.to_thread(put, value)
+    except QuotaExceeded as exc:
+        raise OverQuota(exc.reason) from exc
     except Exception as exc:  # whatever the backend raises: the file is recorded as not stored, with why
         raise StoreFailed(f"not stored: {type(exc).__name__}: {exc}") from exc
 

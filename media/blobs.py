@@ -1,11 +1,7 @@
 """The part of the blob store that capture needs (put, put_file, exists), as a Protocol.
 
 Capture code depends on this narrow interface, not on a store implementation. ``open_blob_store``
-opens the configured store (``DOZOR_MEDIA_URL``).
-
-MERGE NOTE: until the real ``media.store`` (branch media-store) is on this branch, ``open_blob_store``
-uses :mod:`media.standin_store`. When merging, make it ``open_store(load(MediaSettings))`` from
-``media.store`` / ``media.settings`` and delete ``media/standin_store.py``.
+opens the configured store (``DOZOR_MEDIA_URL``): :func:`media.store.open_store`.
 """
 
 from __future__ import annotations
@@ -32,6 +28,8 @@ class BlobStore(Protocol):
 
 def open_blob_store() -> BlobStore:
     """The store named by the settings (``DOZOR_MEDIA_URL``); fails at start with a ConfigError."""
-    from media.standin_store import open_standin_store
+    from dozor.settings import load
+    from media.settings import MediaSettings
+    from media.store import open_store
 
-    return open_standin_store()
+    return open_store(load(MediaSettings))

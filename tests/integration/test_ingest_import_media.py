@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from dozor import kafka as dk
 from dozor.cli import app, build
 from dozor.records import MediaEvent
-from dozor.settings import DozorSettings
+from dozor.settings import DozorSettings, load
 from ingest.rawjson import canonical
-from media.standin_store import StandInBlobStore
+from media.settings import MediaSettings
+from media.store import open_store
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +100,7 @@ def test_export_with_its_files(env_settings: DozorSettings, tmp_path: Path) -> N
     assert code == 0, out
     assert "8 records sent to posts.raw, 0 skipped (sent to posts.dlq); not posts, left out: 1 service message" in out
     assert "media files: 4 stored, 4 missing, 1 rejected" in out
-    store = StandInBlobStore(tmp_path / "media")  # DOZOR_MEDIA_URL of env_settings
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "media").as_uri()))  # DOZOR_MEDIA_URL of env_settings
     settings = DozorSettings(topic_prefix=env_settings.topic_prefix)
     posts = {
         json.loads(r.value)["message_id"]: (r.timestamp, json.loads(r.value)) for r in dk.read_all(settings, dk.RAW)

@@ -17,7 +17,7 @@ from telethon.errors import FileReferenceExpiredError, FloodWaitError, RPCError
 
 from dozor import kafka as dk
 from dozor.records import MediaEvent
-from dozor.settings import DozorSettings
+from dozor.settings import DozorSettings, load
 from ingest import registry as reg
 from ingest.checkpoints import CheckpointStore
 from ingest.collector import Account, Collector
@@ -25,7 +25,8 @@ from ingest.fakeclient import FakeTelegram, message_from_record
 from ingest.producer import RawSink, prepare_topics
 from ingest.rawjson import canonical
 from ingest.settings import IngestSettings
-from media.standin_store import StandInBlobStore
+from media.settings import MediaSettings
+from media.store import BlobStore, open_store
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,7 @@ def settings_for(settings: DozorSettings, **kw: Any) -> IngestSettings:
     return IngestSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix, **kw)
 
 
-def collect(s: IngestSettings, fake: FakeTelegram, store: StandInBlobStore) -> Collector:
+def collect(s: IngestSettings, fake: FakeTelegram, store: BlobStore) -> Collector:
     prepare_topics(s)
     sink = RawSink(s, stage="ingest.collect")
     collector = Collector(s, REGISTRY, [Account("acct", fake)], sink, CheckpointStore(s, sink), store=store)
@@ -119,7 +120,7 @@ def media_by_key(s: IngestSettings) -> dict[tuple[int, int, str], tuple[int, Med
 
 def test_media_follow_their_posts_by_registry_mode(settings: DozorSettings, tmp_path: Path) -> None:
     s = settings_for(settings)
-    store = StandInBlobStore(tmp_path / "blobs")
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "blobs").as_uri()))
     fake = FakeTelegram("acct")
     docs, photos, every, none = (Channel(fake, c) for c in (DOCS, PHOTOS, ALL, NONE))
     docs.post(1)
@@ -197,7 +198,7 @@ def test_media_follow_their_posts_by_registry_mode(settings: DozorSettings, tmp_
 
 def test_expired_file_reference_refetches_the_message_once(settings: DozorSettings, tmp_path: Path) -> None:
     s = settings_for(settings)
-    store = StandInBlobStore(tmp_path / "blobs")
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "blobs").as_uri()))
     fake = FakeTelegram("acct")
     docs = Channel(fake, DOCS)
     docs.photo(1, jpeg(1))
@@ -222,7 +223,7 @@ def test_expired_file_reference_refetches_the_message_once(settings: DozorSettin
 
 def test_floodwait_on_a_download_pauses_the_account(settings: DozorSettings, tmp_path: Path) -> None:
     s = settings_for(settings, checkpoint_every=10)
-    store = StandInBlobStore(tmp_path / "blobs")
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "blobs").as_uri()))
     fake = FakeTelegram("acct")
     docs = Channel(fake, DOCS)
     for mid in range(1, 31):
@@ -247,7 +248,7 @@ def test_floodwait_on_a_download_pauses_the_account(settings: DozorSettings, tmp
 
 def test_live_post_then_its_media(settings: DozorSettings, tmp_path: Path) -> None:
     s = settings_for(settings)
-    store = StandInBlobStore(tmp_path / "blobs")
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "blobs").as_uri()))
     fake = FakeTelegram("acct")
     docs = Channel(fake, DOCS)
     docs.post(1)

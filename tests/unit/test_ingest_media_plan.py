@@ -12,11 +12,13 @@ import pytest
 from telethon.tl import types as tl
 
 from dozor.records import Channel
+from dozor.settings import load
 from ingest.fakeclient import FakeTelegram, message_from_record
 from ingest.floodgate import FloodGate
 from ingest.media import MediaCapture, MediaJob, plan
 from ingest.rawjson import canonical, message_copy, raw_copy
-from media.standin_store import StandInBlobStore, StoredBlob
+from media.settings import MediaSettings
+from media.store import StoredBlob, open_store
 
 MB = 1024 * 1024
 
@@ -89,9 +91,17 @@ def test_canonical_json_of_a_telethon_message() -> None:
     assert raw_copy({"text": "broken \udc80"}) is None  # invalid Unicode: no hash rather than a crash
 
 
-class FullStore(StandInBlobStore):
+class BrokenStore:
+    """A store whose disk fails (the protocol media.blobs.BlobStore)."""
+
     def put(self, data: bytes) -> StoredBlob:
-        raise RuntimeError("quota of 0 MB exceeded")
+        raise RuntimeError("disk on fire")
+
+    def put_file(self, path: Path) -> StoredBlob:
+        raise RuntimeError("disk on fire")
+
+    def exists(self, sha: str) -> bool:
+        return False
 
 
 def test_a_store_failure_is_recorded_with_the_reason(tmp_path: Path) -> None:
@@ -100,12 +110,29 @@ def test_a_store_failure_is_recorded_with_the_reason(tmp_path: Path) -> None:
     message = message_from_record({"channel": {"id": 1}, "message_id": 4, "media": {"type": "photo", "size": 3}})
     fake.add_message(message)
     fake.add_file(message, b"jpg")
-    capture = MediaCapture(FullStore(tmp_path), lambda events: asyncio.sleep(0))
+    capture = MediaCapture(BrokenStore(), lambda events: asyncio.sleep(0))
     job = MediaJob(fake, FloodGate("a"), fake.channels[1].entity, Channel(id=1), message, "photos", MB, "t:a", "c")
 
     events = asyncio.run(capture.capture(job))
 
     assert [(e.item.type, e.item.status, e.item.reason) for e in events] == [
-        ("photo", "failed", "not stored: RuntimeError: quota of 0 MB exceeded")
+        ("photo", "failed", "not stored: RuntimeError: disk on fire")
     ]
     assert capture.stats == {"failed": 1}
+
+
+def test_a_file_over_the_store_quota_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    fake.add_channel(1, "c_example", "C")
+    message = message_from_record({"channel": {"id": 1}, "message_id": 5, "media": {"type": "photo", "size": 3}})
+    fake.add_message(message)
+    fake.add_file(message, b"j" * (MB + 1))
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "m").as_uri(), media_quota_mb=1))
+    capture = MediaCapture(store, lambda events: asyncio.sleep(0))
+    job = MediaJob(fake, FloodGate("a"), fake.channels[1].entity, Channel(id=1), message, "photos", 2 * MB, "t:a", "c")
+
+    (event,) = asyncio.run(capture.capture(job))
+
+    assert (event.item.status, event.item.sha256) == ("skipped", None)
+    assert event.item.reason is not None and "DOZOR_MEDIA_QUOTA_MB" in event.item.reason
+    assert store.usage().objects == 0
