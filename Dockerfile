@@ -5,6 +5,9 @@ COPY dozor ./dozor
 COPY ingest ./ingest
 COPY enrich ./enrich
 COPY search ./search
+COPY alerts ./alerts
+COPY surfaces ./surfaces
+COPY cli ./cli
 RUN pip install --no-cache-dir -c constraints.txt . \
  && useradd --system --create-home dozor
 USER dozor

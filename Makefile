@@ -39,6 +39,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layering: pyproject.toml [tool.importlinter]
 
 bench: stack-up
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

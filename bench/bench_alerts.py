@@ -34,17 +34,19 @@ from typing import Any
 
 from elasticsearch import helpers
 
+from alerts.evaluate import Evaluator
+from alerts.receiver import Received, WebhookReceiver
+from alerts.ruleset import load_all
+from alerts.settings import AlertSettings
+from alerts.state import AlertStore
 from dozor import es as des
 from dozor import kafka as dk
 from dozor.records import utcnow
 from search import index as ix
-from search.alerts.evaluate import Evaluator
-from search.alerts.receiver import Received, WebhookReceiver
-from search.alerts.ruleset import load_all
-from search.alerts.settings import AlertSettings
-from search.alerts.state import AlertStore
 from search.settings import SearchSettings
-from search.testing import drop_indices
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
+from tests.support.stack import drop_indices
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "ingest" / "samples" / "corpus.jsonl"

@@ -38,7 +38,9 @@ from search import index as ix
 from search.events import full_doc
 from search.indexer import Indexer, client
 from search.settings import SearchSettings
-from search.testing import drop_indices, produce
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
+from tests.support.stack import drop_indices, produce
 
 CPU: dict[str, list[float]] = {"raw": [], "indexer": []}  # this process's CPU time per document, µs
 CORPUS = Path(__file__).resolve().parents[1] / "ingest" / "samples" / "corpus.jsonl"

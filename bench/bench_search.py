@@ -24,6 +24,7 @@ from typing import Any
 from elasticsearch import helpers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 
 from bench_index import enriched_pool, generate
 
@@ -36,7 +37,7 @@ from search.filters import SearchFilters
 from search.indexer import client
 from search.saved import SavedSearches, SearchSpec
 from search.settings import SearchSettings
-from search.testing import drop_indices
+from tests.support.stack import drop_indices
 
 QUERY = 'мобилизация OR повестка OR fuqarolik OR "migration centre" OR text:Сахарово OR мигрант*'
 

@@ -1,4 +1,4 @@
-"""Commands of the search stage: index, search, stats, searches, api."""
+"""Commands of the search stage: index, search, stats, searches."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from elastic_transport import TransportError as TransportLayerError
 from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.cli_support import run_command
-from dozor.errors import ConfigError, UsageError
+from dozor.errors import UsageError
 from search import render
 from search.cli_common import (
     AsJson,
@@ -28,10 +28,8 @@ from search.cli_common import (
     with_es,
 )
 from search.cli_searches import searches_app
-from search.kibana.cli import register as register_kibana
 from search.service import MAX_WINDOW
 
-__all__ = ["make_filters", "register", "with_es"]  # with_es/make_filters: used by other packages' commands
 DRAIN_GIVE_UP_S = 120.0
 
 
@@ -138,35 +136,9 @@ def stats_command(
     run_command(body)
 
 
-# ---- api ----------------------------------------------------------------------------------------
-
-
-def api_command(
-    host: Annotated[str | None, typer.Option("--host", help="listen address (default DOZOR_API_HOST)")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="port (default DOZOR_API_PORT)")] = None,
-) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
-
-    def body() -> int:
-        import uvicorn
-
-        from search.api.app import create_app
-
-        settings = load_settings()
-        if not settings.api_tokens:
-            raise ConfigError("set DOZOR_API_TOKENS (comma-separated bearer tokens) to serve the API")
-        uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
-        return 0
-
-    run_command(body)
-
-
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the `dozor` app."""
     app.command("index")(index_command)
     app.command("search")(search_command)
     app.command("stats")(stats_command)
     app.add_typer(searches_app, name="searches")
-    app.command("api")(api_command)
-    register_kibana(app)
-    __import__("search.alerts.cli", fromlist=["register"]).register(app)

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from search.testing import free_port
+from tests.support.stack import free_port
 
 SMTP_USER, SMTP_PASSWORD = "dozor", "s3cret"
 BOT_TOKEN = "123456:TEST-token"

@@ -19,7 +19,7 @@ from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from dozor.stack.local import LocalStack
 from search.settings import SearchSettings
-from search.testing import drop_indices
+from tests.support.stack import drop_indices
 
 
 @pytest.fixture(scope="session")

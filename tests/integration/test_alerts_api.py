@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from alerts.receiver import WebhookReceiver
+from alerts.service import Alerter
+from alerts.settings import AlertSettings
 from dozor import es as des
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
-from search.alerts.receiver import WebhookReceiver
-from search.alerts.service import Alerter
-from search.alerts.settings import AlertSettings
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, produce, serve_api
+from tests.support.stack import drain_index, drop_indices, enriched, produce, serve_api
 
 pytestmark = pytest.mark.integration
 TOKEN = "alerts-token"

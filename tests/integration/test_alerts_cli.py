@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from alerts.receiver import WebhookReceiver
+from cli.main import build
 from dozor import es as des
 from dozor import kafka as dk
-from dozor.cli import build
 from dozor.settings import DozorSettings
-from search.alerts.receiver import WebhookReceiver
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, produce
+from tests.support.stack import drain_index, drop_indices, enriched, produce
 
 pytestmark = pytest.mark.integration
 

@@ -17,17 +17,17 @@ import pytest
 from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 from kafka import TopicPartition
 
+from alerts.evaluate import Evaluator, Matches
+from alerts.receiver import WebhookReceiver
+from alerts.service import Alerter
+from alerts.settings import AlertSettings
+from alerts.state import AlertStore
 from dozor import es as des
 from dozor import kafka as dk
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
-from search.alerts.evaluate import Evaluator, Matches
-from search.alerts.receiver import WebhookReceiver
-from search.alerts.service import Alerter
-from search.alerts.settings import AlertSettings
-from search.alerts.state import AlertStore
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, produce
+from tests.support.stack import drain_index, drop_indices, enriched, produce
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ from email.message import Message
 import pytest
 from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 
-from search.alerts.alert import Alert
-from search.alerts.notifiers import DeliveryError, notifier_for
-from search.alerts.receiver import WebhookReceiver
-from search.alerts.rules import Notify
-from search.alerts.settings import AlertSettings
+from alerts.alert import Alert
+from alerts.notifiers import DeliveryError, notifier_for
+from alerts.receiver import WebhookReceiver
+from alerts.rules import Notify
+from alerts.settings import AlertSettings
 
 POST = {
     "id": "tg:1001:42",

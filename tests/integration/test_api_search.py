@@ -11,7 +11,7 @@ from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from search.settings import SearchSettings
-from search.testing import drain_index, drop_indices, enriched, produce, serve_api
+from tests.support.stack import drain_index, drop_indices, enriched, produce, serve_api
 
 pytestmark = pytest.mark.integration
 TOKEN = "test-token-1"

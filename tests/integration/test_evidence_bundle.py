@@ -27,8 +27,8 @@ from evidence.settings import EvidenceSettings
 from evidence.stage import EvidenceStage
 from evidence.verify import verify
 from search import index as ix
-from search.testing import drop_indices
 from tests.support.blobs import DirBlobs
+from tests.support.stack import drop_indices
 from tests.support.tsa import local_tsa
 
 pytestmark = pytest.mark.integration

@@ -21,9 +21,9 @@ from dozor.settings import DozorSettings
 from ingest import registry as reg
 from ingest.checkpoints import CheckpointStore
 from ingest.collector import Account, Collector, shard
-from ingest.fakeclient import FakeTelegram, message_from_record
 from ingest.producer import RawSink, prepare_topics
 from ingest.settings import IngestSettings
+from tests.support.fakeclient import FakeTelegram, message_from_record
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app, build
 from dozor import kafka as dk
-from dozor.cli import app, build
 from dozor.settings import DozorSettings
 from ingest.producer import H_TRUNCATED
 from ingest.settings import IngestSettings

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app, build
 from dozor import es as dozor_es
 from dozor import kafka as dk
-from dozor.cli import app, build
 from dozor.settings import DozorSettings
 from ingest.settings import IngestSettings
 from search import service

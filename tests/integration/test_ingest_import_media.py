@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from cli.main import app, build
 from dozor import kafka as dk
-from dozor.cli import app, build
 from dozor.records import MediaEvent
 from dozor.settings import DozorSettings, load
 from ingest.rawjson import canonical

@@ -21,12 +21,12 @@ from dozor.settings import DozorSettings, load
 from ingest import registry as reg
 from ingest.checkpoints import CheckpointStore
 from ingest.collector import Account, Collector
-from ingest.fakeclient import FakeTelegram, message_from_record
 from ingest.producer import RawSink, prepare_topics
 from ingest.rawjson import canonical
 from ingest.settings import IngestSettings
 from media.settings import MediaSettings
 from media.store import BlobStore, open_store
+from tests.support.fakeclient import FakeTelegram, message_from_record
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import build
 from dozor import es as dozor_es
-from dozor.cli import build
 from dozor.settings import DozorSettings
 from search.index import ensure_templates
 from search.saved import SavedSearches, SearchSpec

@@ -14,7 +14,7 @@ import pytest
 
 from dozor import kafka as dk
 from search.settings import SearchSettings
-from search.testing import enriched, produce
+from tests.support.stack import enriched, produce
 
 pytestmark = pytest.mark.integration
 DOZOR = str(Path(sys.executable).with_name("dozor"))

@@ -20,7 +20,7 @@ from search import service
 from search.filters import SearchFilters
 from search.indexer import Indexer
 from search.settings import SearchSettings
-from search.testing import TcpProxy, drain_index, drop_indices, enriched, produce
+from tests.support.stack import TcpProxy, drain_index, drop_indices, enriched, produce
 
 pytestmark = pytest.mark.integration
 

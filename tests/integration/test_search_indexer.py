@@ -10,7 +10,7 @@ from search import index as ix
 from search import service
 from search.filters import SearchFilters
 from search.settings import SearchSettings
-from search.testing import drain_index, enriched, produce, read_topic
+from tests.support.stack import drain_index, enriched, produce, read_topic
 
 pytestmark = pytest.mark.integration
 

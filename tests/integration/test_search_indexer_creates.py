@@ -13,7 +13,7 @@ from search import index as ix
 from search import service
 from search.filters import SearchFilters
 from search.settings import SearchSettings
-from search.testing import drain_index, enriched, produce
+from tests.support.stack import drain_index, enriched, produce
 
 pytestmark = pytest.mark.integration
 

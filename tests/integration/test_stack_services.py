@@ -97,7 +97,7 @@ def test_project_template_on_the_local_node(settings: DozorSettings) -> None:
     from datetime import UTC, datetime
 
     from search import index as ix
-    from search.testing import drop_indices
+    from tests.support.stack import drop_indices
 
     es = des.client(settings)
     ix.ensure_templates(es, settings)

@@ -27,10 +27,10 @@ import orjson
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
+from alerts.state import AlertStore
 from dozor import es as dozor_es
 from dozor.settings import DozorSettings
 from dozor.stack.local import LocalStack
-from search.alerts.state import AlertStore
 from search.filters import SearchFilters
 from search.saved import SavedSearches, SearchSpec
 from search.service import search

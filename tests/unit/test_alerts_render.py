@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from search.alerts import render
-from search.alerts.aggregate import period_start
-from search.alerts.alert import Alert
-from search.alerts.notifiers.webhook import signature
-from search.alerts.perpost import alert_key, marked_terms, version_key
-from search.alerts.rules import parse_rules
+from alerts import render
+from alerts.aggregate import period_start
+from alerts.alert import Alert
+from alerts.notifiers.webhook import signature
+from alerts.perpost import alert_key, marked_terms, version_key
+from alerts.rules import parse_rules
 
 POST = {
     "id": "tg:5:9",

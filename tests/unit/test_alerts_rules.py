@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.alerts.rules import (
+from alerts.rules import (
     FlatlineRule,
     FrequencyRule,
     MatchRule,
@@ -17,10 +17,10 @@ from search.alerts.rules import (
     load_rules,
     parse_rules,
 )
-from search.alerts.ruleset import compile_rule, load_file
-from search.alerts.settings import AlertSettings
+from alerts.ruleset import compile_rule, load_file
+from alerts.settings import AlertSettings
 
-EXAMPLE = Path(__file__).parents[2] / "search" / "alerts" / "examples" / "rules.example.yaml"
+EXAMPLE = Path(__file__).parents[2] / "alerts" / "examples" / "rules.example.yaml"
 
 
 def rules_of(text: str, tmp_path: Path) -> Path:

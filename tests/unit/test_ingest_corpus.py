@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dozor.records import RawPost
 from ingest.importers import jsonl
-from ingest.samples import build_corpus
+from tests.support import build_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "ingest" / "samples" / "corpus.jsonl"

@@ -13,10 +13,10 @@ from telethon.tl import types as tl
 from dozor.errors import UsageError
 from dozor.records import Channel, RawPost
 from ingest import registry as reg
-from ingest.fakeclient import utf16_len
 from ingest.importers import Bad, Skip, jsonl, tdesktop
 from ingest.importers.run import channel_fill
 from ingest.mapping import message_record
+from tests.support.fakeclient import utf16_len
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXPORT = DATA / "ingest_export" / "result.json"

@@ -8,8 +8,8 @@ import pytest
 from telethon.tl import types as tl
 
 from dozor.records import Channel
-from ingest.fakeclient import utf16_len
 from ingest.mapping import BadInput, delete_record, media_summary, message_record
+from tests.support.fakeclient import utf16_len
 
 CH = Channel(id=1790000002, username="migrant_help_msk_example", title="Помощь", category="migrant_community")
 MSK = timezone(timedelta(hours=3))

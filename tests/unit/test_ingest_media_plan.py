@@ -13,12 +13,12 @@ from telethon.tl import types as tl
 
 from dozor.records import Channel
 from dozor.settings import load
-from ingest.fakeclient import FakeTelegram, message_from_record
 from ingest.floodgate import FloodGate
 from ingest.media import MediaCapture, MediaJob, plan
 from ingest.rawjson import canonical, message_copy, raw_copy
 from media.settings import MediaSettings
 from media.store import StoredBlob, open_store
+from tests.support.fakeclient import FakeTelegram, message_from_record
 
 MB = 1024 * 1024
 

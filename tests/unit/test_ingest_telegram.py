@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dozor.cli import app, build
+from cli.main import app, build
 from dozor.errors import ConfigError
 from ingest.settings import IngestSettings
 from ingest.telegram import build_client, private_file, session_path

@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 
 from search.filters import SearchFilters
-from search.kibana.cli import REPO_NDJSON
-from search.kibana.fields import check, field_uses, known_mappings
-from search.kibana.objects import Ids, dozor_saved_search, static_objects
-from search.kibana.saved_object import from_ndjson, to_ndjson
 from search.service import build_query
+from surfaces.kibana.cli import REPO_NDJSON
+from surfaces.kibana.fields import check, field_uses, known_mappings
+from surfaces.kibana.objects import Ids, dozor_saved_search, static_objects
+from surfaces.kibana.saved_object import from_ndjson, to_ndjson
 
 MAPPINGS = known_mappings()
 

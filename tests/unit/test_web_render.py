@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.datastructures import ImmutableMultiDict
 
-from search.web.auth import safe_next
-from search.web.channels import gap_ranges
-from search.web.export import CSV_COLUMNS, csv_row
-from search.web.params import UIQuery
-from search.web.posts import word_diff
-from search.web.render import highlight
+from surfaces.web.auth import safe_next
+from surfaces.web.channels import gap_ranges
+from surfaces.web.export import CSV_COLUMNS, csv_row
+from surfaces.web.params import UIQuery
+from surfaces.web.posts import word_diff
+from surfaces.web.render import highlight
 
 
 def test_highlight_escapes_everything_but_dozors_marks() -> None:

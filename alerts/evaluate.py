@@ -1,0 +1,134 @@
+"""Evaluation by Elasticsearch of what was just indexed: every query rule becomes a named clause
+(``_name``) of one search restricted to the batch (posts whose ``indexed_at`` lies in the window), and
+``matched_queries`` on each hit says which rules it matched. Past the cluster's clause limit the rules
+are sent as one ``_msearch`` instead. No second matcher, no percolator (DESIGN.md)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import BadRequestError, Elasticsearch
+
+from alerts.rules import OfficialChangeRule
+from alerts.ruleset import ActiveRule
+from alerts.state import iso
+from search import index as ix
+
+log = logging.getLogger(__name__)
+
+PAGE = 2000
+
+
+@dataclass
+class Matches:
+    """Which posts of the batch each rule matched (rule name -> hits, in indexing order)."""
+
+    by_rule: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    posts: int = 0  # hits read (posts that matched at least one rule)
+
+    def add(self, name: str, hit: dict[str, Any]) -> None:
+        self.by_rule.setdefault(name, []).append(hit)
+
+
+def rule_clause(active: ActiveRule, first_seen: datetime) -> dict[str, Any]:
+    """One rule as a filter clause: its query and filters, only posts indexed after it was first seen."""
+    assert active.query is not None
+    clauses: list[dict[str, Any]] = [active.query, {"range": {"indexed_at": {"gt": iso(first_seen)}}}]
+    rule = active.rule
+    if isinstance(rule, OfficialChangeRule):
+        changed = []
+        if "edit" in rule.events:
+            changed.append({"exists": {"field": "edit_date"}})
+        if "delete" in rule.events:
+            changed.append({"exists": {"field": "deleted_at"}})
+        clauses += [
+            {"term": {"channel.category": "official"}},
+            {"bool": {"should": changed, "minimum_should_match": 1}},
+        ]
+    return {"bool": {"filter": clauses}}
+
+
+def _window(lower: datetime, upper: datetime) -> dict[str, Any]:
+    return {"range": {"indexed_at": {"gt": iso(lower), "lte": iso(upper)}}}
+
+
+class Evaluator:
+    def __init__(self, es: Elasticsearch, settings: Any) -> None:
+        self.es = es
+        self.alias = ix.posts_alias(settings)
+        self.use_msearch = False  # set once the cluster refused the named-clause search
+
+    def run(
+        self, rules: Sequence[ActiveRule], first_seen: dict[str, datetime], lower: datetime, upper: datetime
+    ) -> Matches:
+        rules = [r for r in rules if r.query is not None]
+        matches = Matches()
+        if not rules:
+            return matches
+        named = {f"r{i}": r for i, r in enumerate(rules)}
+        clauses = {key: rule_clause(r, first_seen[r.name]) for key, r in named.items()}
+        if not self.use_msearch:
+            try:
+                for hit in self._named(clauses, lower, upper):
+                    matches.posts += 1
+                    for key in hit.get("matched_queries") or []:
+                        if key in named:
+                            matches.add(named[key].name, hit)
+                return matches
+            except BadRequestError as exc:
+                if "clause" not in str(exc):
+                    raise
+                log.warning("one search with %d named clauses refused (%s); using _msearch", len(clauses), exc)
+                self.use_msearch = True
+                matches = Matches()
+        seen: set[str] = set()
+        for key, hits in self._msearch(clauses, lower, upper):
+            for hit in hits:
+                seen.add(hit["_id"])
+                matches.add(named[key].name, hit)
+        matches.posts = len(seen)
+        return matches
+
+    def _named(self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime) -> Iterator[dict[str, Any]]:
+        should = [{"bool": {**clause["bool"], "_name": key}} for key, clause in clauses.items()]
+        query = {"bool": {"filter": [_window(lower, upper)], "should": should, "minimum_should_match": 1}}
+        yield from self._pages(query)
+
+    def _pages(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        after: list[Any] | None = None
+        while True:
+            resp = self.es.search(
+                index=self.alias,
+                query=query,
+                size=PAGE,
+                sort=[{"indexed_at": "asc"}, {"id": "asc"}],
+                search_after=after,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+            hits = resp["hits"]["hits"]
+            yield from hits
+            if len(hits) < PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    def _msearch(
+        self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        keys = list(clauses)
+        for start in range(0, len(keys), 200):
+            chunk = keys[start : start + 200]
+            body: list[dict[str, Any]] = []
+            for key in chunk:
+                body.append({"index": self.alias, "ignore_unavailable": True, "allow_no_indices": True})
+                query = {"bool": {"filter": [_window(lower, upper), clauses[key]]}}
+                body.append({"query": query, "size": 10_000, "sort": [{"indexed_at": "asc"}, {"id": "asc"}]})
+            resp = self.es.msearch(searches=body)
+            for key, answer in zip(chunk, resp["responses"], strict=True):
+                if "error" in answer:
+                    raise RuntimeError(f"_msearch failed for a rule: {answer['error']}")
+                yield key, answer["hits"]["hits"]

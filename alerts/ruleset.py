@@ -1,0 +1,84 @@
+"""The rules in force: those of the rules file, those stored through the API, and the saved searches
+that carry notification settings. Each is checked once at load: its query compiles (with the search
+compiler) and each notifier has what it needs; a problem names the rule and the field."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from alerts.notifiers import check_target
+from alerts.rules import FlatlineRule, OfficialChangeRule, Rule, RuleError, load_rules, parse_rule
+from alerts.settings import AlertSettings
+from alerts.state import AlertStore
+from dozor.errors import UsageError
+from search.saved import SavedSearches
+from search.service import build_query
+
+log = logging.getLogger(__name__)
+
+SAVED_PREFIX = "search:"  # rules made from saved searches are named search:<name>
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    query: dict[str, Any] | None  # the compiled query and filters; None for flatline rules
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> ActiveRule:
+    label = f"{where}rule {rule.name!r}"
+    for i, target in enumerate(rule.notify):
+        missing = check_target(target, settings)
+        if missing:
+            raise RuleError(f"{label}: notify.{i}.{target.kind}: {missing}")
+    if isinstance(rule, FlatlineRule):
+        return ActiveRule(rule, None)
+    filters = rule.filters
+    if isinstance(rule, OfficialChangeRule):  # a deletion is one of the changes it reports
+        filters = filters.model_copy(update={"include_deleted": True})
+    try:
+        compiled = build_query(rule.query_string(), filters)
+    except UsageError as exc:
+        raise RuleError(f"{label}: query: {exc}") from None
+    return ActiveRule(rule, compiled.query)
+
+
+def load_file(path: Path, settings: AlertSettings) -> list[ActiveRule]:
+    return [compile_rule(rule, settings, f"{path}: ") for rule in load_rules(path) if rule.enabled]
+
+
+def stored(es: Elasticsearch, store: AlertStore, settings: AlertSettings, taken: set[str]) -> list[ActiveRule]:
+    """API rules and notifying saved searches; one that no longer loads is skipped with a warning."""
+    found: list[ActiveRule] = []
+    candidates: list[tuple[str, dict[str, Any]]] = [(str(r.get("name")), r) for r in store.stored_rules()]
+    for saved in SavedSearches(es, settings).list():
+        if saved.active and saved.notify:
+            name = SAVED_PREFIX + saved.name
+            filters = saved.filters.model_dump(exclude_defaults=True)
+            candidates.append((name, {"name": name, "query": saved.query, "filters": filters, "notify": saved.notify}))
+    for name, data in candidates:
+        if name in taken:
+            log.warning("rule %r is defined in the rules file and stored too; the file's wins", name)
+            continue
+        try:
+            rule = parse_rule(data, "stored")
+            if rule.enabled:
+                found.append(compile_rule(rule, settings, "stored "))
+                taken.add(name)
+        except RuleError as exc:
+            log.warning("skipping %s", exc)
+    return found
+
+
+def load_all(es: Elasticsearch, store: AlertStore, settings: AlertSettings, path: Path | None) -> list[ActiveRule]:
+    from_file = load_file(path, settings) if path is not None else []
+    return from_file + stored(es, store, settings, {r.name for r in from_file})

@@ -1,0 +1,228 @@
+"""The alerter: tails the posts indexed since its watermark (``indexed_at``), has Elasticsearch match
+them against every rule, fires what is new (once: the alert key is claimed create-only) and retries
+what is pending. ``drain()`` does one pass and returns; ``run_forever()`` is the service."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from elastic_transport import TransportError as TransportLayerError
+from elasticsearch import ApiError, Elasticsearch
+
+from alerts import aggregate, perpost
+from alerts.alert import Alert
+from alerts.deliver import Dispatcher, Fired
+from alerts.evaluate import Evaluator
+from alerts.rules import FlatlineRule, FrequencyRule, MatchRule, OfficialChangeRule, SpikeRule
+from alerts.ruleset import ActiveRule, load_all
+from alerts.settings import AlertSettings
+from alerts.state import AlertStore, throttle_claim
+from dozor import es as des
+from dozor.records import utcnow
+from search import index as ix
+
+log = logging.getLogger(__name__)
+
+HANDLED_KEYS = 200_000  # alert keys this process has already seen, so the overlap is not re-claimed
+RELOAD_S = 10.0  # how often the service reloads the rules (file, API, saved searches)
+FLATLINE_S = 60.0  # how often the service checks for silent channels
+
+
+@dataclass
+class AlertStats:
+    evaluated_posts: int = 0
+    fired: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    cycles: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "build", "send"), 0.0))
+
+    def summary(self) -> str:
+        return f"{self.fired} alerts fired, {self.suppressed} suppressed, {self.duplicates} already fired"
+
+    def timing(self) -> str:
+        per = ", ".join(f"{k} {v / max(self.cycles, 1) * 1000:.0f} ms" for k, v in self.seconds.items())
+        return f"{self.cycles} passes; per pass: {per}"
+
+
+class Alerter:
+    def __init__(self, settings: AlertSettings, rules_path: Path | None, es: Elasticsearch | None = None) -> None:
+        self.settings = settings
+        self.rules_path = rules_path
+        self.es = es or des.client(settings)
+        if des.health(self.es) is None:
+            raise des.unreachable(settings)
+        self.store = AlertStore(self.es, settings)
+        self.store.ensure()
+        self.dispatcher = Dispatcher(self.store, settings)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dozor-alert")  # per-rule lookups
+        self.evaluator = Evaluator(self.es, settings)
+        self.rules: list[ActiveRule] = []
+        self.first_seen: dict[str, datetime] = {}
+        self.watermark: datetime | None = None  # read from the store at the first cycle
+        self.handled: OrderedDict[str, None] = OrderedDict()
+        self.stats = AlertStats()
+        self._stop = threading.Event()
+        self._last_flatline = 0.0
+
+    # ---- rules -------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        rules = load_all(self.es, self.store, self.settings, self.rules_path)
+        self.first_seen = self.store.first_seen([r.name for r in rules], utcnow())
+        self.rules = rules
+
+    # ---- one pass ----------------------------------------------------------------------------------
+
+    def cycle(self, upper: datetime, flatline: bool) -> None:
+        """Evaluate what was indexed up to ``upper`` since the watermark (minus the overlap)."""
+        if self.watermark is None:
+            self.watermark = self.store.watermark()
+        if self.watermark is None:  # first run: nothing indexed before now is new
+            self.store.set_watermark(upper)
+            self.watermark = upper
+        watermark = self.watermark
+        lower = watermark - timedelta(seconds=self.settings.alert_overlap_s)
+        started = time.perf_counter()
+        matches = self.evaluator.run(self.rules, self.first_seen, lower, upper)
+        evaluated = time.perf_counter()
+        self.stats.seconds["evaluate"] += evaluated - started
+        self.stats.evaluated_posts += matches.posts
+        now = utcnow()
+        by_name = {r.name: r for r in self.rules}
+        fired: list[Alert] = []
+        per_post: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for name, hits in matches.by_rule.items():
+            rule = by_name[name].rule
+            if isinstance(rule, MatchRule | OfficialChangeRule):
+                per_post[name] = perpost.candidates(rule, hits)
+            elif isinstance(rule, FrequencyRule):
+                fired += [a for a in [aggregate.frequency(self.es, self.settings, by_name[name], now)] if a]
+            elif isinstance(rule, SpikeRule):
+                fired += [a for a in [aggregate.spike(self.es, self.settings, by_name[name], now)] if a]
+        fresh = self._fresh({key for found in per_post.values() for key, _ in found})
+        jobs = [(by_name[name].rule, [c for c in found if c[0] in fresh]) for name, found in per_post.items()]
+        builds = self._pool.map(lambda job: perpost.build(self.es, self.settings, job[0], job[1], now), jobs)
+        fired += [alert for built in builds for alert in built]
+        if flatline:
+            for active in self.rules:
+                if isinstance(active.rule, FlatlineRule):
+                    fired += aggregate.flatline(self.es, self.settings, active.rule, now)
+        built = time.perf_counter()
+        self.stats.seconds["build"] += built - evaluated
+        self._fire([a for a in fired if a.id not in self.handled], by_name)
+        self.stats.seconds["send"] += time.perf_counter() - built
+        if upper > watermark:
+            self.store.set_watermark(upper)
+            self.watermark = upper
+        self.stats.cycles += 1
+
+    def _fresh(self, keys: set[str]) -> set[str]:
+        """The alert keys not fired yet, by this process (in memory) or any other (in the store)."""
+        new = [key for key in keys if key not in self.handled]
+        fired = self.store.exists(new)
+        for key in fired:
+            self._remember(key)
+        self.stats.duplicates += len(fired)
+        return {key for key in new if key not in fired}
+
+    def _fire(self, alerts: list[Alert], by_name: dict[str, ActiveRule]) -> None:
+        batch = []
+        for alert in alerts:
+            rule = by_name[alert.rule].rule
+            suppressed = False
+            if rule.realert is not None and isinstance(rule, MatchRule | OfficialChangeRule):
+                period = aggregate.period_start(alert.fired_at, rule.realert)
+                suppressed = not throttle_claim(self.store, rule.name, period)
+            batch.append(Fired(alert, list(rule.notify), suppressed))
+        won = self.dispatcher.fire(batch)
+        for item in batch:
+            self._remember(item.alert.id)
+            if item.alert.id not in won:
+                self.stats.duplicates += 1
+            elif item.suppressed:
+                self.stats.suppressed += 1
+            else:
+                self.stats.fired += 1
+                log.info("alert %s: %s", item.alert.id, item.alert.summary)
+
+    def _remember(self, key: str) -> None:
+        self.handled[key] = None
+        while len(self.handled) > HANDLED_KEYS:
+            self.handled.popitem(last=False)
+
+    # ---- entry points ------------------------------------------------------------------------------
+
+    def drain(self) -> AlertStats:
+        """Evaluate everything indexed since the watermark, send, retry within the deadline, return."""
+        deadline = time.monotonic() + self.settings.drain_deadline_s
+        try:
+            self.load()
+            self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
+            self.dispatcher.retry_due(ignore_schedule=True)  # what earlier runs left pending
+            self.cycle(utcnow(), flatline=True)
+            self.dispatcher.wait()
+            while self.store.pending_count(retryable_at=utcnow()) and time.monotonic() < deadline:
+                time.sleep(min(max(self.settings.retry_pending_after_s, 0.05), max(deadline - time.monotonic(), 0)))
+                self.dispatcher.retry_due(ignore_schedule=True)
+                self.dispatcher.wait()
+        finally:
+            self.close()
+        return self.stats
+
+    def run_forever(self) -> AlertStats:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stop())
+        try:
+            self.load()
+            loaded = time.monotonic()
+            log.info("alerter running with %d rules", len(self.rules))
+            failing = 0
+            while not self._stop.is_set():
+                if time.monotonic() - loaded > RELOAD_S:
+                    self._reload()
+                    loaded = time.monotonic()
+                try:
+                    self._pass()
+                    failing = 0
+                except (TransportLayerError, ApiError) as exc:  # the watermark holds: nothing is skipped
+                    failing += 1
+                    wait = min(2.0**failing, 30.0)
+                    log.warning("alerter: Elasticsearch failed (%s); next pass in %.0fs", type(exc).__name__, wait)
+                    self._stop.wait(wait)
+                    continue
+                self._stop.wait(self.settings.alert_poll_s)
+        finally:
+            self.close()
+            log.info("alerter stopped: %s; %s", self.stats.summary(), self.stats.timing())
+        return self.stats
+
+    def _pass(self) -> None:
+        flatline = time.monotonic() - self._last_flatline > FLATLINE_S
+        if flatline:
+            self._last_flatline = time.monotonic()
+        self.cycle(utcnow() - timedelta(seconds=self.settings.alert_lag_s), flatline=flatline)
+        self.dispatcher.retry_due()
+
+    def _reload(self) -> None:
+        try:
+            self.load()
+        except Exception as exc:  # a bad edit of the rules file must not stop the alerter
+            log.error("rules not reloaded, keeping the previous ones: %s", exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.dispatcher.close()

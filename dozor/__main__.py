@@ -1,3 +1,0 @@
-from dozor.cli import main
-
-main()

@@ -1,1 +1,0 @@
-"""The HTTP API (FastAPI): search, stats, posts with versions, saved searches."""

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): search, stats, posts with versions, saved searches, alerts and rules."""

@@ -1,0 +1,94 @@
+"""The alerts over the HTTP API: fired alerts (list, show, ack) and rules stored through the API
+(put, list, delete, test). Rules from a rules file stay in the file; both are evaluated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
+
+from alerts.rules import RuleError, parse_rule
+from alerts.ruleset import compile_rule
+from alerts.settings import AlertSettings
+from alerts.state import AlertStore
+from dozor.settings import DozorSettings
+from surfaces.api.deps import ES, JSON, Settings, require_token
+
+router = APIRouter(prefix="/alerts", dependencies=[Depends(require_token)], tags=["alerts"])
+
+
+def _alert_settings(settings: DozorSettings) -> AlertSettings:
+    # The API's connection settings, plus the alert settings (SMTP, Telegram) from the environment.
+    return AlertSettings(**{name: getattr(settings, name) for name in DozorSettings.model_fields})
+
+
+def _store(es: ES, settings: Settings) -> AlertStore:
+    store = AlertStore(es, settings)
+    store.ensure()
+    return store
+
+
+Store = Annotated[AlertStore, Depends(_store)]
+
+
+@router.get("/rules")
+def list_rules(store: Store) -> list[JSON]:
+    """Rules stored through the API."""
+    return list(store.stored_rules())
+
+
+@router.put("/rules/{name}")
+def put_rule(store: Store, settings: Settings, name: str, rule: Annotated[dict[str, Any], Body()]) -> JSON:
+    """Create or replace a rule (the same fields as an entry of a rules file; the name comes from the path)."""
+    try:
+        parsed = parse_rule({**rule, "name": name}, "rule")
+        compile_rule(parsed, _alert_settings(settings))
+    except RuleError as exc:
+        raise HTTPException(422, str(exc)) from None
+    stored = parsed.model_dump(mode="json", exclude_defaults=True) | {"name": name, "type": parsed.type}
+    store.store_rule(name, stored)
+    return stored
+
+
+@router.delete("/rules/{name}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(store: Store, name: str) -> Response:
+    if not store.delete_rule(name):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no stored rule named {name!r}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/rules/{name}/test")
+def test_rule(
+    settings: Settings, name: str, since: str = "24h", limit: Annotated[int, Query(ge=1, le=1000)] = 20
+) -> list[JSON]:
+    """What a stored rule would fire on the posts indexed since ``since``, recording nothing."""
+    from alerts.trial import trial
+
+    return [a.body() for a in trial(_alert_settings(settings), None, name, since, limit=limit)]
+
+
+@router.get("")
+def list_alerts(
+    store: Store,
+    rule: str | None = None,
+    alert_status: Annotated[str | None, Query(alias="status")] = None,
+    unacked: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+) -> list[JSON]:
+    """Fired alerts, newest first."""
+    return store.recent(rule=rule, status=alert_status, unacked=unacked, limit=limit)
+
+
+@router.post("/{alert_id:path}/ack")
+def ack_alert(store: Store, alert_id: str) -> JSON:
+    if not store.ack(alert_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert with id {alert_id!r}")
+    return {"id": alert_id, "acked": True}
+
+
+@router.get("/{alert_id:path}")
+def get_alert(store: Store, alert_id: str) -> JSON:
+    doc = store.get(alert_id)
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert with id {alert_id!r}")
+    return {k: v for k, v in doc.items() if not k.startswith("_")}

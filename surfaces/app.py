@@ -1,0 +1,98 @@
+"""The app factory: the HTTP API (surfaces/api) and the web UI (surfaces/web) in one FastAPI app. It stands
+above the routers it assembles (none of them imports it); a new surface adds one ``app.include_router(...)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from elastic_transport import TransportError as TransportLayerError
+from elasticsearch import ApiError
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from dozor import __version__
+from dozor import es as dozor_es
+from dozor.errors import UsageError
+from search.index import ensure_templates
+from search.query import QuerySyntaxError
+from search.saved import Conflict, NotFound
+from search.settings import SearchSettings
+from surfaces.api.alerts import router as alerts_router
+from surfaces.api.routes import router
+from surfaces.web.routes import router as web_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: SearchSettings) -> FastAPI:
+    es = dozor_es.client(settings, max_retries=1)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            ensure_templates(es, settings)
+        except (TransportLayerError, ApiError) as exc:  # ES down at start: the routes answer 503
+            log.warning("could not install index templates now: %s", exc)
+        yield
+        es.close()
+
+    app = FastAPI(
+        title="Dozor API",
+        version=__version__,
+        description="Search Telegram posts, their edit history, and saved searches. "
+        "Every route but /healthz needs `Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.es = es
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        es_status = dozor_es.health(es)
+        ok = es_status in ("green", "yellow")
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", "elasticsearch": es_status or "unreachable"},
+            status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+    app.include_router(router)
+    app.include_router(web_router)
+    app.include_router(alerts_router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(QuerySyntaxError)
+    async def _syntax(_: Request, exc: QuerySyntaxError) -> JSONResponse:
+        detail: dict[str, Any] = {"message": str(exc), "reason": exc.reason, "position": exc.position}
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_400_BAD_REQUEST)
+
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(UsageError)
+    async def _usage(_: Request, exc: UsageError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
+
+    @app.exception_handler(TransportLayerError)
+    async def _es_down(_: Request, exc: TransportLayerError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"Elasticsearch unavailable ({type(exc).__name__})"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+    @app.exception_handler(ApiError)
+    async def _es_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"Elasticsearch error: HTTP {exc.meta.status} {exc.error}"},
+            status_code=status.HTTP_502_BAD_GATEWAY,
+        )

@@ -1,0 +1,38 @@
+"""Commands of the people-facing surfaces: `dozor api` (HTTP API + web UI) and `dozor kibana …`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dozor.cli_support import run_command
+from dozor.errors import ConfigError
+from search.cli_common import load_settings
+from surfaces.kibana.cli import kibana_app
+
+
+def api_command(
+    host: Annotated[str | None, typer.Option("--host", help="listen address (default DOZOR_API_HOST)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="port (default DOZOR_API_PORT)")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+
+    def body() -> int:
+        import uvicorn
+
+        from surfaces.app import create_app
+
+        settings = load_settings()
+        if not settings.api_tokens:
+            raise ConfigError("set DOZOR_API_TOKENS (comma-separated bearer tokens) to serve the API")
+        uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+        return 0
+
+    run_command(body)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the `dozor` app."""
+    app.command("api")(api_command)
+    app.add_typer(kibana_app, name="kibana")
