@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-# The alert tests' real SMTP server, Bot API stand-in and certificate, as fixtures for every test module.
+# Fixtures for every test module: the alert tests' real SMTP server, Bot API stand-in and certificate; the
+# web UI tests' world (loaded once per session, shared by both web UI modules).
 from alert_servers import bot_api_fixture, self_signed_fixture, smtp_server_fixture  # noqa: F401
 from elasticsearch import Elasticsearch
+from web_ui_env import browser_fixture, env_fixture, page_fixture  # noqa: F401
 
 from dozor import es as des
 from dozor import kafka as dk
