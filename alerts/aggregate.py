@@ -1,7 +1,8 @@
 """Aggregate rules, counted by Elasticsearch: frequency (>= N matching posts in a window), spike (the
 window's count against the trailing baseline's rate) and flatline (a channel silent for longer than
 its usual gap between posts). Post times are the posts' own ``date``. An aggregate alert's key holds
-its period (realert, by default the window), so it fires at most once per period."""
+its period (realert, by default the window), so it fires at most once per period. The three rule kinds
+are at the end."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from alerts.alert import Alert
+from alerts.kind import ActiveRule, RuleKind
 from alerts.render import channel_label
 from alerts.rules import FlatlineRule, FrequencyRule, SpikeRule
-from alerts.ruleset import ActiveRule
+from alerts.settings import AlertSettings
 from alerts.state import iso
 from search import index as ix
 from search.filters import build_filters
@@ -170,3 +172,29 @@ def flatline(es: Elasticsearch, settings: Any, rule: FlatlineRule, now: datetime
             )
         )
     return alerts
+
+
+class Frequency(RuleKind[FrequencyRule]):
+    per_post = False
+
+    def check(self, es: Elasticsearch, settings: AlertSettings, active: ActiveRule, now: datetime) -> list[Alert]:
+        return [a for a in [frequency(es, settings, active, now)] if a]
+
+
+class Spike(RuleKind[SpikeRule]):
+    per_post = False
+
+    def check(self, es: Elasticsearch, settings: AlertSettings, active: ActiveRule, now: datetime) -> list[Alert]:
+        return [a for a in [spike(es, settings, active, now)] if a]
+
+
+class Flatline(RuleKind[FlatlineRule]):
+    per_post = False
+    scheduled = True  # no query: every channel within the filters is watched
+
+    def search(self, rule: FlatlineRule) -> None:
+        return None
+
+    def check(self, es: Elasticsearch, settings: AlertSettings, active: ActiveRule, now: datetime) -> list[Alert]:
+        assert isinstance(active.rule, FlatlineRule)
+        return flatline(es, settings, active.rule, now)

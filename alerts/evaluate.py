@@ -1,7 +1,7 @@
 """Evaluation by Elasticsearch of what was just indexed: every query rule becomes a named clause
 (``_name``) of one search restricted to the batch (posts whose ``indexed_at`` lies in the window), and
 ``matched_queries`` on each hit says which rules it matched. Past the cluster's clause limit the rules
-are sent as one ``_msearch`` instead. No second matcher, no percolator (DESIGN.md)."""
+are sent as one ``_msearch`` instead. No second matcher, no percolator (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch
 
-from alerts.rules import OfficialChangeRule
-from alerts.ruleset import ActiveRule
+from alerts.kind import ActiveRule
+from alerts.kinds import kind_of
 from alerts.state import iso
 from search import index as ix
 
@@ -38,17 +38,7 @@ def rule_clause(active: ActiveRule, first_seen: datetime) -> dict[str, Any]:
     """One rule as a filter clause: its query and filters, only posts indexed after it was first seen."""
     assert active.query is not None
     clauses: list[dict[str, Any]] = [active.query, {"range": {"indexed_at": {"gt": iso(first_seen)}}}]
-    rule = active.rule
-    if isinstance(rule, OfficialChangeRule):
-        changed = []
-        if "edit" in rule.events:
-            changed.append({"exists": {"field": "edit_date"}})
-        if "delete" in rule.events:
-            changed.append({"exists": {"field": "deleted_at"}})
-        clauses += [
-            {"term": {"channel.category": "official"}},
-            {"bool": {"should": changed, "minimum_should_match": 1}},
-        ]
+    clauses += kind_of(active.rule).clauses(active.rule)
     return {"bool": {"filter": clauses}}
 
 

@@ -1,5 +1,6 @@
-"""Alerts for single posts: a rule's match on a new or edited post, and an official channel's edit or
-deletion with the text before and after. The matched terms are the marks of the search highlighter."""
+"""Alerts for single posts (the per-post rule kinds: ``match``, ``official_change``): one alert per matching
+post version, its summary and details from the rule's kind. The matched terms are the marks of the search
+highlighter."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from alerts.alert import Alert
-from alerts.render import channel_label
-from alerts.rules import OfficialChangeRule, QueryRule, Rule
-from search import index as ix
+from alerts.kinds import kind_of
+from alerts.rules import QueryRule, Rule
 from search.filters import SearchFilters
 from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, hit_to_json
 from search.service import search
@@ -41,34 +41,12 @@ def highlighted(es: Elasticsearch, settings: Any, rule: QueryRule, ids: list[str
 
 
 def version_key(post: dict[str, Any], rule: Rule) -> str | None:
-    """What makes this state of the post a new alert: its edit date or its deletion."""
-    if isinstance(rule, OfficialChangeRule):
-        if post.get("deleted_at") and "delete" in rule.events:
-            return "deleted"
-        return str(post.get("edit_date") or "") or None
-    return str(post["edit_date"]) if post.get("edit_date") else None
+    """What makes this state of the post a new alert (its edit date, or its deletion): the rule kind says."""
+    return kind_of(rule).version(rule, post)
 
 
 def alert_key(rule: str, post_id: str, version: str | None) -> str:
     return f"{rule}/{post_id}" + (f"@{version}" if version else "")
-
-
-def previous_text(es: Elasticsearch, settings: Any, post: dict[str, Any]) -> str | None:
-    """The text of the version before the current edit (from the versions index), if recorded."""
-    edited = post.get("edit_date")
-    filters: list[dict[str, Any]] = [{"term": {"post_id": post["id"]}}]
-    if edited:
-        filters.append({"range": {"version_at": {"lt": edited}}})
-    resp = es.search(
-        index=ix.versions_index(settings),
-        query={"bool": {"filter": filters}},
-        sort=[{"version_at": {"order": "desc", "missing": "_last"}}],
-        size=1,
-        ignore_unavailable=True,
-        allow_no_indices=True,
-    )
-    hits = resp["hits"]["hits"]
-    return str(hits[0]["_source"].get("text") or "") if hits else None
 
 
 def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -81,28 +59,18 @@ def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, dict[s
 
 
 def build(
-    es: Elasticsearch, settings: Any, rule: QueryRule, wanted: list[tuple[str, dict[str, Any]]], now: datetime
+    es: Elasticsearch, settings: Any, rule: Rule, wanted: list[tuple[str, dict[str, Any]]], now: datetime
 ) -> list[Alert]:
-    """The alerts of one rule for the given (key, post) pairs, with matched terms and before/after."""
+    """The alerts of one rule for the given (key, post) pairs, with matched terms and the kind's details."""
     if not wanted:
         return []
+    assert isinstance(rule, QueryRule)  # per-post rules have a query
     marked = highlighted(es, settings, rule, [post["id"] for _, post in wanted])
+    kind = kind_of(rule)
     alerts = []
     for key, found in wanted:
         post = marked.get(found["id"], found)
-        where = channel_label(post.get("channel") or {})
-        details: dict[str, Any] = {}
-        if isinstance(rule, OfficialChangeRule):
-            deleted = bool(post.get("deleted_at")) and "delete" in rule.events
-            before = (post["text"] or None) if deleted else previous_text(es, settings, post)
-            details = {
-                "event": "delete" if deleted else "edit",
-                "before": before,
-                "after": None if deleted else post["text"],
-            }
-            summary = f"Official channel {where} {'deleted' if deleted else 'edited'} post {post['message_id']}"
-        else:
-            summary = f"{'Edited' if post.get('edit_date') else 'New'} post in {where} matches {rule.name}"
+        summary, details = kind.describe(es, settings, rule, post)
         alerts.append(
             Alert(
                 id=key,

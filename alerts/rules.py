@@ -4,6 +4,7 @@ with errors that name the rule and the field.
 Rule types: ``match`` (per post: a query or a keyword list, the default), ``frequency`` (>= N matching
 posts in a window), ``spike`` (window count against a trailing baseline), ``flatline`` (a channel silent
 for longer than its usual pattern) and ``official_change`` (an edit or deletion in an official channel).
+How each type is evaluated: the table in ``alerts/kinds.py``.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class Notify(_Strict):
         return "webhook" if self.webhook else "email" if self.email else "telegram"
 
 
-class _RuleBase(_Strict):
+class RuleBase(_Strict):
     name: str = Field(pattern=r"^[\w][\w.:\-]{0,199}$")
     description: str = ""
     enabled: bool = True
@@ -111,12 +112,14 @@ class _RuleBase(_Strict):
     )
 
 
-class _QueryRule(_RuleBase):
+class QueryRule(RuleBase):
+    """A rule that watches the posts a query (or a keyword list) finds."""
+
     query: str | None = None
     keywords: StrList = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _query_or_keywords(self) -> _QueryRule:
+    def _query_or_keywords(self) -> QueryRule:
         if self.query is not None and not self.query.strip():
             raise ValueError("query is empty")
         if any(not k.strip() for k in self.keywords):
@@ -137,7 +140,7 @@ def _quote(keyword: str) -> str:
     return '"' + keyword.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class MatchRule(_QueryRule):
+class MatchRule(QueryRule):
     type: Literal["match"] = "match"
 
     @model_validator(mode="after")
@@ -147,13 +150,13 @@ class MatchRule(_QueryRule):
         return self
 
 
-class FrequencyRule(_QueryRule):
+class FrequencyRule(QueryRule):
     type: Literal["frequency"]
     threshold: int = Field(ge=1, description="fire at this many matching posts in the window")
     window: Duration
 
 
-class SpikeRule(_QueryRule):
+class SpikeRule(QueryRule):
     type: Literal["spike"]
     window: Duration
     baseline: Duration = Field(default=timedelta(days=1), description="trailing period before the window")
@@ -161,7 +164,7 @@ class SpikeRule(_QueryRule):
     min_count: int = Field(3, ge=1, description="and at least this many posts in the window")
 
 
-class FlatlineRule(_RuleBase):
+class FlatlineRule(RuleBase):
     type: Literal["flatline"]
     baseline: Duration = Field(default=timedelta(days=7), description="history that sets a channel's pattern")
     factor: float = Field(3.0, gt=0, description="silent for this many usual gaps")
@@ -174,13 +177,12 @@ ChangeEvent = Literal["edit", "delete"]
 CHANGE_EVENTS: tuple[ChangeEvent, ...] = ("edit", "delete")
 
 
-class OfficialChangeRule(_QueryRule):
+class OfficialChangeRule(QueryRule):
     type: Literal["official_change"]
     events: list[ChangeEvent] = Field(default_factory=lambda: list(CHANGE_EVENTS), min_length=1)
 
 
 Rule = Annotated[MatchRule | FrequencyRule | SpikeRule | FlatlineRule | OfficialChangeRule, Field(discriminator="type")]
-QueryRule = MatchRule | FrequencyRule | SpikeRule | OfficialChangeRule
 _RULE: TypeAdapter[Rule] = TypeAdapter(Rule)
 
 
@@ -188,12 +190,12 @@ class RuleError(UsageError):
     """A rule that cannot be used: names the source, the rule and the field."""
 
 
-def _error_text(exc: ValidationError) -> str:
+def _error_text(exc: ValidationError, kind: Any) -> str:
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         # The discriminator adds the type name as the first location part; it is noise here.
-        if loc and loc[0] in ("match", "frequency", "spike", "flatline", "official_change"):
+        if loc and loc[0] == kind:
             loc = loc[1:]
         field = ".".join(loc) or "(rule)"
         problems.append(f"{field}: {err['msg'].removeprefix('Value error, ')}")
@@ -208,7 +210,7 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
     try:
         return _RULE.validate_python(data)
     except ValidationError as exc:
-        raise RuleError(f"{label}: {_error_text(exc)}") from None
+        raise RuleError(f"{label}: {_error_text(exc, data['type'])}") from None
 
 
 def parse_rules(document: Any, source: str) -> list[Rule]:

@@ -5,14 +5,15 @@ compiler) and each notifier has what it needs; a problem names the rule and the 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from alerts.kind import ActiveRule
+from alerts.kinds import kind_of
 from alerts.notifiers import check_target
-from alerts.rules import FlatlineRule, OfficialChangeRule, Rule, RuleError, load_rules, parse_rule
+from alerts.rules import Rule, RuleError, load_rules, parse_rule
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore
 from dozor.errors import UsageError
@@ -24,29 +25,17 @@ log = logging.getLogger(__name__)
 SAVED_PREFIX = "search:"  # rules made from saved searches are named search:<name>
 
 
-@dataclass(frozen=True)
-class ActiveRule:
-    rule: Rule
-    query: dict[str, Any] | None  # the compiled query and filters; None for flatline rules
-
-    @property
-    def name(self) -> str:
-        return self.rule.name
-
-
 def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> ActiveRule:
     label = f"{where}rule {rule.name!r}"
     for i, target in enumerate(rule.notify):
         missing = check_target(target, settings)
         if missing:
             raise RuleError(f"{label}: notify.{i}.{target.kind}: {missing}")
-    if isinstance(rule, FlatlineRule):
+    watched = kind_of(rule).search(rule)
+    if watched is None:
         return ActiveRule(rule, None)
-    filters = rule.filters
-    if isinstance(rule, OfficialChangeRule):  # a deletion is one of the changes it reports
-        filters = filters.model_copy(update={"include_deleted": True})
     try:
-        compiled = build_query(rule.query_string(), filters)
+        compiled = build_query(*watched)
     except UsageError as exc:
         raise RuleError(f"{label}: query: {exc}") from None
     return ActiveRule(rule, compiled.query)

@@ -22,8 +22,9 @@ from alerts import aggregate, perpost
 from alerts.alert import Alert
 from alerts.deliver import Dispatcher, Fired
 from alerts.evaluate import Evaluator
-from alerts.rules import FlatlineRule, FrequencyRule, MatchRule, OfficialChangeRule, SpikeRule
-from alerts.ruleset import ActiveRule, load_all
+from alerts.kind import ActiveRule
+from alerts.kinds import kind_of
+from alerts.ruleset import load_all
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore, throttle_claim
 from dozor import es as des
@@ -102,21 +103,21 @@ class Alerter:
         fired: list[Alert] = []
         per_post: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for name, hits in matches.by_rule.items():
-            rule = by_name[name].rule
-            if isinstance(rule, MatchRule | OfficialChangeRule):
-                per_post[name] = perpost.candidates(rule, hits)
-            elif isinstance(rule, FrequencyRule):
-                fired += [a for a in [aggregate.frequency(self.es, self.settings, by_name[name], now)] if a]
-            elif isinstance(rule, SpikeRule):
-                fired += [a for a in [aggregate.spike(self.es, self.settings, by_name[name], now)] if a]
+            active = by_name[name]
+            kind = kind_of(active.rule)
+            if kind.per_post:
+                per_post[name] = perpost.candidates(active.rule, hits)
+            else:  # a count rule: a new match is the moment to count again
+                fired += kind.check(self.es, self.settings, active, now)
         fresh = self._fresh({key for found in per_post.values() for key, _ in found})
         jobs = [(by_name[name].rule, [c for c in found if c[0] in fresh]) for name, found in per_post.items()]
         builds = self._pool.map(lambda job: perpost.build(self.es, self.settings, job[0], job[1], now), jobs)
         fired += [alert for built in builds for alert in built]
         if flatline:
             for active in self.rules:
-                if isinstance(active.rule, FlatlineRule):
-                    fired += aggregate.flatline(self.es, self.settings, active.rule, now)
+                kind = kind_of(active.rule)
+                if kind.scheduled:
+                    fired += kind.check(self.es, self.settings, active, now)
         built = time.perf_counter()
         self.stats.seconds["build"] += built - evaluated
         self._fire([a for a in fired if a.id not in self.handled], by_name)
@@ -140,7 +141,7 @@ class Alerter:
         for alert in alerts:
             rule = by_name[alert.rule].rule
             suppressed = False
-            if rule.realert is not None and isinstance(rule, MatchRule | OfficialChangeRule):
+            if rule.realert is not None and kind_of(rule).per_post:
                 period = aggregate.period_start(alert.fired_at, rule.realert)
                 suppressed = not throttle_claim(self.store, rule.name, period)
             batch.append(Fired(alert, list(rule.notify), suppressed))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alerts import aggregate, perpost
+from alerts import perpost
 from alerts.alert import Alert
 from alerts.evaluate import Evaluator
+from alerts.kinds import kind_of
 from alerts.notifiers import DeliveryError, notifier_for
-from alerts.rules import FlatlineRule, FrequencyRule, SpikeRule
 from alerts.ruleset import load_all
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore
@@ -36,12 +36,8 @@ def trial(
     active, now = rules[name], utcnow()
     rule = active.rule
     alerts: list[Alert]
-    if isinstance(rule, FlatlineRule):
-        alerts = aggregate.flatline(es, settings, rule, now)
-    elif isinstance(rule, FrequencyRule):
-        alerts = [a for a in [aggregate.frequency(es, settings, active, now)] if a]
-    elif isinstance(rule, SpikeRule):
-        alerts = [a for a in [aggregate.spike(es, settings, active, now)] if a]
+    if not kind_of(rule).per_post:  # a count rule: what it counts now
+        alerts = kind_of(rule).check(es, settings, active, now)
     else:
         begin = start or now
         matches = Evaluator(es, settings).run([active], {name: begin}, begin, now)

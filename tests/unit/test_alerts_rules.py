@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from alerts.kinds import KINDS
 from alerts.rules import (
     FlatlineRule,
     FrequencyRule,
     MatchRule,
     OfficialChangeRule,
+    Rule,
     RuleError,
     load_rules,
     parse_rules,
@@ -132,3 +135,19 @@ def test_compiled_rule_uses_the_search_compiler() -> None:
 def test_example_rules_file_loads() -> None:
     rules = load_file(EXAMPLE, AlertSettings())
     assert {r.rule.type for r in rules} >= {"match", "official_change"}
+
+
+def test_every_rule_type_of_the_schema_has_one_kind() -> None:
+    models = get_args(get_args(Rule)[0])  # Annotated[Union[...], discriminator]
+    assert {get_args(m.model_fields["type"].annotation)[0] for m in models} == set(KINDS)
+    assert {t for t, k in KINDS.items() if k.per_post} == {"match", "official_change"}
+    assert {t for t, k in KINDS.items() if k.scheduled} == {"flatline"}
+
+
+def test_official_change_rules_see_deleted_posts_and_flatline_rules_have_no_query() -> None:
+    rules = parse_rules(
+        {"rules": [{"name": "o", "type": "official_change", "query": "x"}, {"name": "f", "type": "flatline"}]}, "f"
+    )
+    official, flat = (compile_rule(r, AlertSettings()) for r in rules)
+    assert official.query is not None and "deleted_at" not in str(official.query)
+    assert flat.query is None
