@@ -1,4 +1,4 @@
-"""Errors that the CLI turns into one clear line and an exit code (DESIGN.md: 1 job failed, 2 bad usage)."""
+"""Errors that the CLI turns into one clear line and an exit code (docs/architecture.md: 1 job failed, 2 bad usage)."""
 
 
 class DozorError(Exception):

@@ -1,5 +1,5 @@
 """Elasticsearch client factory. Readiness is `_cluster/health`: the minimal local node answers
-`GET /` with 405, so the client's info()/ping() cannot be used (DESIGN.md)."""
+`GET /` with 405, so the client's info()/ping() cannot be used."""
 
 from __future__ import annotations
 

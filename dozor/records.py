@@ -1,4 +1,4 @@
-"""Record contracts on the wire (DESIGN.md, schema 1): ``posts.raw``, ``posts.enriched``, ``posts.media``.
+"""Record contracts on the wire (docs/architecture.md, schema 1): ``posts.raw``, ``posts.enriched``, ``posts.media``.
 
 Models validate what comes in; stages work on the validated model and write JSON back out. Unknown
 extra keys are kept (``extra="allow"``) so that a newer producer does not lose fields on the way.

@@ -1,4 +1,4 @@
-"""Dozor's enrich stage: ``posts.raw`` -> ``posts.enriched`` (DESIGN.md).
+"""Dozor's enrich stage: ``posts.raw`` -> ``posts.enriched`` (docs/architecture.md).
 
 Adds ``lang``, ``lang_score``, ``script``, ``topics``, ``topic_hits``, ``text_norm``, ``text_stem``,
 ``entities``, ``simhash`` and ``enriched_at`` to each post.

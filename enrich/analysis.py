@@ -16,7 +16,7 @@ from enrich.stemming import stem_words
 
 __all__ = ["CYRILLIC_LANGS", "LATIN_LANGS", "analyze", "normalize", "query_languages", "tokenize"]
 
-# Which stemmers a query term in a script may need (DESIGN.md, query semantics).
+# Which stemmers a query term in a script may need (docs/architecture.md).
 CYRILLIC_LANGS = ["ru", "uk", "kk", "ky", "tg", "uz"]
 LATIN_LANGS = ["en", "uz"]
 NO_LANG = "und"

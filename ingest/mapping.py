@@ -1,4 +1,4 @@
-"""Telethon ``Message`` → ``posts.raw`` record (DESIGN.md, schema 1).
+"""Telethon ``Message`` → ``posts.raw`` record (docs/architecture.md, schema 1).
 
 Pure functions over ``telethon.tl.types`` objects: no client, no network. Anything that cannot become a
 valid record raises :class:`BadInput` with a one-line reason; the caller counts and logs it.

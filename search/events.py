@@ -1,4 +1,4 @@
-"""Event order, as pure decisions (DESIGN.md "Event order").
+"""Event order, as pure decisions (docs/architecture.md, "Event order").
 
 Given a post event and what the index holds for that id, say which writes to make:
 - a re-sent ``new`` never overwrites a stored post's text or deletion state; it may refresh counters;

@@ -1,4 +1,4 @@
-"""A search hit as Dozor shows it: the ``dozor search --json`` object (DESIGN.md)."""
+"""A search hit as Dozor shows it: the ``dozor search --json`` object (docs/architecture.md, "Contracts")."""
 
 from __future__ import annotations
 

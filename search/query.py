@@ -1,7 +1,7 @@
 """The query language: Lucene query syntax (as in Kibana), parsed by luqum, rewritten and compiled to
 Elasticsearch DSL. Users never send DSL.
 
-Rewrite rules (DESIGN.md "Query semantics"):
+Rewrite rules (docs/architecture.md, "Language work happens in Python"):
 - unqualified terms and phrases match ``text_stem``: each term is normalized and stemmed exactly as the
   enricher does, in the ``lang`` given, else with every stemmer its script allows, alternatives OR-ed;
 - ``text:`` matches the words as written (standard analyzer); wildcards match ``text_norm`` unqualified;
