@@ -1,6 +1,7 @@
 """The web UI tests' world: the sample corpus loaded through the real pipeline (import → enrich → index →
 alert) into its own topics and indices, `dozor api` serving it, and Debian's Chromium driven by Playwright.
-Registered as session fixtures in conftest.py, so both web UI test modules share one load."""
+Registered in conftest.py: the loaded world is one per session (both web UI modules share it); the
+browser is one per module, so Playwright's event loop is gone before other modules run asyncio."""
 
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ def env_fixture(stack: LocalStack, run_id: str, tmp_path_factory: pytest.TempPat
             )
 
 
-@pytest.fixture(scope="session", name="browser")
+@pytest.fixture(scope="module", name="browser")
 def browser_fixture() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver (or set DOZOR_CHROMIUM)")
