@@ -8,6 +8,8 @@ COPY search ./search
 COPY alerts ./alerts
 COPY surfaces ./surfaces
 COPY cli ./cli
+COPY media ./media
+COPY evidence ./evidence
 RUN pip install --no-cache-dir -c constraints.txt . \
  && useradd --system --create-home dozor
 USER dozor

@@ -77,7 +77,7 @@ class RawPost(_Record):
     media: Media | None = None
     grouped_id: int | None = None
     collected_at: datetime = Field(default_factory=utcnow)
-    # Evidence (PLAN.md): SHA-256 of the canonical JSON of the message as received (those bytes are in the
+    # Evidence (docs/architecture.md): SHA-256 of the canonical JSON of the message as received (those bytes are in the
     # blob store under this hash) and who collected it: "telethon:<account>", "import:tdesktop", ...
     # Left out of the wire form when unknown, so records without them keep their old shape.
     raw_sha256: str | None = Field(None, pattern=SHA256, exclude_if=lambda v: v is None)

@@ -1,4 +1,4 @@
-"""The blob store as the evidence package needs it: read-only, by SHA-256 (``media.store``'s API, PLAN.md)."""
+"""The blob store as the evidence package needs it: read-only, by SHA-256 (``media.store``'s API)."""
 
 from __future__ import annotations
 

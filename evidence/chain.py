@@ -1,4 +1,4 @@
-"""The append-only, hash-chained evidence log in Elasticsearch (PLAN.md "Media/evidence contracts").
+"""The append-only, hash-chained evidence log in Elasticsearch (docs/architecture.md, "Media and evidence").
 
 Entries live in ``<prefix>-evidence`` under create-only ids: the zero-padded sequence number. To append, a
 writer reads the head (seq n), sets the new entry's ``prev_hash`` to the head's ``entry_hash``, computes its

@@ -1,4 +1,4 @@
-"""Canonical JSON and SHA-256 helpers (PLAN.md "Media/evidence contracts").
+"""Canonical JSON and SHA-256 helpers (docs/architecture.md, "Media and evidence").
 
 Canonical JSON is ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` as UTF-8:
 the same object always gives the same bytes, so its hash can be recomputed by anyone with a JSON library.

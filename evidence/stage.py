@@ -72,7 +72,7 @@ class _Item(BaseModel):
 
 
 class _MediaEvent(BaseModel):
-    """The fields of a ``posts.media`` event (PLAN.md) that the log needs."""
+    """The fields of a ``posts.media`` event (docs/architecture.md) that the log needs."""
 
     model_config = ConfigDict(extra="allow")
     channel: Channel

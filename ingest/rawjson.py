@@ -1,4 +1,4 @@
-"""The raw message as received, as canonical JSON bytes and their SHA-256 (PLAN.md, evidence).
+"""The raw message as received, as canonical JSON bytes and their SHA-256 (docs/architecture.md, "Media and evidence").
 
 Canonical JSON = ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()``
 of the message made JSON-safe: Telethon's ``to_dict()`` holds bytes (base64 here) and datetimes (ISO 8601

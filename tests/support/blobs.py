@@ -1,4 +1,4 @@
-"""A test fake of the blob store's read side (media.store's API, PLAN.md): a directory of files named by
+"""A test fake of the blob store's read side (media.store's API): a directory of files named by
 their SHA-256 under ``sha256/ab/cd/<hex>``. Evidence tests use it where the real store is not needed."""
 
 from __future__ import annotations
