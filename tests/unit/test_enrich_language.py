@@ -6,12 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from shared_data import UDHR
 
 from enrich.evaluate import read_units
 from enrich.language import Detection, detect
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-UDHR = Path(__file__).resolve().parents[3] / "shared" / "langid-udhr" / "units.tsv"
 
 
 @pytest.mark.parametrize(
