@@ -84,16 +84,19 @@ class _Matcher:
     exact: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
     prefix: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
     _first: dict[str, tuple[_Term, ...]] = field(default_factory=dict)  # word -> terms it can start
+    _longest: int = 0  # longest prefix pattern: a 1 MB "word" is not sliced a million times
 
     def add(self, term: _Term) -> None:
         first = term.patterns[0]
         (self.prefix if first.prefix else self.exact)[first.value].append(term)
+        if first.prefix:
+            self._longest = max(self._longest, len(first.value))
 
     def _starting(self, token: str, stem: str) -> tuple[_Term, ...]:
         found = self._first.get(token)
         if found is None:
             terms = list(self.exact.get(stem, ()))
-            for end in range(_PREFIX_KEY, len(token) + 1):
+            for end in range(_PREFIX_KEY, min(len(token), self._longest) + 1):
                 terms.extend(self.prefix.get(token[:end], ()))
             if len(self._first) >= _FIRST_CACHE:
                 self._first.clear()
