@@ -14,15 +14,17 @@ from enrich.normalize import fold, uz_to_latin
 _WORDS = {
     "ru": "и в во не на я что с со по это как а но он она к у за из от то же для о об ты мы вы так "
     "все бы был была уже или нет да только еще есть когда где кто сегодня нужно можно надо очень "
-    "спасибо привет всем знает ли при после до без над под",
+    "спасибо привет всем знает ли при после до без над под через этот эта эти тот который которые сейчас "
+    "здесь тоже чтобы самый",
     "uk": "і й та в у не на що з як це до від за але ми ви він вона так вже або ні є коли де хто "
-    "сьогодні потрібно дуже дякую привіт які який яка цей через також якщо щоб було буде без над під",
+    "сьогодні потрібно дуже дякую привіт які який яка яке якої якому цей ця цю цього через також якщо щоб "
+    "було буде будуть був була були має мають без над під вони його йому її чи ще лише кожен кожна",
     "uz": "va bilan uchun bu ham emas yo'q bor kerak nima qanday bugun ertaga men sen biz siz ular "
     "lekin yoki endi hali juda rahmat aka uka opa kim qayerda bo'ladi bo'lsa edi deb ekan shu "
-    "assalomu alaykum yaxshi haqida keyin oldin qilib",
+    "assalomu alaykum yaxshi haqida keyin oldin qilib bir",
     "kk": "және мен сен ол біз сіз олар бұл осы ғой емес жоқ бар керек не қалай бүгін ертең үшін "
     "туралы бойынша деп еді болады сәлеметсіз бе",
-    "ky": "жана менен сен ал биз силер алар бул ушул эмес жок бар керек эмне кантип бүгүн эртең "
+    "ky": "жана мен менен сен ал биз силер алар бул ушул эмес жок бар керек эмне кантип бүгүн эртең "
     "үчүн жөнүндө боюнча деп эле болот саламатсызбы ар бир же",
     "tg": "ва дар ба аз ки бо барои ин он аст нест ҳам ё чӣ кӣ ман ту мо шумо онҳо бояд лозим "
     "мешавад буд шуд имрӯз фардо мекунанд мекунад",
@@ -63,7 +65,11 @@ def votes(text: str) -> tuple[Counter[str], int]:
 
 def preferred(text: str, candidates: tuple[str, ...], current: str) -> str | None:
     """A candidate that the function words clearly prefer to ``current``, if any."""
-    counts, n_words = votes(text)
+    return prefer(*votes(text), candidates, current)
+
+
+def prefer(counts: Counter[str], n_words: int, candidates: tuple[str, ...], current: str) -> str | None:
+    """:func:`preferred` over votes already counted."""
     ranked = sorted(candidates, key=lambda lang: counts[lang], reverse=True)
     if not ranked:
         return None

@@ -19,16 +19,16 @@ from typing import Any, NamedTuple
 import pycld2
 
 from enrich import function_words
+from enrich.cleaning import for_detection
 from enrich.script import COMMON, dominant_script, script_counts
+from enrich.stemming import morph
 
 UNDETERMINED = "und"
 
-_LINK_RE = re.compile(r"(?:https?://|www\.|t\.me/)\S+", re.IGNORECASE)
-_HANDLE_RE = re.compile(r"[\w.+-]*@\w[\w.]*")  # @mentions and e-mail addresses
-_NOISE_TABLE = str.maketrans({ch: " " for ch in "0123456789_#$"})
 # Letters that tell the Cyrillic alphabets apart, and the Uzbek Latin apostrophe letters.
 _CYR_MARKS_RE = re.compile(r"[ӣӯҷўәұһіїєґңөүқғҳыэъђјљњћџѓќѕ]")
-_UZ_LATIN_RE = re.compile(r"\b\w*[og][ʻʼ'`’‘´]\w", re.IGNORECASE)
+# ... and not the English "'s", "'re", "'ll", "'ve" ("Chicago's a big area.").
+_UZ_LATIN_RE = re.compile(r"\b\w*[og][ʻʼ'`’‘´](?!(?:s|re|ll|ve)\b)\w", re.IGNORECASE)
 _TURKISH_RE = re.compile(r"[ışğİŞĞ]")
 _PERSIAN_RE = re.compile(r"[پچژگکی]")
 # Letters without which CLD2's Urdu or Pashto guess for a short Persian text is wrong.
@@ -39,6 +39,9 @@ _MIN_LETTERS = 3  # "ok", "да": too short to name a language
 # Russian one) only confuse the detectors of the dominant script.
 _LATIN_WORD_RE = re.compile(r"\b[A-Za-z\u00c0-\u024f'ʻʼ`’‘]+\b")
 _CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u052f]+")
+_NON_LATIN_RE = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff\u02bb\u02bc]+")  # and Arabic quotations
+_MIN_WORD = 4  # Cyrillic letters that make a word, beside Latin names
+_DICTIONARY_WORDS = 24  # looked up to tell Russian from Ukrainian (pure Python: ~0.1 ms a word)
 _DENSE = 0.012  # share of marked letters that decides by itself (a Kazakh name in Russian text: less)
 
 
@@ -48,27 +51,20 @@ class Detection(NamedTuple):
     script: str
 
 
-def clean(text: str) -> str:
-    """What carries language: links, addresses, mentions, digits and hashtag signs removed."""
-    if "//" in text or "www." in text or "t.me/" in text:
-        text = _LINK_RE.sub(" ", text)
-    if "@" in text:
-        text = _HANDLE_RE.sub(" ", text)
-    return text.translate(_NOISE_TABLE)
-
-
 def detect(text: str) -> Detection:
     """ISO 639-1 language (or ``und``), a 0..1 confidence and the ISO 15924 script of ``text``."""
-    body = clean(text)
+    body = for_detection(text)
     counts = script_counts(body)
     script = dominant_script(counts)
+    if script == "Latn" and counts.get("Cyrl", 0) >= _MIN_WORD and _only_names(_LATIN_WORD_RE.findall(body)):
+        script = "Cyrl"  # "Играем в Elden Ring", "ПРОХОДИМ DARK SOULS": Latin names in a Cyrillic post
     letters = sum(counts.values())
     if letters < _MIN_LETTERS:
         return Detection(UNDETERMINED, 0.0, script if letters else COMMON)
     if script == "Cyrl":
         lang, score = _cyrillic(_LATIN_WORD_RE.sub(" ", body) if "Latn" in counts else body, counts["Cyrl"])
     elif script == "Latn":
-        lang, score = _latin(_CYRILLIC_WORD_RE.sub(" ", body) if "Cyrl" in counts else body, counts["Latn"])
+        lang, score = _latin(_NON_LATIN_RE.sub(" ", body) if len(counts) > 1 else body, counts["Latn"])
     elif script == "Arab":
         lang, score = _arabic(body)
     else:
@@ -85,8 +81,8 @@ def _cld(text: str) -> tuple[str, float]:
     """CLD2's best guess and its share of the text, or ``und``."""
     try:
         reliable, _, details = pycld2.detect(text, bestEffort=True)
-    except pycld2.error:  # invalid UTF-8 from lone surrogates
-        reliable, _, details = pycld2.detect(text.encode("utf-8", "ignore").decode(), bestEffort=True)
+    except (pycld2.error, UnicodeError):  # cleaning removes what it refuses; never raise anyway
+        return UNDETERMINED, 0.0
     code, percent = details[0][1], details[0][2]
     if code in ("un", "xxx"):
         return UNDETERMINED, 0.0
@@ -130,18 +126,38 @@ def _cyrillic(text: str, n_cyr: int) -> tuple[str, float]:
         if cld_lang in allowed and _letters_allow(cld_lang, marks):
             return cld_lang, max(cld_score, 0.9)
         return allowed[0], 0.9 if len(allowed) == 1 else 0.7
+    if allowed == _PLAIN and not _has_lowercase_word(text):
+        # Names and headings only ("Мантикора (2011) ТВИЧ | БУСТИ", "ТАБАК ПЕРЕНОЧУЕТ"): CLD2 and the
+        # function words guess wildly on them; with no letter of another alphabet, they are Russian.
+        return "ru", cld_score if cld_lang == "ru" else 0.5
     # Sparse marks (a Kazakh name in a Russian post) only reorder the candidates.
     candidates = allowed + tuple(lang for lang in _PLAIN if lang not in allowed)
-    better = function_words.preferred(text, candidates, cld_lang)
+    words, n_words = function_words.votes(text)
+    better = function_words.prefer(words, n_words, candidates, cld_lang)
     if better is not None:
         return better, 0.6  # function words overrule CLD2 on short or name-heavy text
+    if cld_lang == "uk" and _letters_allow("uk", marks) and not _ukrainian(text, marks, words):
+        return "ru", 0.5
     if cld_lang in candidates and (cld_lang in _TURKIC or cld_lang == "ru" or _letters_allow(cld_lang, marks)):
         return cld_lang, cld_score
     # Plain Russian-alphabet text that CLD2 could not place: langdetect between Russian and Ukrainian.
     lang, score = _langdetect(text, ("ru", "uk"))
-    if lang == UNDETERMINED or not _letters_allow(lang, marks):
+    if lang == UNDETERMINED or not _letters_allow(lang, marks) or (lang == "uk" and not _ukrainian(text, marks, words)):
         return "ru", 0.5
     return lang, score
+
+
+def _ukrainian(text: str, marks: Counter[str], words: Counter[str]) -> bool:
+    """Short Russian is Ukrainian to CLD2 and langdetect now and then ("Жарко. Пью холодненький
+    пивась."): Ukrainian needs its letters (і ї є ґ), its function words ("Що робити?"), or more words
+    that only its dictionary knows than words only Russian's does ("Суд засудив найманця")."""
+    if any(marks[ch] for ch in "іїєґ") or words["uk"] >= max(words["ru"], 1):
+        return True
+    ru, uk = morph("ru"), morph("uk")
+    lead = 0
+    for word in _CYRILLIC_WORD_RE.findall(text.lower())[:_DICTIONARY_WORDS]:
+        lead += uk.word_is_known(word) - ru.word_is_known(word)
+    return lead > 0
 
 
 _TURKIC = ("uz", "kk", "ky", "tg")
@@ -169,12 +185,23 @@ def _cyrillic_candidates(marks: Counter[str], n_cyr: int) -> tuple[tuple[str, ..
     if n("і"):
         return ("uk", "kk", "be"), dense("і")
     if n("ңөү") and not n("қғҳ"):
-        return ("ky", "kk"), dense("ңөү")
+        # Kazakh writes і, қ, ғ, ә or ұ in almost any twenty letters; Kyrgyz has none of them.
+        return ("ky",) if n_cyr >= 20 else ("ky", "kk"), dense("ңөү")
     if n("ҳ"):
         return ("uz", "tg"), dense("қғҳ")
     if n("қғ"):
         return ("uz", "kk", "tg"), dense("қғ")
     return _PLAIN, False
+
+
+def _only_names(words: list[str]) -> bool:
+    """Whether every word longer than three letters is capitalized (names, titles, not a sentence)."""
+    return all(word[0].isupper() for word in words if len(word) > 3)
+
+
+def _has_lowercase_word(text: str) -> bool:
+    """Whether ``text`` has a word in lower case (not only names, titles and capitals)."""
+    return any(word[0].islower() for word in _CYRILLIC_WORD_RE.findall(text) if len(word) > 1)
 
 
 def _letters_allow(lang: str, marks: Counter[str]) -> bool:
@@ -196,12 +223,14 @@ def _latin(text: str, n_latin: int) -> tuple[str, float]:
         cld_lang = "tr"
     if cld_lang == "uz" or (uz_marks and uz_marks * 40 >= n_latin and not _TURKISH_RE.search(text)):
         return "uz", max(cld_score, 0.9 if uz_marks else 0.0)
+    words, n_words = function_words.votes(text)
     if cld_lang in _LATIN_VOTERS or cld_lang not in _WIDESPREAD_LATIN:
         # CLD2 names rare languages for short texts ("Rahmat aka": Khasi); function words know better
-        better = function_words.preferred(text, _LATIN_VOTERS, cld_lang)
+        better = function_words.prefer(words, n_words, _LATIN_VOTERS, cld_lang)
         if better is not None:
             return better, 0.6
-    if cld_lang != UNDETERMINED and cld_score >= 0.7:
+    agreed = words[cld_lang] > 0 and words[cld_lang] == max(words.values())  # CLD2 and function words
+    if cld_lang != UNDETERMINED and (cld_score >= 0.7 or agreed):
         return cld_lang, cld_score
     lang, score = _langdetect(text, None)
     if lang in ("so", "sw", "id") and uz_marks:  # langdetect's names for Uzbek Latin

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from enrich.cleaning import safe
+
 APOSTROPHE = "'"
 # Every way people type the Uzbek apostrophe (and the Ukrainian one): turned comma, modifier letter
 # apostrophe, typographic quotes, grave and acute accents, prime.
@@ -84,8 +86,9 @@ def uz_to_latin(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The language-independent part: NFKC, case folding, one apostrophe, single spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """The language-independent part: NFKC, case folding, one apostrophe, single spaces, and no
+    control characters (NUL included) or lone surrogates."""
+    text = unicodedata.normalize("NFKC", safe(text)).casefold()
     if "\u0307" in text:  # casefold("İ") leaves a combining dot above
         text = text.replace("\u0307", "")
     text = _APOSTROPHE_RE.sub(APOSTROPHE, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 COMMON = "Zyyy"  # no letters at all: emoji, digits, punctuation
 
@@ -50,4 +51,5 @@ def dominant_script(counts: dict[str, int]) -> str:
 
 
 def script_of(text: str) -> str:
-    return dominant_script(script_counts(text))
+    """The dominant script of ``text`` once NFKC-folded (𝐇𝐞𝐚𝐭 is Latin)."""
+    return dominant_script(script_counts(text if text.isascii() else unicodedata.normalize("NFKC", text)))

@@ -27,8 +27,9 @@ _CACHE = 200_000  # words per language; a post stream's vocabulary is Zipfian
 
 
 @cache
-def _morph(lang: str) -> Any:
-    import pymorphy3  # loaded only when a Ukrainian post or query comes
+def morph(lang: str) -> Any:
+    """pymorphy3's analyzer for ``lang`` (ru, uk), loaded on first use."""
+    import pymorphy3  # loaded only when a Ukrainian post or query comes, or Russian looks Ukrainian
 
     return pymorphy3.MorphAnalyzer(lang=lang)
 
@@ -37,7 +38,7 @@ def _morph(lang: str) -> Any:
 def _uk_lemma(word: str) -> str:
     if not word.isalpha() and "'" not in word:
         return word
-    parses = _morph("uk").parse(word)
+    parses = morph("uk").parse(word)
     return str(parses[0].normal_form) if parses else word
 
 
