@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import re
 
-from enrich.normalize import normalize
+from enrich.normalize import MARKS_BEFORE_STEMMING, normalize
 from enrich.script import script_of
 from enrich.stemming import stem_words
 
-__all__ = ["CYRILLIC_LANGS", "LATIN_LANGS", "analyze", "normalize", "query_languages", "tokenize"]
+__all__ = [
+    "CYRILLIC_LANGS",
+    "LATIN_LANGS",
+    "MARKS_BEFORE_STEMMING",
+    "analyze",
+    "normalize",
+    "query_languages",
+    "tokenize",
+]
 
 # Which stemmers a query term in a script may need (docs/architecture.md).
 CYRILLIC_LANGS = ["ru", "uk", "kk", "ky", "tg", "uz"]

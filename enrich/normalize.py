@@ -2,7 +2,15 @@
 
 Every step is a plain string mapping, so a query term goes through exactly what a post went through:
 NFKC, case folding, ё→е, one apostrophe for the Uzbek letters oʻ/gʻ and the tutuq belgisi (written
-o‘ oʻ o' o` o’ ...), and, for Uzbek, Cyrillic transliterated to the official Latin alphabet.
+o‘ oʻ o' o` o’ ...), for Uzbek, Cyrillic transliterated to the official Latin alphabet, and Latin
+diacritics folded (Sulaymān → sulayman, Kalām → kalam).
+
+Diacritics: only Latin letters lose them (through their NFKD decomposition), and stray combining
+marks (Russian stress marks, "zalgo"). Cyrillic letters are never decomposed, so Kazakh ә ғ қ ң ө ұ ү
+һ і, Kyrgyz ң ө ү, Tajik ғ ӣ қ ӯ ҳ ҷ, Uzbek ў қ ғ ҳ, й and ё stay letters. Uzbek Latin has no
+diacritics; its oʻ gʻ are apostrophe letters, and the ŏ ğ some people type for them become o' g'.
+Turkish keeps ç ğ ı ö ş ü until after stemming (the Snowball stemmer needs them: güvenliği →
+güvenlik), then its stems are folded like everything else (see :mod:`enrich.stemming`).
 """
 
 from __future__ import annotations
@@ -85,9 +93,39 @@ def uz_to_latin(text: str) -> str:
     return text.translate(_UZ_TABLE)
 
 
+# Latin letters with diacritics -> without: NFKD minus its combining marks, for the Latin blocks;
+# plus the letters whose stroke or missing dot has no decomposition.
+_LATIN_FOLD = str.maketrans(
+    {
+        **{
+            ch: base
+            for ch in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)])
+            if (base := "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))) != ch
+            and base.isascii()
+        },
+        **dict(zip("øłđħŧıŀØŁĐĦŦ", "oldhtilOLDHT", strict=True)),
+    }
+)
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # generic combining marks
+_MARKS_RE = re.compile(f"[{_MARKS}]+")
+_MARKED_RE = re.compile(f"[\u00c0-\u024f\u1e00-\u1eff{_MARKS}]")
+_UZ_LATIN_VARIANTS = str.maketrans({"ŏ": "o'", "ğ": "g'", "ō": "o'", "ḡ": "g'"})
+# Languages whose stemmer needs the diacritics (folded after stemming).
+MARKS_BEFORE_STEMMING = frozenset({"tr"})
+
+
+def fold_marks(text: str) -> str:
+    """Latin letters without diacritics, stray combining marks removed (other scripts untouched)."""
+    if text.isascii() or not _MARKED_RE.search(text):
+        return text
+    return _MARKS_RE.sub("", text.translate(_LATIN_FOLD))
+
+
 def fold(text: str) -> str:
     """The language-independent part: NFKC, case folding, one apostrophe, single spaces, and no
     control characters (NUL included) or lone surrogates."""
+    if "´" in text:  # a spacing accent typed for the Uzbek apostrophe; NFKC makes it a combining mark
+        text = text.replace("´", APOSTROPHE)
     text = unicodedata.normalize("NFKC", safe(text)).casefold()
     if "\u0307" in text:  # casefold("İ") leaves a combining dot above
         text = text.replace("\u0307", "")
@@ -96,8 +134,11 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str, lang: str | None = None) -> str:
-    """``text_norm``: :func:`fold`, the folding of ``lang`` (Uzbek: Cyrillic to Latin), then ё→е."""
+    """``text_norm``: :func:`fold`, the folding of ``lang`` (Uzbek: Cyrillic to Latin), Latin
+    diacritics (but for :data:`MARKS_BEFORE_STEMMING`), then ё→е."""
     text = fold(text)
     if lang == "uz":
-        text = uz_to_latin(text)  # before ё→е: Uzbek ё is yo
+        text = uz_to_latin(text.translate(_UZ_LATIN_VARIANTS))  # before ё→е: Uzbek ё is yo
+    if lang not in MARKS_BEFORE_STEMMING:
+        text = fold_marks(text)
     return text.replace("ё", "е")

@@ -2,6 +2,7 @@
 Ukrainian (Snowball has none), suffix rules for Uzbek, Kazakh, Kyrgyz and Tajik.
 
 Words come in normalized (see :mod:`enrich.normalize`). Languages with no stemmer keep their words.
+Turkish words keep their diacritics for the stemmer; the stems lose them, as every other word did.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import Stemmer
 
+from enrich.normalize import MARKS_BEFORE_STEMMING, fold_marks
 from enrich.suffixes import KAZAKH, KYRGYZ, UZBEK, tajik_stem
 
 SNOWBALL = {
@@ -64,5 +66,6 @@ def stem_words(words: list[str], lang: str) -> list[str]:
     if rule is not None:
         return [rule(w) for w in words]
     if lang in SNOWBALL:
-        return list(_snowball(lang).stemWords(words))
+        stems: list[str] = _snowball(lang).stemWords(words)
+        return [fold_marks(stem) for stem in stems] if lang in MARKS_BEFORE_STEMMING else stems
     return words

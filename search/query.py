@@ -39,7 +39,7 @@ from luqum.tree import (
 )
 
 from dozor.errors import UsageError
-from enrich.analysis import analyze, normalize, query_languages
+from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 
 MAX_QUERY_CHARS = 4000
 Kind = Literal["stem", "text", "keyword", "date", "number", "channel"]
@@ -271,7 +271,8 @@ class _Compiler:
         if spec.kind == "text":
             return {"wildcard": {spec.target: {"value": node.value.lower(), "case_insensitive": True}}}
         patterns: list[str] = []
-        langs: list[str | None] = [*query_languages(node.value, self.lang)] or [None]
+        # Turkish text_norm keeps its letters (see enrich.normalize): a pattern with them matches there.
+        langs: list[str | None] = [*query_languages(node.value, self.lang), *sorted(MARKS_BEFORE_STEMMING)]
         for lang in langs:
             pieces = Term.WILDCARDS_PATTERN.split(node.value)
             pattern = "".join(p if p in ("*", "?") else normalize(p, lang) for p in pieces)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from enrich.analysis import analyze, normalize, query_languages
@@ -79,7 +81,7 @@ def test_links_and_mentions_stay_out_of_the_stems() -> None:
 
 
 def test_unknown_language_keeps_normalized_words() -> None:
-    assert analyze("Ünïcode 1234560", "und") == ["ünïcode", "1234560"]
+    assert analyze("Ünïcode 1234560", "und") == ["unicode", "1234560"]
 
 
 def test_query_languages() -> None:
@@ -87,3 +89,61 @@ def test_query_languages() -> None:
     assert query_languages("haqi", None) == ["en", "uz"]
     assert query_languages("общежитие", None) == ["ru", "uk", "kk", "ky", "tg", "uz"]
     assert query_languages("1234560", None) == ["und"]
+
+
+# ---- diacritics ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "post"),
+    [
+        ("Sulayman", "Ruling on tasweer | Sheikh Sulaymān Ar-ruhaili"),
+        ("kalam", "The book of Kalām and its people"),
+        ("Sulaymān", "Sheikh Sulayman spoke"),  # the other direction: a marked query, a plain post
+        ("Kalām", "He wrote on kalam and law"),
+        ("Lodz", "Migrants in Łódź"),
+        ("Thawri", "As Sufyān Ath-Thawrī said"),
+    ],
+)
+def test_latin_diacritics_fold_both_ways(query: str, post: str) -> None:
+    record = enrich_record({"text": post})
+    assert record["lang"] == "en"
+    assert set(analyze(query, "en")) <= set(record["text_stem"].split())
+    assert normalize(query, "en") in record["text_norm"]  # wildcards and text_norm fold the same way
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [
+        ("kk", "әлеуметтік ғылым қазақ ңғ өмір ұлт үкімет һ ішкі"),
+        ("ky", "мыйзам өлкө үчүн жаңы"),
+        ("tg", "шаҳрвандӣ ғалаба қонун рӯз ҳуқуқ ҷумҳурӣ"),
+        ("uk", "їжак європа ґанок йод"),
+        ("ru", "йогурт"),
+    ],
+)
+def test_letters_of_our_alphabets_are_not_diacritics(lang: str, word: str) -> None:
+    assert normalize(word, lang) == word
+    # typed with combining marks (и + U+0304, у + U+0306...) they are the same letters
+    decomposed = unicodedata.normalize("NFD", word)
+    assert normalize(decomposed, lang) == word
+
+
+def test_uzbek_letters_and_scripts_survive_the_folding() -> None:
+    assert normalize("Ўзбекистон ғалаба қилди ҳам", "uz") == "o'zbekiston g'alaba qildi ham"
+    assert normalize("Ŏzbekiston ğalaba", "uz") == "o'zbekiston g'alaba"  # ŏ ğ typed for oʻ gʻ
+    assert normalize("o´g´il", "uz") == "o'g'il"  # a spacing acute, which NFKC makes a combining one
+    assert normalize("Ёшлар ёзди", "ru") == "ешлар езди"  # ё as today: е, but yo in Uzbek
+    assert normalize("ёшлар", "uz") == "yoshlar"
+
+
+def test_stray_combining_marks_go_but_cyrillic_letters_stay() -> None:
+    assert normalize("Уда́рение и\u0306 е\u0308", "ru") == "ударение й е"
+    assert normalize("Za\u0335\u0327lgo", "en") == "zalgo"
+
+
+def test_turkish_is_stemmed_with_its_letters_then_folded() -> None:
+    # the stemmer needs ğ (güvenliği -> güvenlik); the stem loses it like every other word
+    assert analyze("güvenliği", "tr") == analyze("güvenlik", "tr") == ["guvenlik"]
+    assert analyze("Şehirlerde", "tr") == ["sehir"]
+    assert normalize("Şehirlerde", "tr") == "şehirlerde"  # text_norm keeps them, for wildcards

@@ -112,3 +112,13 @@ def test_highlight_terms_are_collected() -> None:
     assert compiled.stems == set(analyze("мобилизация", "ru"))
     assert compiled.words == {"повестка"}
     assert compile_full("Повестк* text:военком?т").wildcards == {"повестк*", "военком?т"}
+
+
+def test_query_terms_fold_latin_diacritics_like_posts() -> None:
+    assert terms_of(compile_query("Sulaymān")) == terms_of(compile_query("Sulayman")) == {"sulayman"}
+    assert terms_of(compile_query("kalam", lang="en")) == terms_of(compile_query("Kalām", lang="en"))
+
+
+def test_wildcards_reach_turkish_text_norm_with_its_letters() -> None:
+    patterns = str(compile_query("şehir*"))
+    assert "'sehir*'" in patterns and "'şehir*'" in patterns
