@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import pycld2
 
 from enrich import function_words
-from enrich.cleaning import for_detection
+from enrich.cleaning import for_detection, noncharacters_removed
 from enrich.script import COMMON, dominant_script, script_counts
 from enrich.stemming import morph
 
@@ -39,6 +39,7 @@ _MIN_LETTERS = 3  # "ok", "да": too short to name a language
 # Russian one) only confuse the detectors of the dominant script.
 _LATIN_WORD_RE = re.compile(r"\b[A-Za-z\u00c0-\u024f'ʻʼ`’‘]+\b")
 _CYRILLIC_WORD_RE = re.compile(r"[\u0400-\u052f]+")
+_LOWERCASE_WORD_RE = re.compile(r"(?<![^\W\d_])[а-яё][^\W\d_]")
 _NON_LATIN_RE = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff\u02bb\u02bc]+")  # and Arabic quotations
 _MIN_WORD = 4  # Cyrillic letters that make a word, beside Latin names
 _DICTIONARY_WORDS = 24  # looked up to tell Russian from Ukrainian (pure Python: ~0.1 ms a word)
@@ -81,8 +82,11 @@ def _cld(text: str) -> tuple[str, float]:
     """CLD2's best guess and its share of the text, or ``und``."""
     try:
         reliable, _, details = pycld2.detect(text, bestEffort=True)
-    except (pycld2.error, UnicodeError):  # cleaning removes what it refuses; never raise anyway
-        return UNDETERMINED, 0.0
+    except (pycld2.error, UnicodeError):  # what cleaning leaves that CLD2 refuses: U+1FFFE...
+        try:
+            reliable, _, details = pycld2.detect(noncharacters_removed(text), bestEffort=True)
+        except (pycld2.error, UnicodeError):
+            return UNDETERMINED, 0.0
     code, percent = details[0][1], details[0][2]
     if code in ("un", "xxx"):
         return UNDETERMINED, 0.0
@@ -200,8 +204,9 @@ def _only_names(words: list[str]) -> bool:
 
 
 def _has_lowercase_word(text: str) -> bool:
-    """Whether ``text`` has a word in lower case (not only names, titles and capitals)."""
-    return any(word[0].islower() for word in _CYRILLIC_WORD_RE.findall(text) if len(word) > 1)
+    """Whether ``text`` (in the Russian alphabet) has a word in lower case, not only names,
+    titles and capitals."""
+    return _LOWERCASE_WORD_RE.search(text) is not None
 
 
 def _letters_allow(lang: str, marks: Counter[str]) -> bool:
