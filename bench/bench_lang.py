@@ -71,22 +71,24 @@ DETECTORS: dict[str, Detector] = {"dozor": dozor, "pycld2": cld2_alone, "langdet
 
 def accuracy_table(title: str, units: list[Unit], show_errors: bool) -> None:
     """Per (label, kind) and overall accuracy of each detector, side by side."""
-    keys = sorted({(u.label, u.kind) for u in units})
-    total = Counter((u.label, u.kind) for u in units)
+    keys = sorted({(u.label, u.kind) for u in units}) + sorted({(u.lang, "(all)") for u in units})
+    total = Counter((u.label, u.kind) for u in units) + Counter((u.lang, "(all)") for u in units)
     correct = {name: Counter[tuple[str, str]]() for name in DETECTORS}
     for unit in units:
         for name, fn in DETECTORS.items():
             got = fn(unit.text)
             correct[name][unit.label, unit.kind] += got == unit.lang
+            correct[name][unit.lang, "(all)"] += got == unit.lang
             if show_errors and name == "dozor" and got != unit.lang:
                 print(f"  miss {unit.label}/{unit.kind}: got {got}: {unit.text[:110]!r}")
-    print(f"\n## {title} ({len(units)} texts): accuracy %")
+    print(f"\n## {title} ({len(units)} texts): accuracy %, per label and kind, then per language")
     print(f"{'label':<16}{'kind':<10}{'n':>5}" + "".join(f"{name:>12}" for name in DETECTORS))
     for key in keys:
         row = "".join(f"{100.0 * correct[name][key] / total[key]:>12.1f}" for name in DETECTORS)
         print(f"{key[0]:<16}{key[1]:<10}{total[key]:>5}{row}")
     n = max(len(units), 1)
-    print(f"{'all':<26}{len(units):>5}" + "".join(f"{100.0 * sum(correct[x].values()) / n:>12.1f}" for x in DETECTORS))
+    overall = "".join(f"{100.0 * sum(correct[x].values()) / 2 / n:>12.1f}" for x in DETECTORS)  # each unit twice
+    print(f"{'all':<26}{len(units):>5}{overall}")
 
 
 def real_units() -> list[Unit]:
