@@ -64,6 +64,7 @@ def make_stage(enricher: Enricher) -> Stage:
         for message in batch:
             try:
                 record = enrich_raw(message.value, enricher)
+                value = dumps(record)  # a lone surrogate (escaped in the JSON) cannot become UTF-8
             except ValueError as exc:  # JSON, unicode and validation errors
                 result.rejected.append(Rejected(message, describe(exc)))
                 continue
@@ -72,7 +73,7 @@ def make_stage(enricher: Enricher) -> Stage:
                 result.rejected.append(Rejected(message, f"enrichment failed: {describe(exc)}"))
                 continue
             key = message.key or str(record["channel"]["id"]).encode()
-            result.outputs.append(Output(dk.ENRICHED, dumps(record), key))
+            result.outputs.append(Output(dk.ENRICHED, value, key))
         return result
 
     return stage

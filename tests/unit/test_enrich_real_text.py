@@ -115,3 +115,14 @@ def test_stage_enriches_a_post_with_nul_instead_of_dead_lettering_it(caplog: pyt
     assert not result.rejected
     assert [json.loads(out.value)["text"] for out in result.outputs] == ["Привет\x00 всем"]
     assert "Traceback" not in caplog.text
+
+
+def test_stage_dead_letters_a_lone_surrogate_in_text_with_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    # escaped in JSON a lone surrogate is valid input, but no UTF-8 output can carry it
+    record = {"schema": 1, "channel": {"id": 7, "username": "c"}, "message_id": 2, "text": "Привет \ud800 всем"}
+    message = Message(value=json.dumps(record).encode(), topic="posts.raw", offset=0)
+    result = make_stage(Enricher())([message])
+    assert not result.outputs
+    assert [len(r.reason.splitlines()) for r in result.rejected] == [1]
+    assert "surrogate" in result.rejected[0].reason
+    assert "Traceback" not in caplog.text
