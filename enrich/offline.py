@@ -49,12 +49,12 @@ def enrich_lines(source: IO[bytes], sink: IO[bytes], enricher: Enricher, errors:
                 raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             if "text" not in obj:
                 raise ValueError("no `text` field")
-            out = enricher.enrich(obj)
+            value = dumps(enricher.enrich(obj))  # a lone surrogate (escaped) cannot become UTF-8
         except ValueError as exc:
             stats.bad += 1
             print(f"dozor: enrich: line {number}: {describe(exc)}", file=errors)
             continue
-        sink.write(dumps(out) + b"\n")
+        sink.write(value + b"\n")
         stats.enriched += 1
     sink.flush()
     return stats

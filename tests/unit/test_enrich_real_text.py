@@ -3,6 +3,7 @@ that takes any Unicode string: NUL, controls, lone surrogates, noncharacters."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 
@@ -14,6 +15,7 @@ from shared_data import REAL_LANG
 
 from dozor.stream import Message
 from enrich.language import detect
+from enrich.offline import enrich_lines
 from enrich.pipeline import Enricher, enrich_record
 from enrich.stage import make_stage
 
@@ -126,3 +128,12 @@ def test_stage_dead_letters_a_lone_surrogate_in_text_with_one_line(caplog: pytes
     assert [len(r.reason.splitlines()) for r in result.rejected] == [1]
     assert "surrogate" in result.rejected[0].reason
     assert "Traceback" not in caplog.text
+
+
+def test_offline_enrich_takes_a_nul_and_reports_a_lone_surrogate_on_its_line() -> None:
+    lines = [json.dumps({"text": "Мигранты\x00 стоят в очереди"}), json.dumps({"text": "hi \ud800 there"})]
+    sink, errors = io.BytesIO(), io.StringIO()
+    stats = enrich_lines(io.BytesIO("\n".join(lines).encode()), sink, Enricher(), errors)
+    assert (stats.enriched, stats.bad) == (1, 1)
+    assert json.loads(sink.getvalue())["text"] == "Мигранты\x00 стоят в очереди"
+    assert errors.getvalue().startswith("dozor: enrich: line 2: ") and len(errors.getvalue().splitlines()) == 1
