@@ -4,7 +4,7 @@ langdetect alone, on every labelled set we have, in one run.
     .venv/bin/python bench/bench_lang.py [--errors]
 
 Sets (each skipped, with the reason, when absent):
-(``../shared`` beside the project root, or ``DOZOR_SHARED_DIR``)
+(``../shared`` beside the project or a parent of it, or ``$DOZOR_REALDATA``'s parent)
 - ``../shared/realdata/lang.jsonl``: real texts with their declared language (per language and kind);
 - ``../shared/langid-udhr/units.tsv``: the UDHR dev set (sentences and 30-character snippets);
 - the sample corpus (``ingest/samples/corpus.jsonl`` with ``tests/data/corpus_labels.tsv``);
@@ -30,7 +30,11 @@ from enrich.evaluate import Unit, read_units  # noqa: E402
 from enrich.language import detect  # noqa: E402
 from ingest.importers.tdesktop import text_and_entities  # noqa: E402
 
-SHARED = Path(os.environ.get("DOZOR_SHARED_DIR") or ROOT.parent / "shared")
+# ../shared beside the project or beside a parent (git worktrees), or $DOZOR_REALDATA, as the tests find it.
+_CANDIDATES = [Path(os.environ["DOZOR_REALDATA"])] if os.environ.get("DOZOR_REALDATA") else []
+_CANDIDATES += [parent / ".." / "shared" / "realdata" for parent in (ROOT, *ROOT.parents)]
+_REALDATA = next((c.resolve() for c in _CANDIDATES if (c / "exports").is_dir()), ROOT.parent / "shared" / "realdata")
+SHARED = _REALDATA.parent
 REAL = SHARED / "realdata" / "lang.jsonl"
 UDHR = SHARED / "langid-udhr" / "units.tsv"
 EXPORTS = SHARED / "realdata" / "exports"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from pathlib import Path
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared_data import REAL_LANG
 
 from dozor.stream import Message
 from enrich.language import detect
@@ -55,11 +55,10 @@ def test_real_post_cases(text: str, lang: str, script: str) -> None:
     assert (got.lang, got.script) == (lang, script)
 
 
-@pytest.mark.skipif(not REAL_LANG.is_file(), reason=f"the real language set is not at {REAL_LANG}")
-def test_real_texts_per_language() -> None:
+def test_real_texts_per_language(realdata: Path) -> None:
     total: Counter[str] = Counter()
     correct: Counter[str] = Counter()
-    for line in REAL_LANG.read_text(encoding="utf-8").splitlines():
+    for line in (realdata / "lang.jsonl").read_text(encoding="utf-8").splitlines():
         obj = json.loads(line)
         total[obj["gold"]] += 1
         correct[obj["gold"]] += detect(obj["text"]).lang == obj["gold"]
