@@ -241,3 +241,11 @@ def load(path: Path | None = None) -> Taxonomy:
 def default() -> Taxonomy:
     text = resources.files("enrich").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
     return parse(text, "enrich/taxonomy.yaml")
+
+
+# The term matcher, for other gazetteers that match names in any inflection (enrich.entities).
+Matcher = _Matcher
+Term = _Term
+Hit = _Hit
+term_patterns = _patterns
+Pattern = _Pattern
