@@ -108,7 +108,7 @@ class EnrichedPost(RawPost):
     topic_hits: dict[str, list[str]] = Field(default_factory=dict)
     text_norm: str = ""
     text_stem: str = ""
-    entities: list[dict[str, Any]] = Field(default_factory=list)
+    entities: dict[str, list[str]] = Field(default_factory=dict)  # kind -> normalized values
     simhash: str = Field("0000000000000000", pattern=r"^[0-9a-f]{16}$")
     enriched_at: datetime = Field(default_factory=utcnow)
 

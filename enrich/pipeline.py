@@ -26,8 +26,8 @@ class Enricher:
     def __init__(self, taxonomy: topics.Taxonomy | None = None) -> None:
         self.taxonomy = taxonomy or topics.default()
 
-    def fields(self, text: str) -> dict[str, Any]:
-        """The enriched fields of a post text."""
+    def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
+        """The enriched fields of a post text (``hints``: the post's date and channel country)."""
         lang, score, script = detect(text)
         norm = normalize(text, None if lang == UNDETERMINED else lang)
         tokens = tokenize(norm)
@@ -41,7 +41,7 @@ class Enricher:
             "topic_hits": hits,
             "text_norm": norm,
             "text_stem": " ".join(stems),
-            "entities": entities.extract(text),
+            "entities": entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems),
             "simhash": simhash(stems),
             "enriched_at": datetime.now(UTC).isoformat(),
         }
@@ -54,7 +54,7 @@ class Enricher:
         if not isinstance(text, str):
             raise ValueError(f"text must be a string, got {type(text).__name__}")
         out = dict(record)
-        out.update(self.fields(searchable_text(record)))
+        out.update(self.fields(searchable_text(record), entities.hints_of(record)))
         return out
 
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from dozor import kafka as dk
 from dozor.records import RawPost, searchable_text
 from dozor.stream import BatchResult, Message, Output, Rejected, Stage
+from enrich.entities import hints_of
 from enrich.pipeline import Enricher
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def enrich_raw(value: bytes, enricher: Enricher) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
     RawPost.model_validate(obj)  # the gate; the record goes on as it came, plus the new fields
-    obj.update(enricher.fields(searchable_text(obj)))
+    obj.update(enricher.fields(searchable_text(obj), hints_of(obj)))
     return obj
 
 

@@ -42,8 +42,8 @@ def test_enrich_record_adds_every_field_and_keeps_the_record() -> None:
     assert out["topics"] == ["migration"]
     assert re.fullmatch(r"[0-9a-f]{16}", out["simhash"])
     assert out["text_norm"].startswith("мигранты стоят")
-    kinds = {(e["type"], e["value"]) for e in out["entities"]}
-    assert {("hashtag", "миграция"), ("mention", "news_chan"), ("url", "https://t.me/x/1")} <= kinds
+    assert out["entities"]["hashtag"] == ["миграция"] and out["entities"]["mention"] == ["news_chan"]
+    assert out["entities"]["link"] == ["https://t.me/x/1"]
 
 
 def test_enriched_raw_post_validates_as_enriched_post() -> None:
