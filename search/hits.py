@@ -37,6 +37,8 @@ def hit_to_json(hit: dict[str, Any]) -> dict[str, Any]:
     for key in ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at"):
         if src.get(key) is not None:
             out[key] = src[key]
+    if isinstance(src.get("entities"), dict):  # {kind: [values]}; posts enriched before it had a list
+        out["entities"] = src["entities"]
     return out
 
 

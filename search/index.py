@@ -14,8 +14,9 @@ from typing import Any
 from elasticsearch import BadRequestError, Elasticsearch
 
 from dozor.settings import DozorSettings
+from enrich.entities import KINDS as ENTITY_KINDS
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 
 _KW = {"type": "keyword", "ignore_above": 1024}
 _LC_KW = {"type": "keyword", "ignore_above": 256, "normalizer": "dozor_lowercase"}
@@ -54,7 +55,10 @@ POST_MAPPINGS: dict[str, Any] = {
         "script": _KW,
         "topics": _KW,
         "topic_hits": _STORED_ONLY,
-        "entities": _STORED_ONLY,
+        "entities": {  # kind -> normalized values (enrich.entities); dates named in the post as dates
+            "dynamic": False,
+            "properties": {kind: {"type": "date"} if kind == "date" else _KW for kind in ENTITY_KINDS},
+        },
         "simhash": _KW,
         "links": _KW,
         "mentions": _LC_KW,

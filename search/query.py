@@ -40,6 +40,7 @@ from luqum.tree import (
 
 from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
+from enrich.entities.search import query as entity_query
 
 MAX_QUERY_CHARS = 4000
 Kind = Literal["stem", "text", "keyword", "date", "number", "channel"]
@@ -69,6 +70,7 @@ _KEYWORD_FIELDS = {
     "media": "media.type",
     "simhash": "simhash",
     "author": "author",
+    **{kind: f"entities.{kind}" for kind in ("law", "money", "phone", "place", "org", "person")},
 }
 _LOWERCASE = {"lang", "topics", "channel.category", "event"}
 FIELDS: dict[str, FieldSpec] = {
@@ -84,6 +86,7 @@ FIELDS: dict[str, FieldSpec] = {
     **{name: FieldSpec(name, "date") for name in ("date", "edit_date", "deleted_at", "indexed_at")},
     **{name: FieldSpec(name, "number") for name in ("views", "forwards", "message_id")},
     "reactions": FieldSpec("reactions_total", "number"),
+    "deadline": FieldSpec("entities.date", "date"),  # dates a post names (`date:` is when it was posted)
 }
 _UNQUALIFIED = FieldSpec("text_stem", "stem")
 _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -301,6 +304,8 @@ class _Compiler:
             return {"term": {target: value}}
         if isinstance(node, Word) and node.has_wildcard():
             return {"wildcard": {target: {"value": value, "case_insensitive": True}}}
+        if target.startswith("entities."):  # the value as the enricher writes it
+            return entity_query(target.removeprefix("entities."), target, value)
         return {"term": {target: value}}
 
     def _number(self, node: Item, value: str) -> int:
