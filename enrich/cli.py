@@ -41,7 +41,7 @@ def enrich(
     """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
 
     def body() -> int:
-        from enrich import offline, topics
+        from enrich import entities, offline, topics
         from enrich.pipeline import Enricher
         from enrich.settings import EnrichSettings
         from enrich.stage import STAGE_NAME, make_stage
@@ -51,6 +51,7 @@ def enrich(
         if input_file is not None and drain:
             raise UsageError("--drain is for the Kafka stage; --input runs over a file")
         settings = load(EnrichSettings)
+        entities.use_model(settings.enrich_ner)
         enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
         if input_file is not None:
             stats = offline.run(input_file, output_file or "-", enricher)

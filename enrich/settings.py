@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -12,5 +13,8 @@ from dozor.settings import DozorSettings
 class EnrichSettings(DozorSettings):
     enrich_taxonomy: Path | None = Field(
         None, description="topic taxonomy YAML file (default: the one shipped in enrich/taxonomy.yaml)"
+    )
+    enrich_ner: Literal["off", "natasha"] = Field(
+        "off", description="Russian person names also by natasha's NER model (slower; needs dozor[ner])"
     )
     enrich_batch: int = Field(500, ge=1, le=10_000, description="records per batch read from posts.raw")

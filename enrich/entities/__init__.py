@@ -22,7 +22,9 @@ from enrich.entities import basic, dates, law, money, orgs, person, phone
 from enrich.entities.gazetteer import combined
 from enrich.entities.post import Hints, Post
 
-__all__ = ["KINDS", "Hints", "Post", "extract", "extract_post", "hints_of"]
+__all__ = ["KINDS", "Hints", "Post", "extract", "extract_post", "hints_of", "use_model"]
+
+use_model = person.use_model
 
 KINDS = ("law", "money", "phone", "date", "place", "org", "person", "link", "mention", "hashtag")
 

@@ -35,12 +35,31 @@ _DAY_MONTH = re.compile(
     rf"(?<![\d.:])(?=\d)(?:(?P<y0>(?:19|20)\d\d){_YEAR_WORD}\s+)?(?:(?P<d0>\d{{1,2}})\s*(?:-|–|—|по|до)\s*)?"
     rf"(?P<d>\d{{1,2}}){_ORDINAL}\s*-?\s*(?:{_MONTH})(?!\w)(?:\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d))?"
 )
-_ENGLISH = "january february march april may june july august september october november december".split()
+_ENGLISH = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _EN_MONTH = "|".join(f"(?P<m{n}>{name})" for n, name in enumerate(_ENGLISH, start=1))  # "December 15"
 _MONTH_DAY = re.compile(
     rf"(?<!\w)(?:{_EN_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
 )
 _NUMERIC = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?![\d]|\.\d)")
+_NUMERIC_HINT = re.compile(r"\d[./-]\d")
+_MONTH_HINT = re.compile(
+    r"январ|феврал|март|апрел|ма[йяеи]|июн|июл|август|сентябр|октябр|ноябр|декабр|yanvar|fevral|mart|aprel|may|"
+    r"iyun|iyul|avgust|sent|okt|noyabr|dekabr|қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|"
+    r"қараша|желтоқсан|january|february|march|april|june|july|august|september|october|november|december"
+)
 _ISO = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d-])")
 
 
@@ -71,26 +90,26 @@ def _resolve(year: str | None, month: int, day: int, posted: date) -> date | Non
 
 
 def extract(post: Post) -> list[str]:
-    def _english(pattern: re.Pattern[str]) -> list[re.Match[str]]:
-        return list(pattern.finditer(post.norm)) if post.lang == "en" else []
-
     norm = post.norm
     if not post.has_digits:
         return []
     found: list[date | None] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_ISO, _NUMERIC):
-        for match in post.scan(pattern):
-            year = int(match.group("y"))
-            found.append(_make(year + 2000 if year < 100 else year, int(match.group("m")), int(match.group("d"))))
+    if _NUMERIC_HINT.search(norm):
+        for match in (*post.scan(_ISO), *post.scan(_NUMERIC)):
+            number = int(match.group("y"))
+            found.append(_make(number + 2000 if number < 100 else number, int(match.group("m")), int(match.group("d"))))
             taken.append(match.span())
-    for pattern, matches in ((_DAY_MONTH, post.scan), (_MONTH_DAY, _english)):
-        for match in matches(pattern):
+    if _MONTH_HINT.search(norm):
+        matches = post.scan(_DAY_MONTH)
+        if post.lang == "en":  # "December 15"
+            matches += _MONTH_DAY.finditer(norm)
+        for match in matches:
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             month = _month(match)
             groups = match.groupdict()
-            year = groups.get("y") or groups.get("y0")
+            year: str | None = groups.get("y") or groups.get("y0")
             if groups.get("d0"):
                 found.append(_resolve(year, month, int(match.group("d0")), post.posted))
             found.append(_resolve(year, month, int(match.group("d")), post.posted))

@@ -1,7 +1,7 @@
 """Entity extraction against a hand-labelled set: precision, recall and F1 per kind, per language
 group and per split (``tune``: looked at while building the extractors; ``held``: not).
 
-    python -m enrich.entities.evaluate [tests/data/entities_gold.jsonl] [--split held] [--errors]
+    python -m enrich.entities.evaluate [tests/data/entities_gold.jsonl] [--split held] [--ner natasha] [--errors]
 
 Each line: ``{"id", "lang", "split", "date", "country", "text", "gold": {kind: [values]}}``. The
 post's language is detected as the enricher does (not taken from the label); values compare after
@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from enrich.entities import Hints, extract
+from enrich.entities import Hints, extract, use_model
 from enrich.language import UNDETERMINED, detect
 
 EVALUATED = ("law", "money", "phone", "date", "place", "org", "person")
@@ -94,13 +94,14 @@ def table(counts: dict[tuple[str, str], Counts]) -> str:
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     split = argv[argv.index("--split") + 1] if "--split" in argv else None
-    if split in args:
-        args.remove(split)
+    model = argv[argv.index("--ner") + 1] if "--ner" in argv else "off"
+    args = [a for a in args if a not in (split, model)]
+    use_model(model)
     rows = load(Path(args[0]) if args else DEFAULT)
     if split:
         rows = [r for r in rows if r.get("split") == split]
     counts, errors = score(rows)
-    print(f"{len(rows)} posts{f' (split {split})' if split else ''}")
+    print(f"{len(rows)} posts{f' (split {split})' if split else ''}, person model: {model}")
     print(table(counts))
     if "--errors" in argv:
         print("\n".join(errors))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import cast
 
 import yaml
 
@@ -78,21 +79,35 @@ def _loose(pattern: Pattern, word: str) -> Pattern:
     return _StemOrStart(start, True, pattern.value)
 
 
-def _terms(canonical: str, name: str, lang: str, case: bool) -> list[Term]:
+@dataclass(frozen=True)
+class _Name(Term):
+    """A name compiled for the matcher, knowing its entry and how it ranks against overlapping names."""
+
+    kind: str = ""
+    rank: tuple[int, int] = (0, 0)  # whole-stem words first, then the longer stems
+
+    @classmethod
+    def of(cls, entry: Entry, label: str, patterns: tuple[Pattern, ...]) -> _Name:
+        exact = sum(not p.prefix for p in patterns)
+        rank = (-exact, -sum(len(p.value) for p in patterns))
+        return cls(entry.canonical, label, 1.0, patterns, entry.kind, rank)
+
+
+def _terms(entry: Entry, name: str, lang: str) -> list[_Name]:
     patterns = term_patterns(name, lang)
     if not patterns:
         return []
     words = tokenize(normalize(name, lang))
-    label = _CASE if case else ""
+    label = _CASE if entry.case else ""
     if name.isupper() and any(p.value != w for p, w in zip(patterns, words, strict=False)):
         label = _CAPS
     if len(words) != len(patterns) or name.isupper():  # abbreviations match whole
-        return [Term(canonical, label, 1.0, patterns)]
+        return [_Name.of(entry, label, patterns)]
     loose = tuple(_loose(p, w) for p, w in zip(patterns, words, strict=True))
     if loose == patterns:
-        return [Term(canonical, label, 1.0, patterns)]
+        return [_Name.of(entry, label, patterns)]
     # Indexed both by the first word's stem and by its start, so either finds it.
-    return [Term(canonical, label, 1.0, loose), Term(canonical, label, 1.0, (patterns[0], *loose[1:]))]
+    return [_Name.of(entry, label, loose), _Name.of(entry, label, (patterns[0], *loose[1:]))]
 
 
 def _fits(hit: Hit, post: Post) -> bool:
@@ -107,10 +122,9 @@ def _fits(hit: Hit, post: Post) -> bool:
     return not (last.prefix and rest and _DERIVED.search(post.tokens[hit.end - 1]))
 
 
-def _rank(hit: Hit) -> tuple[int, int, int]:
+def _rank(hit: Hit) -> tuple[int, int, int, int]:
     """Longer names first; then whole-stem over prefix matches, then the longer stem."""
-    exact = sum(not p.prefix for p in hit.term.patterns)
-    return (hit.start - hit.end, -exact, -sum(len(p.value) for p in hit.term.patterns))
+    return (hit.start - hit.end, *cast(_Name, hit.term).rank, hit.start)
 
 
 class Gazetteer:
@@ -134,7 +148,7 @@ class Gazetteer:
                     continue
                 for name in names:
                     for variant in _variants(name_lang, name):
-                        for term in _terms(f"{entry.kind}\t{entry.canonical}", variant, lang, entry.case):
+                        for term in _terms(entry, variant, lang):
                             matcher.add(term)
         return matcher
 
@@ -150,12 +164,12 @@ class Gazetteer:
             return []
         hits = self.matcher(post.lang).hits(post.tokens, post.stems)
         taken: list[Found] = []
-        for hit in sorted(hits, key=lambda h: (*_rank(h), h.start)):
-            kind, value = hit.term.topic.split("\t", 1)
+        for hit in sorted(hits, key=_rank) if len(hits) > 1 else hits:
+            kind = cast(_Name, hit.term).kind
             if any(f.kind == kind and f.start < hit.end and hit.start < f.end for f in taken):
                 continue
             if _fits(hit, post):
-                taken.append(Found(kind, value, hit.start, hit.end))
+                taken.append(Found(kind, hit.term.topic, hit.start, hit.end))
         return sorted(taken, key=lambda f: f.start)
 
 

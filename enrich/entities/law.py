@@ -14,26 +14,36 @@ from enrich.entities.post import Post
 
 _NUM = r"(?P<num>\d{1,4}(?:\.\d{1,3})*)"
 # The article, per language; `after`: the code follows the article (else it precedes it).
+# Patterns start with their word or number (no look-behind first), so the regex engine can skip ahead;
+# the word before is checked after (_WORD_BEFORE).
 _ARTICLE = {
-    "ru": (re.compile(rf"(?<!\w)(?:ст(?:ать(?:я|и|е|ю|ей|ям))?\.?)\s*{_NUM}(?!\d)"), True),
-    "en": (re.compile(rf"(?<!\w)(?:article|art\.)\s*{_NUM}(?!\d)"), True),
-    "tg": (re.compile(rf"(?<!\w)моддаи\s*{_NUM}(?!\d)"), True),
-    "uz": (re.compile(rf"(?<![\w.]){_NUM}\s*-?\s*modda"), False),
-    "kk": (re.compile(rf"(?<![\w.]){_NUM}\s*-?\s*ба[бп]"), False),
-    "ky": (re.compile(rf"(?<![\w.]){_NUM}\s*-?\s*берене"), False),
+    "ru": (re.compile(rf"ст(?:ать(?:я|и|е|ю|ей|ям))?\.?\s*{_NUM}(?!\d)"), True),
+    "en": (re.compile(rf"(?:article|art\.)\s*{_NUM}(?!\d)"), True),
+    "tg": (re.compile(rf"моддаи\s*{_NUM}(?!\d)"), True),
+    "uz": (re.compile(rf"{_NUM}\s*-?\s*modda"), False),
+    "kk": (re.compile(rf"{_NUM}\s*-?\s*ба[бп]"), False),
+    "ky": (re.compile(rf"{_NUM}\s*-?\s*берене"), False),
 }
+_KEYWORD = {"ru": "ст", "en": "art", "tg": "модда", "uz": "modda", "kk": "ба", "ky": "берене"}
+_WORD_BEFORE = re.compile(r"[\w.]")
 # Russian articles also appear in posts of other languages (quoted rulings); Tajik also writes "154-модда".
-_ALSO = {"uz": ("ru",), "kk": ("ru",), "ky": ("ru",), "tg": ("ru", "uz"), "en": ("ru",)}
-_TG_MODDA = re.compile(rf"(?<![\w.]){_NUM}\s*-?\s*модда")
+_ALSO = {"uz": ("ru",), "kk": ("ru",), "ky": ("ru",), "tg": ("ru", "uz"), "en": ("ru",), "ru": ()}
+_TG_MODDA = re.compile(rf"{_NUM}\s*-?\s*модда")
 
 # Codes by the words that name them, in every language (normalized forms; Uzbek in Latin).
 _CODES: list[tuple[str, str]] = [
-    (r"коап|кодекс\w* (?:рф )?об административных правонарушениях|administrative offen[cs]es code|"
-     r"code of administrative offen[cs]es|әкімшілік құқық бұзушылық туралы кодекс\w*", "КоАП"),
+    (
+        r"коап|кодекс\w* (?:рф )?об административных правонарушениях|administrative offen[cs]es code|"
+        r"code of administrative offen[cs]es|әкімшілік құқық бұзушылық туралы кодекс\w*",
+        "КоАП",
+    ),
     (r"коао|ma'muriy javobgarlik to'g'risidagi kodeks\w*|mjtk(?:ning|ni|da|ga)?", "КоАО"),
     (r"упк|уголовно-процессуальн\w* кодекс\w*", "УПК"),
-    (r"ук|уголовн\w* кодекс\w*|criminal code|jinoyat kodeks\w*|jk(?:ning|ni|da|ga)?|қылмыстық кодекс\w*|"
-     r"қк(?:-\w{1,4})?|кылмыш-жаза кодекс\w*|кодекси ҷиноятӣ|кодекси ҷиноятии|кҷ", "УК"),
+    (
+        r"ук|уголовн\w* кодекс\w*|criminal code|jinoyat kodeks\w*|jk(?:ning|ni|da|ga)?|қылмыстық кодекс\w*|"
+        r"қк(?:-\w{1,4})?|кылмыш-жаза кодекс\w*|кодекси ҷиноятӣ|кодекси ҷиноятии|кҷ",
+        "УК",
+    ),
     (r"тк|трудов\w* кодекс\w*|labou?r code|mehnat kodeks\w*", "ТК"),
     (r"гк|гражданск\w* кодекс\w*|civil code", "ГК"),
     (r"нк|налогов\w* кодекс\w*", "НК"),
@@ -43,7 +53,10 @@ _CODE_RE = re.compile("|".join(f"(?P<c{i}>{words})" for i, (words, _) in enumera
 _CODE_WORD = re.compile(rf"(?<![\w-])(?:{_CODE_RE.pattern})(?!\w)")
 
 _COUNTRIES: list[tuple[str, str]] = [
-    (r"рф|росси\w*|российской федерации|russian|russia|rossiya\w*|ресей\w*|орусия\w*|русия\w*|федератсияи россия", "РФ"),
+    (
+        r"рф|росси\w*|российской федерации|russian|russia|rossiya\w*|ресей\w*|орусия\w*|русия\w*|федератсияи россия",
+        "РФ",
+    ),
     (r"руз|республики узбекистан|узбекистан\w*|uzbek\w*|o'zbekiston\w*|өзбекстан\w*|ӯзбекистон\w*", "РУз"),
     (r"рк|республики казахстан|казахстан\w*|kazakh\w*|qozog'iston\w*|қазақстан\w*", "РК"),
     (r"кр|кыргызской республики|кыргызстан\w*|киргизии|kyrgyz\w*|qirg'iziston\w*|кыргыз республикасы\w*", "КР"),
@@ -56,7 +69,7 @@ _LANG_COUNTRY = {"uz": "РУз", "kk": "РК", "ky": "КР", "tg": "РТ"}
 _ADMIN = {"РУз": "КоАО"}  # Uzbekistan's administrative code is "об административной ответственности"
 
 _RU_TAIL = re.compile(r"\s*(?:\(|,)?\s*(?:ч(?:асть|асти)?\.?\s*\d+\s*,?\s*)?")
-_FZ = re.compile(r"(?<![\w.])(?P<fz>\d{1,4})\s*-\s*фз(?!\w)")
+_FZ = re.compile(r"(?<![\w.])(?P<fz>\d{1,4})\s*-\s*фз(?!\w)")  # "115-ФЗ"
 _FZ_TAIL = re.compile(r"[^.;!?\n]{0,80}?(?:№|no\.?)\s*(?P<fz>\d{1,4})\s*-\s*фз(?!\w)")
 _SENTENCE_END = re.compile(r"[.!?;\n](?=\s|$)")
 _WINDOW = 80
@@ -143,13 +156,16 @@ def find(post: Post) -> tuple[list[str], list[tuple[int, int]]]:
         return [], []
     found: list[str] = []
     used: list[tuple[int, int]] = []
-    for lang in (post.lang, *_ALSO.get(post.lang, ())):
+    for lang in (post.lang, *_ALSO.get(post.lang, ("ru",))):
         spec = _ARTICLE.get(lang)
-        patterns = [spec] if spec else []
-        if lang == "tg":
+        patterns = [spec] if spec and _KEYWORD[lang] in norm else []
+        if lang == "tg" and "модда" in norm:
             patterns.append((_TG_MODDA, False))
         for pattern, after in patterns:
-            for match in pattern.finditer(norm):
+            matches = post.scan(pattern) if not after else pattern.finditer(norm)
+            for match in matches:
+                if match.start() and _WORD_BEFORE.match(norm, match.start() - 1):
+                    continue
                 if any(s < match.end() and match.start() < e for s, e in used):
                     continue
                 num = match.group("num")
@@ -173,7 +189,7 @@ def find(post: Post) -> tuple[list[str], list[tuple[int, int]]]:
                         continue
                     found.append(num)
                 used.append(match.span())
-    for match in _FZ.finditer(norm):
+    for match in _FZ.finditer(norm) if "фз" in norm else ():
         if not any(s < match.end() and match.start() < e for s, e in used):
             found.append(f"{match.group('fz')}-ФЗ")
             used.append(match.span())

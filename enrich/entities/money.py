@@ -33,11 +33,12 @@ def _amount_re(n: str, m: str) -> str:
 
 
 _CHAIN = rf"{_amount_re('n1', 'm1')}(?:\s+{_amount_re('n2', 'm2')})?"
-_AFTER = re.compile(
-    rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})\s*(?:-|–|—|до|dan|to)\s+)?{_CHAIN}\s*(?P<cur>{_CURRENCY})"
-)
+_AFTER = re.compile(rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})\s*(?:-|–|—|до|dan|to)\s+)?{_CHAIN}\s*(?P<cur>{_CURRENCY})")
 _BEFORE = re.compile(rf"(?P<cur>\$|€|₽|usd|eur)\s?(?P<n1>{_NUM})(?:\s*(?P<m1>{_MULT}))?(?!\w)")
 
+_CURRENCY_HINT = re.compile(
+    r"руб|р\.|₽|rub|рубл|roubl|сум|so'm|сом|somon|тенге|теңге|tenge|₸|долл|dollar|\$|евро|euro|€|usd|eur|uzs|kgs|kzt|tjs"
+)
 _SYMBOL_FIRST = re.compile(r"[$€₽]\s?\d|(?:usd|eur)\s?\d")
 _CODES = [
     ("RUB", ("руб", "р.", "₽", "rubl", "рубл", "roubl", "rubl", "rub")),
@@ -109,6 +110,8 @@ def extract(post: Post) -> list[str]:
         return []
     found: list[str] = []
     taken: list[tuple[int, int]] = []
+    if _CURRENCY_HINT.search(norm) is None:
+        return []
     for match in post.scan(_AFTER):
         code = _code(match.group("cur"))
         amount = _amount(match)

@@ -12,6 +12,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
+from enrich.entities import ner
 from enrich.entities.gazetteer import Found, builtin
 from enrich.entities.post import Post
 
@@ -26,9 +27,76 @@ _SURNAME = re.compile(
 _PATRONYMIC = re.compile(r"(?:ович|евич|ич|овна|евна|ична|инична)(?:а|у|ем|ом|е|ой|ы)?$")
 # Case suffixes a Turkic or Tajik surname takes ("Осмоновдун", "Раҳимовро", "Rahimovning").
 _TURKIC_CASE = sorted(
-    """ning ni ga da dan ka qa нинг ни га да дан тың тің дың дің ның нің қа ке ға ге та те нан нен тан тен пен мен
-    бен ты ті ды ді ны ні дун дүн тун түн нун нүн дын дин тын тин нын нин го гө ко кө до дө то тө дон дөн тон төн
-    ду дү ту тү ну нү ро""".split(),
+    [
+        "ning",
+        "ni",
+        "ga",
+        "da",
+        "dan",
+        "ka",
+        "qa",
+        "нинг",
+        "ни",
+        "га",
+        "да",
+        "дан",
+        "тың",
+        "тің",
+        "дың",
+        "дің",
+        "ның",
+        "нің",
+        "қа",
+        "ке",
+        "ға",
+        "ге",
+        "та",
+        "те",
+        "нан",
+        "нен",
+        "тан",
+        "тен",
+        "пен",
+        "мен",
+        "бен",
+        "ты",
+        "ті",
+        "ды",
+        "ді",
+        "ны",
+        "ні",
+        "дун",
+        "дүн",
+        "тун",
+        "түн",
+        "нун",
+        "нүн",
+        "дын",
+        "дин",
+        "тын",
+        "тин",
+        "нын",
+        "нин",
+        "го",
+        "гө",
+        "ко",
+        "кө",
+        "до",
+        "дө",
+        "то",
+        "тө",
+        "дон",
+        "дөн",
+        "тон",
+        "төн",
+        "ду",
+        "дү",
+        "ту",
+        "тү",
+        "ну",
+        "нү",
+        "ро",
+    ],
     key=len,
     reverse=True,
 )
@@ -36,6 +104,7 @@ _RU_MALE = re.compile(r"(ов|ев|ёв|ин|ын)(?:а|у|ым|ом|е)$")
 _RU_FEMALE = re.compile(r"(ов|ев|ёв|ин|ын)(?:ой|у)$")
 _RU_SKY = re.compile(r"(ск|цк)(?:ого|ому|им|ом)$")
 _RU_ENDINGS = ("ом", "ем", "ым", "ой", "ей", "ою", "у", "ю", "а", "я", "е", "ы", "и")
+_MODEL = {"ner": "off"}  # set once at start (DOZOR_ENRICH_NER)
 _SIGNED = re.compile(r"[,:—–-]\s*$")
 _AFTER_LONE = re.compile(r"^\s*(?:[.,!)\n]|$|aka\b|ака\b|opa\b|апа\b|ака\b)", re.IGNORECASE)
 
@@ -68,10 +137,7 @@ def _first_name(word: str, russian: bool) -> str | None:
 
 def _surname(word: str, russian: bool, female: bool) -> str | None:
     if russian:
-        if female:
-            word = _RU_FEMALE.sub(r"\1а", word)
-        else:
-            word = _RU_MALE.sub(r"\1", word)
+        word = _RU_FEMALE.sub(r"\1а", word) if female else _RU_MALE.sub(r"\1", word)
         word = _RU_SKY.sub(r"\1ая" if female else r"\1ий", word)
         return word if _SURNAME.search(word.lower()) else None
     if _SURNAME.search(word.lower()):
@@ -110,9 +176,7 @@ def _patterns(text: str, russian: bool) -> list[str]:
 def _drop_parts(names: set[str]) -> list[str]:
     """A surname or first name alone goes when a longer name holds it."""
     words = {n: n.split() for n in names}
-    return sorted(
-        n for n in names if not any(m != n and set(words[n]) < set(words[m]) for m in names)
-    )
+    return sorted(n for n in names if not any(m != n and set(words[n]) < set(words[m]) for m in names))
 
 
 def extract(post: Post, known: list[Found] | None = None) -> list[str]:
@@ -121,4 +185,13 @@ def extract(post: Post, known: list[Found] | None = None) -> list[str]:
     russian = post.lang == "ru"
     for name in _patterns(post.text, russian):
         names.add(name.replace("ё", "е").replace("Ё", "Е") if russian else name)
+    if russian and _MODEL["ner"] == "natasha" and ner.maybe_person(post.text):
+        names.update(ner.people(post.text))
     return _drop_parts(names)
+
+
+def use_model(name: str) -> None:
+    """``off`` (patterns and the list only) or ``natasha`` (also the NER model on likely Russian posts)."""
+    if name == "natasha":
+        ner.load()
+    _MODEL["ner"] = name

@@ -34,7 +34,9 @@ def query(kind: str, field: str, value: str) -> dict[str, Any]:
     value = _SPACES.sub(" ", value.strip())
     if kind == "law":  # "359 УК" finds "359 УК РФ"; "53-ФЗ" finds "53-ФЗ ст.6"
         value = value.upper().replace("КОАП", "КоАП").replace("КОАО", "КоАО").replace("РУЗ", "РУз")
-        return {"bool": {"should": [{"term": {field: value}}, {"prefix": {field: value + " "}}], "minimum_should_match": 1}}
+        return {
+            "bool": {"should": [{"term": {field: value}}, {"prefix": {field: value + " "}}], "minimum_should_match": 1}
+        }
     if kind in ("place", "org", "person"):
         values = sorted(set(_names(kind, value)))
         clauses = [{"term": {field: {"value": v, "case_insensitive": True}}} for v in values]

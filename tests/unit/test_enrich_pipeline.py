@@ -121,6 +121,20 @@ def test_offline_enrich_keeps_going_past_bad_lines(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_offline_enrich_carries_entities_read_with_the_post_date_and_channel_country(tmp_path: Path) -> None:
+    uz = raw_post("Saxarovoda navbat. 1-yanvargacha ro'yxatdan o'ting, murojaat: 90 123 45 67")
+    uz["channel"]["country"] = "UZ"
+    bare = {"text": "Штраф от 2 до 5 тыс. рублей по ст. 18.8 КоАП РФ, ГУВМ МВД"}
+    proc = _run_offline(tmp_path, [json.dumps(uz, ensure_ascii=False), json.dumps(bare, ensure_ascii=False)])
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    # posted 2026-11-20, so "by 1 January" is 2027's; a bare number is read in the channel's country
+    assert out[0]["entities"] == {"date": ["2027-01-01"], "phone": ["+998901234567"], "place": ["Сахарово"]}
+    assert out[1]["entities"] == {"law": ["18.8 КоАП РФ"], "money": ["2000 RUB", "5000 RUB"], "org": ["ГУВМ МВД"]}
+    stage_out = run_in_memory(make_stage(Enricher()), [uz])
+    assert json.loads(stage_out.outputs[0].value)["entities"] == out[0]["entities"]
+
+
 def test_offline_enrich_with_a_user_taxonomy_and_stdout(tmp_path: Path) -> None:
     taxonomy = tmp_path / "t.yaml"
     taxonomy.write_text("topics:\n  weather:\n    terms:\n      ru: [погода]\n", encoding="utf-8")
