@@ -9,13 +9,16 @@ language, or nothing. Rates are posts per CPU second of this process (the machin
 - enrichment with entities (the enrich stage as it runs),
 - enrichment without them (the entity extractor replaced by a no-op: the enrichment of before),
 - the entity extractor alone (given the enricher's normalized words),
-- with DOZOR_ENRICH_NER=natasha too (Russian posts that pass the cheap check go through the model).
+- with DOZOR_ENRICH_NER=natasha too (Russian posts that pass the cheap check go through the model),
+- langdetect alone, the yardstick bench_enrich.py also prints: on a busy machine every rate drops, the
+  ratios to it and to the enrichment without entities hold.
 Each measurement starts on posts it has not seen (word caches warm from others, like a running stream).
 Target (issue 15): >= 3,000 posts/s with entities.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -123,6 +126,16 @@ def generate(n: int, seed: int = 15) -> list[dict[str, Any]]:
     return posts
 
 
+def _langdetect(batch: list[dict[str, Any]]) -> None:
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    for record in batch:
+        with contextlib.suppress(LangDetectException):
+            detect_langs(record["text"])
+
+
 def _rate(fn: Callable[[list[dict[str, Any]]], None], posts: list[dict[str, Any]], seconds: float) -> float:
     """Posts per CPU second: the posts once (cold), then again until ``seconds`` of CPU time."""
     done = 0
@@ -170,6 +183,7 @@ def main(argv: list[str]) -> int:
     person.use_model("natasha")
     with_ner = _rate(enrich_all, generate(n, seed=17), seconds)
     person.use_model("off")
+    langdetect = _rate(_langdetect, runs[0][:1000], seconds)
 
     print(f"{n} distinct generated posts per measurement, one core, >= {seconds:.0f} CPU s each")
     print("rates are posts per CPU second of this process (the machine is shared)")
@@ -178,6 +192,7 @@ def main(argv: list[str]) -> int:
     print(f"{'enrichment with entities':<52}{with_entities:>10.0f}{with_entities / without:>11.2f}")
     print(f"{'entity extraction alone':<52}{alone:>10.0f}{alone / without:>11.2f}")
     print(f"{'enrichment with entities + natasha (gated)':<52}{with_ner:>10.0f}{with_ner / without:>11.2f}")
+    print(f"{'langdetect alone (the machine yardstick)':<52}{langdetect:>10.0f}{langdetect / without:>11.2f}")
     print(f"natasha's cheap check passes {gated} of {len(russian)} Russian posts ({gated / max(1, len(russian)):.0%})")
     print(f"target (>= 3000 posts/s with entities): {'met' if with_entities >= 3000 else 'NOT met'}")
     return 0
