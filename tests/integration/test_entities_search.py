@@ -15,7 +15,7 @@ import pytest
 from dozor import kafka as dk
 from enrich.pipeline import enrich_record
 from search.settings import SearchSettings
-from search.testing import produce
+from tests.support.stack import produce
 
 pytestmark = pytest.mark.integration
 DOZOR = str(Path(sys.executable).with_name("dozor"))
