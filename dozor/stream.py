@@ -2,28 +2,35 @@
 produced, and commit input offsets only after every output was acknowledged (at-least-once).
 
 A stage is a plain callable over a batch of :class:`Message` returning a :class:`BatchResult`; it
-knows nothing of Kafka, so the same code runs over Kafka, a JSONL file and an in-memory list. A stage
-that cannot write downstream right now raises :class:`Backpressure`; the runner waits ``retry_after``
-seconds and hands it the same batch again, so nothing is skipped or committed early.
+knows nothing of Kafka, so the same code runs over Kafka, a JSONL file and an in-memory list. The
+messages of a topic are decoded and validated in one place, :func:`decoded`, with the topic's model
+(:mod:`dozor.topics`): a stage sees typed records, and what fails goes to the DLQ as data, with a
+one-line reason (:mod:`dozor.dlq`). :func:`record_stage` lifts a per-record function into a stage.
+A stage that cannot write downstream right now raises :class:`Backpressure`; the runner waits
+``retry_after`` seconds and hands it the same batch again, so nothing is skipped or committed early.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from kafka import TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
+from pydantic import BaseModel
 
 from dozor import kafka as dk
+from dozor.dlq import dead_letter, describe
 from dozor.errors import DozorError
 from dozor.settings import DozorSettings
+from dozor.topics import Topic, dumps
+
+M = TypeVar("M", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 
@@ -73,53 +80,52 @@ class Backpressure(Exception):
         self.retry_after = retry_after
 
 
-class RecordError(Exception):
-    """A record-level failure (validation, a stage bug on odd input): the record goes to the DLQ."""
+class RecordError(ValueError):
+    """A record-level failure (a stage's check on odd input): the record goes to the DLQ."""
+
+
+@dataclass(frozen=True)
+class Record(Generic[M]):
+    """A valid input record: the typed value, the JSON object as it came (a stage that passes the
+    record on adds to it, so every value travels as it was sent) and the message it came from."""
+
+    message: Message
+    value: M
+    wire: dict[str, Any]
 
 
 Stage = Callable[[Sequence[Message]], BatchResult]
 
 
-def json_stage(
-    transform: Callable[[dict[str, Any]], Iterable[Output]],
-) -> Stage:
-    """Lift a per-record transform over decoded JSON objects into a batch stage.
+def decoded(topic: Topic[M], batch: Iterable[Message], rejected: list[Rejected]) -> Iterator[Record[M]]:
+    """The batch's valid records, typed, as the caller iterates; each invalid one is added to
+    ``rejected`` when reached (so rejections keep the input order) with its one-line reason."""
+    for message in batch:
+        try:
+            wire, value = topic.decode(message.value)
+        except ValueError as exc:  # JSON, Unicode and validation errors
+            rejected.append(Rejected(message, describe(exc, topic.invalid)))
+            continue
+        yield Record(message, value, wire)
 
-    Anything the transform raises for one record sends that record to the DLQ with the reason; the
-    rest of the batch goes on.
-    """
+
+def record_stage(topic: Topic[M], transform: Callable[[Record[M]], Iterable[Output]]) -> Stage:
+    """A stage from a function of one typed record to its outputs. What it raises for one record sends
+    that record to the DLQ with the reason; the rest of the batch goes on."""
 
     def stage(batch: Sequence[Message]) -> BatchResult:
         result = BatchResult()
-        for message in batch:
+        for record in decoded(topic, batch, result.rejected):
             try:
-                obj = json.loads(message.value)
-                if not isinstance(obj, dict):
-                    raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
-                result.outputs.extend(transform(obj))
-            except (ValueError, RecordError) as exc:  # JSON, unicode and pydantic errors are ValueErrors
-                result.rejected.append(Rejected(message, _reason(exc)))
+                result.outputs.extend(transform(record))
+            except ValueError as exc:
+                result.rejected.append(Rejected(record.message, describe(exc)))
             except Exception as exc:  # a stage bug on odd input must not stop the stream
-                log.exception("stage failed on %s", message.source)
-                result.rejected.append(Rejected(message, f"{type(exc).__name__}: {exc}"))
+                log.exception("stage failed on %s", record.message.source)
+                result.rejected.append(Rejected(record.message, describe(exc)))
         return result
 
     return stage
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    first = "; ".join(line.strip() for line in text[:4] if line.strip())
-    return f"{type(exc).__name__}: {first}"[:1000]
-
-
-def dlq_output(rejected: Rejected, stage_name: str) -> tuple[bytes, bytes | None, list[tuple[str, bytes]]]:
-    headers = [
-        (dk.H_STAGE, stage_name.encode()),
-        (dk.H_ERROR, rejected.reason.encode("utf-8", "replace")),
-        (dk.H_SOURCE, rejected.message.source.encode()),
-    ]
-    return rejected.message.value, rejected.message.key, headers
 
 
 @dataclass
@@ -278,9 +284,12 @@ class StageRunner:
             self._producer.send(self.settings.topic(out.topic), value=out.value, key=out.key) for out in result.outputs
         ]
         for rejected in result.rejected:
-            value, key, headers = dlq_output(rejected, self.name)
-            log.warning("stage %s: %s -> DLQ: %s", self.name, rejected.message.source, rejected.reason)
-            futures.append(self._producer.send(self.settings.topic(dk.DLQ), value=value, key=key, headers=headers))
+            msg = rejected.message
+            log.warning("stage %s: %s -> DLQ: %s", self.name, msg.source, rejected.reason)
+            dead = dead_letter(msg.value, stage=self.name, reason=rejected.reason, source=msg.source, key=msg.key)
+            futures.append(
+                self._producer.send(self.settings.topic(dk.DLQ), value=dead.value, key=dead.key, headers=dead.headers)
+            )
         self._producer.flush()
         try:
             for fut in futures:
@@ -297,10 +306,16 @@ class StageRunner:
                 self._producer = None
 
 
-def run_in_memory(stage: Stage, values: Iterable[bytes | str | dict[str, Any]]) -> BatchResult:
-    """Test harness: run a stage over an in-memory list of records."""
-    batch = []
-    for i, v in enumerate(values):
-        raw = json.dumps(v).encode() if isinstance(v, dict) else v.encode() if isinstance(v, str) else v
-        batch.append(Message(value=raw, topic="memory", offset=i))
+def run_in_memory(stage: Stage, values: Iterable[bytes | str | dict[str, Any] | BaseModel]) -> BatchResult:
+    """Test harness: run a stage over an in-memory list of records (bytes as they are, a str as its
+    UTF-8, a dict or a model as its JSON)."""
+    batch = [Message(value=_as_bytes(v), topic="memory", offset=i) for i, v in enumerate(values)]
     return stage(batch)
+
+
+def _as_bytes(value: bytes | str | dict[str, Any] | BaseModel) -> bytes:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json(by_alias=True).encode()
+    if isinstance(value, dict):
+        return dumps(value)
+    return value.encode() if isinstance(value, str) else value

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from dozor.dlq import describe
 from dozor.errors import DozorError
+from dozor.topics import dumps, loads
 from enrich.pipeline import Enricher
-from enrich.stage import describe, dumps, loads
 
 
 @dataclass

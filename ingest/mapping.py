@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from telethon import helpers
 from telethon.tl import types as tl
 
+from dozor.dlq import problems
 from dozor.records import Channel, Event, Forward, Media, RawPost, utcnow
 
 DEFAULT_MAX_TEXT = 100_000
@@ -287,12 +288,4 @@ def build(fields: dict[str, Any]) -> RawPost:
             fields["media"] = Media.model_validate(fields["media"])
         return RawPost.model_validate(fields)
     except ValidationError as exc:
-        raise BadInput(validation_reason(exc)) from None
-
-
-def validation_reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err["loc"]) or "record"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+        raise BadInput(problems(exc)) from None

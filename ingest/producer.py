@@ -13,14 +13,14 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from dozor import kafka as dk
+from dozor import topics
+from dozor.dlq import dead_letter
 from dozor.errors import DozorError
 from dozor.records import MediaEvent, RawPost
 from ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 
-H_TRUNCATED = "dozor.truncated"  # the DLQ value was cut to fit the broker; header = original byte size
-DLQ_MAX_BYTES = 900_000  # under the broker's default message.max.bytes (1 MiB)
 ACK_TIMEOUT_S = 120.0
 
 
@@ -35,7 +35,7 @@ def prepare_topics(settings: IngestSettings) -> None:
 
 
 def encode(post: RawPost) -> bytes:
-    return post.model_dump_json(by_alias=True).encode()
+    return topics.RAW.encode(post)
 
 
 def channel_key(channel_id: int) -> bytes:
@@ -91,15 +91,8 @@ class RawSink:
 
     def reject(self, value: bytes, reason: str, source: str, pending: Pending) -> None:
         """Send the original bytes to posts.dlq with the stage, reason and where they came from."""
-        headers = [
-            (dk.H_STAGE, self.stage.encode()),
-            (dk.H_ERROR, reason.encode("utf-8", "replace")[:2000]),
-            (dk.H_SOURCE, source.encode("utf-8", "replace")[:1000]),
-        ]
-        if len(value) > DLQ_MAX_BYTES:
-            headers.append((H_TRUNCATED, str(len(value)).encode()))
-            value = value[:DLQ_MAX_BYTES]
-        pending.futures.append(self._producer.send(self._dlq, value=value, headers=headers))
+        dead = dead_letter(value, stage=self.stage, reason=reason, source=source)
+        pending.futures.append(self._producer.send(self._dlq, value=dead.value, headers=dead.headers))
 
     def close(self) -> None:
         try:

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator
 
 from pydantic import ValidationError
 
+from dozor.dlq import problems
 from dozor.records import RawPost
 from ingest.importers import Bad
-from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, check_text, validation_reason
+from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, check_text
 
 
 def _kind(exc: ValidationError) -> str:
@@ -35,7 +36,7 @@ def read(
             post = RawPost.model_validate_json(body)
             check_text(post.text, max_text_chars)
         except ValidationError as exc:
-            yield Bad(body, _kind(exc), validation_reason(exc), f"{source}:{number}")
+            yield Bad(body, _kind(exc), problems(exc), f"{source}:{number}")
             continue
         except BadInput as exc:
             yield Bad(body, exc.kind, str(exc), f"{source}:{number}")

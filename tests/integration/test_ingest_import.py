@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from cli.main import app, build
 from dozor import kafka as dk
+from dozor.dlq import H_TRUNCATED
 from dozor.settings import DozorSettings
-from ingest.producer import H_TRUNCATED
 from ingest.settings import IngestSettings
 
 pytestmark = pytest.mark.integration

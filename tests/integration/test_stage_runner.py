@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+
+from pydantic import BaseModel
 
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
-from dozor.stream import Output, RecordError, StageRunner, json_stage
+from dozor.stream import Output, Record, RecordError, StageRunner, record_stage
+from dozor.topics import Topic
 
 
-def shout(obj: dict[str, Any]) -> Iterator[Output]:
-    if not isinstance(obj.get("text"), str):
+class Note(BaseModel):
+    text: object = None
+
+
+def shout(record: Record[Note]) -> Iterator[Output]:
+    note = record.value
+    if not isinstance(note.text, str):
         raise RecordError("text must be a string")
-    yield Output(dk.ENRICHED, json.dumps({"text": obj["text"].upper()}).encode(), key=b"k")
+    yield Output(dk.ENRICHED, json.dumps({"text": note.text.upper()}).encode(), key=b"k")
+
+
+SHOUT = record_stage(Topic(dk.RAW, Note), shout)
 
 
 def produce(settings: DozorSettings, topic: str, values: list[bytes]) -> None:
@@ -26,7 +36,7 @@ def produce(settings: DozorSettings, topic: str, values: list[bytes]) -> None:
 
 
 def test_drain_without_topic_returns_at_once(settings: DozorSettings) -> None:
-    stats = StageRunner("t-none", settings, dk.RAW, json_stage(shout)).drain()
+    stats = StageRunner("t-none", settings, dk.RAW, SHOUT).drain()
     assert stats.consumed == 0
 
 
@@ -36,7 +46,7 @@ def test_drain_processes_to_the_end_and_commits(settings: DozorSettings) -> None
     bad = [b"{not json", json.dumps({"text": 5}).encode()]
     produce(settings, dk.RAW, good + bad)
 
-    stats = StageRunner("shout", settings, dk.RAW, json_stage(shout)).drain()
+    stats = StageRunner("shout", settings, dk.RAW, SHOUT).drain()
     assert (stats.consumed, stats.produced, stats.rejected) == (52, 50, 2)
 
     out = sorted(json.loads(r.value)["text"] for r in dk.read_all(settings, dk.ENRICHED))
@@ -48,10 +58,10 @@ def test_drain_processes_to_the_end_and_commits(settings: DozorSettings) -> None
     assert any(b"text must be a string" in h[dk.H_ERROR] for h in headers)
 
     # A second drain of the same group starts from the committed offsets: nothing left to do.
-    again = StageRunner("shout", settings, dk.RAW, json_stage(shout)).drain()
+    again = StageRunner("shout", settings, dk.RAW, SHOUT).drain()
     assert again.consumed == 0
 
     # New records after the commit are picked up, and only they.
     produce(settings, dk.RAW, [json.dumps({"text": "late"}).encode()])
-    late = StageRunner("shout", settings, dk.RAW, json_stage(shout)).drain()
+    late = StageRunner("shout", settings, dk.RAW, SHOUT).drain()
     assert (late.consumed, late.produced) == (1, 1)

@@ -11,8 +11,9 @@ from telethon.tl import types as tl
 
 from dozor.errors import UsageError
 from dozor.records import RawPost, searchable_text
+from dozor.stream import run_in_memory
 from enrich.pipeline import Enricher
-from enrich.stage import enrich_raw
+from enrich.stage import make_stage
 from ingest.importers import Bad, Item, Skip, tdesktop
 from ingest.mapping import poll_summary
 
@@ -158,4 +159,5 @@ def test_poll_words_are_searchable_while_text_stays_as_posted() -> None:
     assert enriched["text"] == "Опрос"
     assert enriched["text_stem"] == enricher.fields("Опрос\nПолучили повестку?\nДа\nНет")["text_stem"]
     assert enriched["text_stem"] != enricher.fields("Опрос")["text_stem"]
-    assert enrich_raw(json.dumps(record).encode(), enricher)["text_stem"] == enriched["text_stem"]
+    staged = run_in_memory(make_stage(enricher), [record]).outputs  # the Kafka stage's path
+    assert json.loads(staged[0].value)["text_stem"] == enriched["text_stem"]

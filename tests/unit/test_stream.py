@@ -1,19 +1,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from dozor.stream import Output, RecordError, json_stage, run_in_memory
+from pydantic import BaseModel
+
+from dozor.stream import Output, Record, RecordError, record_stage, run_in_memory
+from dozor.topics import Topic
 
 
-def upper(obj: dict[str, Any]) -> Iterator[Output]:
-    if "text" not in obj:
+class Note(BaseModel):
+    text: object = None
+
+
+NOTES = Topic("notes", Note)
+
+
+def upper(record: Record[Note]) -> Iterator[Output]:
+    note = record.value
+    if not isinstance(note.text, str):
         raise RecordError("no text")
-    yield Output("out", obj["text"].upper().encode())
+    yield Output("out", note.text.upper().encode())
 
 
 def test_good_records_pass_and_bad_ones_carry_a_reason() -> None:
-    stage = json_stage(upper)
+    stage = record_stage(NOTES, upper)
     result = run_in_memory(stage, [{"text": "a"}, "not json", {"x": 1}, "[1, 2]", {"text": "b"}, b"\xff\xfe"])
     assert [o.value for o in result.outputs] == [b"A", b"B"]
     reasons = [r.reason for r in result.rejected]
@@ -27,8 +37,8 @@ def test_good_records_pass_and_bad_ones_carry_a_reason() -> None:
 
 
 def test_a_stage_bug_goes_to_dlq_not_up() -> None:
-    def buggy(obj: dict[str, Any]) -> Iterator[Output]:
+    def buggy(record: Record[Note]) -> Iterator[Output]:
         raise KeyError("boom")
 
-    result = run_in_memory(json_stage(buggy), [{"text": "a"}])
+    result = run_in_memory(record_stage(NOTES, buggy), [{"text": "a"}])
     assert result.outputs == [] and "KeyError" in result.rejected[0].reason

@@ -1,0 +1,46 @@
+"""What goes to ``posts.dlq``, built in one place for every stage and collector: the original bytes
+(cut to fit the broker when too big), the stage, a one-line reason and where the record came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from dozor import kafka as dk
+
+H_TRUNCATED = "dozor.truncated"  # the value was cut to fit the broker; header = original byte size
+MAX_VALUE_BYTES = 900_000  # under the broker's default message.max.bytes (1 MiB)
+MAX_REASON_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    value: bytes
+    key: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+def dead_letter(value: bytes, *, stage: str, reason: str, source: str, key: bytes | None = None) -> DeadLetter:
+    headers = [
+        (dk.H_STAGE, stage.encode()),
+        (dk.H_ERROR, reason.encode("utf-8", "replace")[:2000]),
+        (dk.H_SOURCE, source.encode("utf-8", "replace")[:1000]),
+    ]
+    if len(value) > MAX_VALUE_BYTES:
+        headers.append((H_TRUNCATED, str(len(value)).encode()))
+        value = value[:MAX_VALUE_BYTES]
+    return DeadLetter(value, key, headers)
+
+
+def problems(exc: ValidationError, most: int = 5) -> str:
+    """A validation error as ``field.path: message`` pairs, on one line."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}" for err in exc.errors()[:most])
+
+
+def describe(exc: Exception, context: str = "") -> str:
+    """One line naming what is wrong with a record (never a traceback): the error's type, the
+    context (e.g. ``invalid posts.raw record``), then the field paths and messages or the error text."""
+    detail = problems(exc) if isinstance(exc, ValidationError) else " ".join(str(exc).split())
+    parts = [part for part in (context, detail) if part]
+    return f"{type(exc).__name__}: {': '.join(parts)}"[:MAX_REASON_CHARS] if parts else type(exc).__name__

@@ -1,0 +1,63 @@
+"""Each Kafka topic once, with the record model its messages hold, and the one JSON codec.
+
+A stage names the topic it consumes; :mod:`dozor.stream` decodes and validates every message with
+the topic's model, so the stage sees typed records only. A stage package declares its own topics the
+same way (e.g. ``Topic("posts.media", MediaEvent)`` beside its model); the core declares those of
+the core records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel
+
+from dozor import kafka as dk
+from dozor.records import EnrichedPost, RawPost
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def loads(raw: bytes | str) -> Any:
+    """JSON (orjson; the standard library for integers beyond 64 bits)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def dumps(obj: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(obj, ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Topic(Generic[M]):
+    name: str  # unprefixed, e.g. "posts.raw"
+    model: type[M]
+
+    def decode(self, value: bytes) -> tuple[dict[str, Any], M]:
+        """A message's bytes as the JSON object they hold and the topic's record; raises ValueError
+        (JSON, Unicode, validation)."""
+        obj = loads(value)
+        if not isinstance(obj, dict):
+            raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+        return obj, self.model.model_validate(obj)
+
+    def encode(self, record: M) -> bytes:
+        return record.model_dump_json(by_alias=True).encode()
+
+    @property
+    def invalid(self) -> str:
+        """How a rejection of a record of this topic starts."""
+        return f"invalid {self.name} record"
+
+
+RAW = Topic(dk.RAW, RawPost)
+ENRICHED = Topic(dk.ENRICHED, EnrichedPost)
+# posts.media and posts.media.ocr carry MediaEvent records: declared where that model lives.
