@@ -100,7 +100,13 @@ class RawPost(_Record):
         return self.model_dump(mode="json", by_alias=True)
 
 
-class EnrichedPost(RawPost):
+# What an edit of a post replaces (with everything the enricher derives from the text).
+EDITABLE_FIELDS = ("text", "links", "mentions", "hashtags", "media", "forward", "edit_date")
+
+
+class Enrichment(BaseModel):
+    """What the enricher adds to a post: ``posts.enriched`` = ``posts.raw`` + these fields."""
+
     lang: str = "und"
     lang_score: float = Field(0.0, ge=0.0, le=1.0)
     script: str = "Zyyy"
@@ -111,6 +117,10 @@ class EnrichedPost(RawPost):
     entities: dict[str, list[str]] = Field(default_factory=dict)  # kind -> normalized values
     simhash: str = Field("0000000000000000", pattern=r"^[0-9a-f]{16}$")
     enriched_at: datetime = Field(default_factory=utcnow)
+
+
+class EnrichedPost(Enrichment, RawPost):  # bases right to left: the raw fields come first on the wire
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 def searchable_text(record: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from dozor.records import searchable_text
+from dozor.records import Enrichment, searchable_text
 from enrich import entities, topics
 from enrich.analysis import tokenize
 from enrich.language import UNDETERMINED, detect
@@ -14,10 +14,7 @@ from enrich.normalize import normalize
 from enrich.simhash import simhash
 from enrich.stemming import stem_words
 
-ENRICHED_FIELDS = (
-    "lang", "lang_score", "script", "topics", "topic_hits", "text_norm", "text_stem", "entities",
-    "simhash", "enriched_at",
-)  # fmt: skip
+ENRICHED_FIELDS = tuple(Enrichment.model_fields)
 
 
 class Enricher:
@@ -26,25 +23,29 @@ class Enricher:
     def __init__(self, taxonomy: topics.Taxonomy | None = None) -> None:
         self.taxonomy = taxonomy or topics.default()
 
-    def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
-        """The enriched fields of a post text (``hints``: the post's date and channel country)."""
+    def enrichment(self, text: str, hints: entities.Hints | None = None) -> Enrichment:
+        """What the enricher adds to a post with this text (``hints``: its date and channel country)."""
         lang, score, script = detect(text)
         norm = normalize(text, None if lang == UNDETERMINED else lang)
         tokens = tokenize(norm)
         stems = stem_words(tokens, lang)
         hits = self.taxonomy.tag(tokens, stems, lang) if tokens else {}
-        return {
-            "lang": lang,
-            "lang_score": score,
-            "script": script,
-            "topics": list(hits),
-            "topic_hits": hits,
-            "text_norm": norm,
-            "text_stem": " ".join(stems),
-            "entities": entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems),
-            "simhash": simhash(stems),
-            "enriched_at": datetime.now(UTC).isoformat(),
-        }
+        return Enrichment(
+            lang=lang,
+            lang_score=score,
+            script=script,
+            topics=list(hits),
+            topic_hits=hits,
+            text_norm=norm,
+            text_stem=" ".join(stems),
+            entities=entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems),
+            simhash=simhash(stems),
+            enriched_at=datetime.now(UTC),
+        )
+
+    def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
+        """The enriched fields of a post text, as JSON values."""
+        return self.enrichment(text, hints).model_dump(mode="json")
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` plus the enriched fields (a new dict; the input is left as it is)."""
