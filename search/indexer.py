@@ -1,12 +1,13 @@
-"""The indexer stage: ``posts.enriched`` -> Elasticsearch, idempotent and in event order.
+"""The indexer stage: ``posts.enriched`` -> Elasticsearch, idempotent and in event order; the bulk
+writer around the pure planner (:mod:`search.planner`).
 
-Per chunk of a batch: validate the records, decide per event (:mod:`search.events`), then one bulk
-request. The common case, a ``new`` for a post nothing is known about, needs no read: it is a
-create-only write in its month's index, and only an id Elasticsearch answers 409 for (already stored)
-is read back and decided like the rest (a create cannot see a post stored in another month's index,
-which only a post first stored without a date can be: those few are searched for first). Edits,
-deletes and ids seen twice are decided against what the index holds (looked up through the alias: an
-edit or a delete goes where the post lives).
+Per chunk of a batch: decode the records, plan the writes per event, then one bulk request. The
+common case, a ``new`` for a post nothing is known about, needs no read: it is a create-only write in
+its month's index, and only an id Elasticsearch answers 409 for (already stored) is read back and
+decided like the rest (a create cannot see a post stored in another month's index, which only a post
+first stored without a date can be: those few are searched for first). Edits, deletes and ids seen
+twice are decided against what the index holds (looked up through the alias: an edit or a delete
+goes where the post lives).
 Retryable Elasticsearch failures (429, 5xx, connection) raise :class:`Backpressure`, so the runner
 retries the same batch and commits nothing; a record Elasticsearch rejects as invalid goes to the DLQ
 with Elasticsearch's reason.
@@ -18,40 +19,27 @@ import gc
 import json
 import logging
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
 from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
-from pydantic import ValidationError
 
 from dozor import es as dozor_es
+from dozor import topics
 from dozor.errors import DozorError
-from dozor.records import EnrichedPost, utcnow
-from dozor.stream import Backpressure, BatchResult, Message, Rejected
+from dozor.records import utcnow
+from dozor.stream import Backpressure, BatchResult, Message, Rejected, decoded
 from search import index as ix
-from search.events import Names, Stored, Write, create, created_state, decide
+from search.events import Names, Stored
+from search.planner import LOOKUP_FIELDS, BatchPlanner, Event, Planned, stored_from_source
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
-
-_LOOKUP_FIELDS = [
-    "edit_date",
-    "deleted_at",
-    "stub",
-    "date",
-    "text",
-    "lang",
-    "topics",
-    "views",
-    "forwards",
-    "reactions",
-]
 
 
 def client(settings: SearchSettings, **overrides: Any) -> Elasticsearch:
@@ -79,26 +67,6 @@ _IN_FLIGHT = 2
 
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
-
-
-def _parse_dt(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def stored_from_source(index: str, src: dict[str, Any]) -> Stored:
-    return Stored(
-        index=index,
-        edit_date=_parse_dt(src.get("edit_date")),
-        deleted_at=_parse_dt(src.get("deleted_at")),
-        stub=bool(src.get("stub", False)),
-        date=_parse_dt(src.get("date")),
-        text=str(src.get("text") or ""),
-        lang=str(src.get("lang") or "und"),
-        topics=tuple(src.get("topics") or ()),
-        counters=(src.get("views"), src.get("forwards"), dict(src.get("reactions") or {})),
-    )
 
 
 class Indexer:
@@ -152,15 +120,16 @@ class Indexer:
     # ---- the stage -----------------------------------------------------------------------------
 
     def __call__(self, batch: Sequence[Message]) -> BatchResult:
-        """Validate, decide and write, in chunks: the bulk requests of earlier chunks are in flight while
-        the next chunk is validated and planned, so Python and Elasticsearch work side by side. Writes
+        """Decode, plan and write, in chunks: the bulk requests of earlier chunks are in flight while
+        the next chunk is decoded and planned, so Python and Elasticsearch work side by side. Writes
         for one id are never in two requests at once, so they land in offset order."""
         result = BatchResult()
-        run = _BatchRun()
+        run = _BatchRun(BatchPlanner(self.names))
         try:
             self._refresh_for_new_partitions(batch)
             for chunk in _chunks(batch, self.chunk):
-                posts = self._parse(chunk, result)
+                records = decoded(topics.ENRICHED, chunk, result.rejected)
+                posts = [Event(r.message, r.value, r.value.doc_id) for r in records]
                 ids = {e.id for e in posts}
                 while any(not ids.isdisjoint(f.created) for f in run.pending):
                     self._settle(run)  # this chunk follows up on a create whose answer is not back yet
@@ -191,18 +160,7 @@ class Indexer:
             self.refresh()
             self._partitions |= new
 
-    def _parse(self, chunk: Sequence[Message], result: BatchResult) -> list[_Event]:
-        posts = []
-        validate = EnrichedPost.model_validate_json
-        for message in chunk:
-            try:
-                post = validate(message.value)
-                posts.append(_Event(message, post, post.doc_id))
-            except (ValidationError, ValueError) as exc:
-                result.rejected.append(Rejected(message, f"invalid posts.enriched record: {_first_line(exc)}"))
-        return posts
-
-    def _submit(self, run: _BatchRun, plan: list[_Planned]) -> None:
+    def _submit(self, run: _BatchRun, plan: list[Planned]) -> None:
         """Send the plan (with the writes for ids found taken meanwhile) once no request in flight
         holds a write for the same ids and fewer than ``_IN_FLIGHT`` are."""
         while True:
@@ -230,11 +188,10 @@ class Indexer:
         if done.conflicts:
             run.carry.extend(self._decide_taken(done.conflicts, run))
 
-    def _decide_taken(self, taken: list[_Planned], run: _BatchRun) -> list[_Planned]:
-        for p in taken:
-            run.fresh.pop(p.write.id, None)
+    def _decide_taken(self, taken: list[Planned], run: _BatchRun) -> list[Planned]:
+        events = run.planner.taken(taken)
         found = self._read({p.write.id: p.write.index for p in taken})
-        return self._decide([p.event for p in taken if p.event is not None], found, run)
+        return run.planner.decide(events, found, utcnow())
 
     def _backpressure(self, reason: str) -> None:
         now = time.monotonic()
@@ -244,53 +201,14 @@ class Indexer:
             raise DozorError(f"{reason}; still failing after {self.give_up_s:.0f}s, giving up")
         raise Backpressure(reason, retry_after=1.0)
 
-    def _plan(self, posts: list[_Event], run: _BatchRun) -> list[_Planned]:
-        """Creates for ``new`` events of ids nothing is known about; the rest decided in offset order
-        (a batch may hold new + edit of one post) against what is stored."""
-        seen = Counter(e.id for e in posts)
-        stored, created, homes = run.stored, run.fresh, self._homes
-        fresh = {
-            e.id
-            for e in posts
-            if e.post.event == "new"
-            and seen[e.id] == 1
-            and e.id not in stored
-            and e.id not in created
-            and e.id not in homes
-        }
+    def _plan(self, posts: list[Event], run: _BatchRun) -> list[Planned]:
+        """The writes for a chunk, after the reads the planner asks for."""
+        planner = run.planner
+        fresh = planner.creatable(posts, self._homes)
         elsewhere = self._misplaced(fresh)
         fresh -= elsewhere.keys()
-        for doc_id in seen.keys() & run.fresh.keys():  # created earlier in this batch, touched again
-            post, index = run.fresh.pop(doc_id)
-            run.stored[doc_id] = created_state(post, index)
-        looked_up = self._lookup(seen.keys() - fresh - run.stored.keys(), elsewhere)
-        now = utcnow()
-        plan: list[_Planned] = []
-        for event in posts:
-            if event.id in fresh:
-                write = create(event.post, now, self.names)
-                run.fresh[event.id] = (event.post, write.index)
-                plan.append(_Planned(event.message, write, event))
-        rest = [e for e in posts if e.id not in fresh]
-        plan.extend(self._decide(rest, looked_up, run, now))
-        return plan
-
-    def _decide(
-        self,
-        posts: list[_Event],
-        looked_up: dict[str, Stored],
-        run: _BatchRun,
-        now: datetime | None = None,
-    ) -> list[_Planned]:
-        run.stored.update(looked_up)
-        now = now or utcnow()
-        plan: list[_Planned] = []
-        for message, post, doc_id in posts:
-            writes, state = decide(post, run.stored.get(doc_id), now, self.names)
-            if state is not None:
-                run.stored[doc_id] = state
-            plan.extend(_Planned(message, w) for w in writes)
-        return plan
+        looked_up = self._lookup(planner.to_look_up(posts, fresh), elsewhere)
+        return planner.plan(posts, fresh, looked_up, utcnow())
 
     # ---- Elasticsearch -------------------------------------------------------------------------
 
@@ -343,7 +261,7 @@ class Indexer:
             return {}
         docs = [{"_index": index, "_id": doc_id} for doc_id, index in homes.items()]
         # mget is real-time: it sees writes the last refresh has not published yet.
-        resp = self.es.mget(docs=docs, source_includes=_LOOKUP_FIELDS)
+        resp = self.es.mget(docs=docs, source_includes=LOOKUP_FIELDS)
         return {
             d["_id"]: stored_from_source(d["_index"], d.get("_source") or {}) for d in resp["docs"] if d.get("found")
         }
@@ -353,7 +271,7 @@ class Indexer:
             ix.create_index(self.es, name)
             self._indices.add(name)
 
-    def _bulk(self, plan: list[_Planned], body: bytes) -> _Outcome:
+    def _bulk(self, plan: list[Planned], body: bytes) -> _Outcome:
         """Send one bulk request (in the worker thread); say what was written, found taken, rejected,
         or must be retried."""
         resp = self.es.perform_request(
@@ -393,18 +311,6 @@ class Indexer:
             self._homes.popitem(last=False)
 
 
-class _Event(NamedTuple):
-    message: Message
-    post: EnrichedPost
-    id: str  # the post's document id, formatted once
-
-
-class _Planned(NamedTuple):
-    message: Message
-    write: Write
-    event: _Event | None = None  # on a create: the event to decide again if the id is taken
-
-
 class _InFlight(NamedTuple):
     future: Future[_Outcome]
     ids: set[str]  # the ids it writes
@@ -416,7 +322,7 @@ class _Outcome:
     written: int = 0
     homes: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
-    conflicts: list[_Planned] = field(default_factory=list)
+    conflicts: list[Planned] = field(default_factory=list)
     retry: str | None = None
 
     def merge(self, other: _Outcome) -> None:
@@ -430,11 +336,10 @@ class _Outcome:
 class _BatchRun:
     """What one batch knows while it runs."""
 
+    planner: BatchPlanner
     outcome: _Outcome = field(default_factory=_Outcome)
-    stored: dict[str, Stored] = field(default_factory=dict)  # looked up, then as this batch's writes left it
-    fresh: dict[str, tuple[EnrichedPost, str]] = field(default_factory=dict)  # created: id -> (post, index)
     pending: deque[_InFlight] = field(default_factory=deque)  # bulk requests in flight, oldest first
-    carry: list[_Planned] = field(default_factory=list)  # writes for taken ids, to go with the next bulk
+    carry: list[Planned] = field(default_factory=list)  # writes for taken ids, to go with the next bulk
 
 
 # Only what the indexer reads back: a quarter of the response to parse.
@@ -451,7 +356,7 @@ def _chunks(batch: Sequence[Message], size: int) -> Iterator[Sequence[Message]]:
         step = size
 
 
-def _bulk_body(plan: list[_Planned]) -> bytes:
+def _bulk_body(plan: list[Planned]) -> bytes:
     lines: list[bytes] = []
     for p in plan:
         w = p.write
@@ -479,8 +384,3 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, ApiError):
         return f"HTTP {exc.meta.status} {exc.error}"
     return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _first_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return "; ".join(lines[:4])[:1000]
