@@ -15,27 +15,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from dozor.records import EnrichedPost
+from dozor.records import EDITABLE_FIELDS, EnrichedPost, Enrichment
 
-CONTENT_FIELDS = (
-    "text",
-    "text_norm",
-    "text_stem",
-    "lang",
-    "lang_score",
-    "script",
-    "topics",
-    "topic_hits",
-    "entities",
-    "simhash",
-    "links",
-    "mentions",
-    "hashtags",
-    "media",
-    "forward",
-    "edit_date",
-    "enriched_at",
-)
+CONTENT_FIELDS = (*EDITABLE_FIELDS, *Enrichment.model_fields)  # what an edit replaces
 COUNTER_FIELDS = ("views", "forwards", "reactions")
 
 

@@ -9,10 +9,13 @@ whitespace analyzers and the ``lowercase`` normalizer.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from elasticsearch import BadRequestError, Elasticsearch
+from pydantic import BaseModel
 
+from dozor.records import EnrichedPost
 from dozor.settings import DozorSettings
 from enrich.entities import KINDS as ENTITY_KINDS
 
@@ -24,67 +27,93 @@ _WS_TEXT = {"type": "text", "analyzer": "whitespace"}
 _STD_TEXT = {"type": "text", "analyzer": "standard"}
 _STORED_ONLY = {"type": "object", "enabled": False}
 
+# How a post field is searched where its type alone does not say it; the rest of the mapping follows
+# from the record models (see _by_type).
+_SEARCHED_AS: dict[str, Any] = {
+    "text": _STD_TEXT,
+    "text_norm": _WS_TEXT,
+    "text_stem": _WS_TEXT,
+    "mentions": _LC_KW,
+    "hashtags": _LC_KW,
+    "media": {"dynamic": False, "properties": {"type": _KW}},
+    "entities": {  # kind -> normalized values (enrich.entities); dates named in the post as dates
+        "dynamic": False,
+        "properties": {kind: {"type": "date"} if kind == "date" else _KW for kind in ENTITY_KINDS},
+    },
+    "channel.username": _LC_KW,
+    "channel.title": {"type": "text", "fields": {"raw": _KW}},
+    "channel.country": _LC_KW,
+}
+# Kept in _source, not searched: the wire's schema version (the index holds one schema) and the evidence
+# fields, which the evidence log answers for.
+NOT_INDEXED = {"schema", "raw_sha256", "collector"}
+# What the indexer adds to a post (search/events.py: full_doc, stub_doc).
+_INDEXER_FIELDS: dict[str, Any] = {
+    "id": _KW,
+    "stub": {"type": "boolean"},
+    "deleted_at": {"type": "date"},
+    "indexed_at": {"type": "date"},
+    "reactions_total": {"type": "long"},
+}
+# Content kept beyond the schema-1 core (ingest, extra keys of posts.raw): the signature, a poll (its
+# words are also in text_norm/text_stem), a sticker's emoji, the chat a message was saved from.
+_KEPT_CONTENT: dict[str, Any] = {
+    "author": _LC_KW,
+    "poll": {
+        "properties": {
+            "question": _STD_TEXT,
+            "answers": {"properties": {"text": _STD_TEXT, "voters": {"type": "long"}}},
+            "closed": {"type": "boolean"},
+            "total_voters": {"type": "long"},
+        }
+    },
+    "sticker_emoji": _KW,
+    "saved_from": {"properties": {"from_id": {"type": "long"}, "from_name": _KW}},
+}
+_SCALARS: list[tuple[type, dict[str, Any]]] = [
+    (bool, {"type": "boolean"}),
+    (int, {"type": "long"}),
+    (float, {"type": "float"}),
+    (datetime, {"type": "date"}),
+    (str, _KW),
+]
+
+
+def _by_type(annotation: Any, path: str) -> dict[str, Any]:
+    """The mapping of a field by its type: a string is a keyword, a number a long or float, a date a
+    date, a list maps as its items, a dict is kept in _source only, a nested model has properties."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        (inner,) = (a for a in get_args(annotation) if a is not type(None))
+        return _by_type(inner, path)
+    if origin is Literal:
+        return _KW
+    if origin is list:
+        return _by_type(get_args(annotation)[0], path)
+    if origin is dict or annotation is dict:
+        return _STORED_ONLY
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {"properties": properties(annotation, f"{path}.")}
+    for kind, mapping in _SCALARS:
+        if annotation is kind:
+            return mapping
+    raise TypeError(f"no index mapping for {path}: {annotation}")
+
+
+def properties(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
+    """The mapping properties of a record model's fields (by their names on the wire)."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in NOT_INDEXED:
+            path = prefix + key
+            out[key] = _SEARCHED_AS.get(path) or _by_type(info.annotation, path)
+    return out
+
+
 POST_MAPPINGS: dict[str, Any] = {
     "dynamic": False,  # extra record fields stay in _source without growing the mapping
-    "properties": {
-        "id": _KW,
-        "event": _KW,
-        "source": _KW,
-        "stub": {"type": "boolean"},
-        "channel": {
-            "properties": {
-                "id": {"type": "long"},
-                "username": _LC_KW,
-                "title": {"type": "text", "fields": {"raw": _KW}},
-                "category": _KW,
-                "country": _LC_KW,
-            }
-        },
-        "message_id": {"type": "long"},
-        "date": {"type": "date"},
-        "edit_date": {"type": "date"},
-        "deleted_at": {"type": "date"},
-        "indexed_at": {"type": "date"},
-        "collected_at": {"type": "date"},
-        "enriched_at": {"type": "date"},
-        "text": _STD_TEXT,
-        "text_norm": _WS_TEXT,
-        "text_stem": _WS_TEXT,
-        "lang": _KW,
-        "lang_score": {"type": "float"},
-        "script": _KW,
-        "topics": _KW,
-        "topic_hits": _STORED_ONLY,
-        "entities": {  # kind -> normalized values (enrich.entities); dates named in the post as dates
-            "dynamic": False,
-            "properties": {kind: {"type": "date"} if kind == "date" else _KW for kind in ENTITY_KINDS},
-        },
-        "simhash": _KW,
-        "links": _KW,
-        "mentions": _LC_KW,
-        "hashtags": _LC_KW,
-        "forward": {"properties": {"from_id": {"type": "long"}, "from_name": _KW, "date": {"type": "date"}}},
-        "reply_to": {"type": "long"},
-        "grouped_id": {"type": "long"},
-        "media": {"dynamic": False, "properties": {"type": _KW}},
-        "views": {"type": "long"},
-        "forwards": {"type": "long"},
-        "reactions": _STORED_ONLY,
-        "reactions_total": {"type": "long"},
-        # Content kept beyond the schema-1 core (ingest): the signature, a poll (its words are also in
-        # text_norm/text_stem), a sticker's emoji, the chat a message was saved from.
-        "author": _LC_KW,
-        "poll": {
-            "properties": {
-                "question": _STD_TEXT,
-                "answers": {"properties": {"text": _STD_TEXT, "voters": {"type": "long"}}},
-                "closed": {"type": "boolean"},
-                "total_voters": {"type": "long"},
-            }
-        },
-        "sticker_emoji": _KW,
-        "saved_from": {"properties": {"from_id": {"type": "long"}, "from_name": _KW}},
-    },
+    "properties": {**_INDEXER_FIELDS, **properties(EnrichedPost), **_KEPT_CONTENT},
 }
 
 VERSION_MAPPINGS: dict[str, Any] = {
