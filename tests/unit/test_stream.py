@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel
+import pytest
+from pydantic import BaseModel, ValidationError
 
+from dozor import kafka as dk
+from dozor.dlq import H_TRUNCATED, MAX_VALUE_BYTES, dead_letter, describe
+from dozor.records import RawPost
 from dozor.stream import Output, Record, RecordError, record_stage, run_in_memory
-from dozor.topics import Topic
+from dozor.topics import RAW, Topic
 
 
 class Note(BaseModel):
@@ -42,3 +46,14 @@ def test_a_stage_bug_goes_to_dlq_not_up() -> None:
 
     result = run_in_memory(record_stage(NOTES, buggy), [{"text": "a"}])
     assert result.outputs == [] and "KeyError" in result.rejected[0].reason
+
+
+def test_dead_letters_are_cut_to_fit_and_reasons_are_one_line() -> None:
+    big = dead_letter(b"x" * (MAX_VALUE_BYTES + 5), stage="s", reason="r", source="f:1")
+    assert len(big.value) == MAX_VALUE_BYTES and dict(big.headers)[H_TRUNCATED] == str(MAX_VALUE_BYTES + 5).encode()
+    assert dict(big.headers)[dk.H_STAGE] == b"s" and big.key is None
+    with pytest.raises(ValidationError) as invalid:
+        RawPost.model_validate({"channel": {"id": "x"}})
+    reason = describe(invalid.value, RAW.invalid)
+    assert reason.startswith("ValidationError: invalid posts.raw record: channel.id: Input should be a valid integer")
+    assert "\n" not in reason and "message_id: Field required" in reason
