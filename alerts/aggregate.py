@@ -19,7 +19,7 @@ from alerts.settings import AlertSettings
 from alerts.state import iso
 from search import index as ix
 from search.filters import build_filters
-from search.hits import hit_to_json
+from search.hits import SearchHit, hit_to_json
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -43,7 +43,7 @@ def _human(period: timedelta) -> str:
 
 def _counts(
     es: Elasticsearch, settings: Any, active: ActiveRule, start: datetime, now: datetime, spans: dict[str, Any]
-) -> tuple[dict[str, int], dict[str, Any] | None]:
+) -> tuple[dict[str, int], SearchHit | None]:
     """Posts matching the rule per named span (all within start..now), and the latest of them."""
     assert active.query is not None
     resp = es.search(
@@ -61,7 +61,7 @@ def _counts(
 
 
 def _window_alert(
-    rule: FrequencyRule | SpikeRule, now: datetime, summary: str, post: dict[str, Any] | None, details: dict[str, Any]
+    rule: FrequencyRule | SpikeRule, now: datetime, summary: str, post: SearchHit | None, details: dict[str, Any]
 ) -> Alert:
     """One alert per rule and realert period (the window when no realert is set): its id is the dedup key."""
     period = period_start(now, rule.realert or rule.window)

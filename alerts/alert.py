@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from search.hits import SearchHit
+
 
 class Alert(BaseModel):
     """What every notifier receives. ``post`` is the post as `dozor search --json` gives it."""
@@ -18,7 +20,7 @@ class Alert(BaseModel):
     type: str = Field(description="the rule type: match, frequency, spike, flatline, official_change")
     fired_at: datetime
     summary: str
-    post: dict[str, Any] | None = None
+    post: SearchHit | None = None
     matched: list[str] = Field(default_factory=list, description="the terms that matched")
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -77,7 +77,7 @@ class Dispatcher:
             "rule": alert.rule,
             "type": alert.type,
             "status": SUPPRESSED if fired.suppressed else PENDING,
-            "post_id": (alert.post or {}).get("id"),
+            "post_id": alert.post["id"] if alert.post else None,
             "fired_at": iso(alert.fired_at),
             "next_attempt_at": iso(now),
             "lease_until": iso(now + LEASE),

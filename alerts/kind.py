@@ -15,6 +15,7 @@ from alerts.render import channel_label
 from alerts.rules import QueryRule, Rule, RuleBase
 from alerts.settings import AlertSettings
 from search.filters import SearchFilters
+from search.hits import SearchHit
 
 R = TypeVar("R", bound=RuleBase)
 
@@ -50,12 +51,12 @@ class RuleKind(Generic[R]):
         """What a post must also be to match in a batch, beyond the rule's query and filters."""
         return []
 
-    def version(self, rule: R, post: dict[str, Any]) -> str | None:
+    def version(self, rule: R, post: SearchHit) -> str | None:
         """What makes this state of a post a new alert: its edit date."""
         return str(post["edit_date"]) if post.get("edit_date") else None
 
     def describe(
-        self, es: Elasticsearch, settings: AlertSettings, rule: R, post: dict[str, Any]
+        self, es: Elasticsearch, settings: AlertSettings, rule: R, post: SearchHit
     ) -> tuple[str, dict[str, Any]]:
         """The summary and details of the alert for one matching post."""
         where = channel_label(post.get("channel") or {})

@@ -13,6 +13,7 @@ from alerts.rules import OfficialChangeRule
 from alerts.settings import AlertSettings
 from search import index as ix
 from search.filters import SearchFilters
+from search.hits import SearchHit
 
 
 class OfficialChange(RuleKind[OfficialChangeRule]):
@@ -30,13 +31,13 @@ class OfficialChange(RuleKind[OfficialChangeRule]):
             {"bool": {"should": changed, "minimum_should_match": 1}},
         ]
 
-    def version(self, rule: OfficialChangeRule, post: dict[str, Any]) -> str | None:
+    def version(self, rule: OfficialChangeRule, post: SearchHit) -> str | None:
         if post.get("deleted_at") and "delete" in rule.events:
             return "deleted"
         return str(post.get("edit_date") or "") or None
 
     def describe(
-        self, es: Elasticsearch, settings: AlertSettings, rule: OfficialChangeRule, post: dict[str, Any]
+        self, es: Elasticsearch, settings: AlertSettings, rule: OfficialChangeRule, post: SearchHit
     ) -> tuple[str, dict[str, Any]]:
         deleted = bool(post.get("deleted_at")) and "delete" in rule.events
         before = (post["text"] or None) if deleted else previous_text(es, settings, post)
@@ -49,7 +50,7 @@ class OfficialChange(RuleKind[OfficialChangeRule]):
         return f"Official channel {where} {'deleted' if deleted else 'edited'} post {post['message_id']}", details
 
 
-def previous_text(es: Elasticsearch, settings: Any, post: dict[str, Any]) -> str | None:
+def previous_text(es: Elasticsearch, settings: Any, post: SearchHit) -> str | None:
     """The text of the version before the current edit (from the versions index), if recorded."""
     edited = post.get("edit_date")
     filters: list[dict[str, Any]] = [{"term": {"post_id": post["id"]}}]

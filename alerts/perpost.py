@@ -14,13 +14,13 @@ from alerts.alert import Alert
 from alerts.kinds import kind_of
 from alerts.rules import QueryRule, Rule
 from search.filters import SearchFilters
-from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, hit_to_json
+from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit, hit_to_json
 from search.service import search
 
 _MARK = re.compile(re.escape(HIGHLIGHT_PRE) + r"(.*?)" + re.escape(HIGHLIGHT_POST), re.S)
 
 
-def marked_terms(post: dict[str, Any]) -> list[str]:
+def marked_terms(post: SearchHit) -> list[str]:
     terms: dict[str, None] = {}
     for fragment in post.get("highlight") or []:
         for mark in _MARK.findall(fragment):
@@ -28,11 +28,11 @@ def marked_terms(post: dict[str, Any]) -> list[str]:
     return [t for t in terms if t]
 
 
-def highlighted(es: Elasticsearch, settings: Any, rule: QueryRule, ids: list[str]) -> dict[str, dict[str, Any]]:
+def highlighted(es: Elasticsearch, settings: Any, rule: QueryRule, ids: list[str]) -> dict[str, SearchHit]:
     """The posts as `search --json` gives them, with the highlight of the rule's query."""
     query = rule.query_string()
     filters = SearchFilters(lang=rule.filters.lang, include_deleted=True)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, SearchHit] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         result = search(es, settings, query, filters, limit=len(chunk), extra=[{"ids": {"values": chunk}}])
@@ -40,7 +40,7 @@ def highlighted(es: Elasticsearch, settings: Any, rule: QueryRule, ids: list[str
     return out
 
 
-def version_key(post: dict[str, Any], rule: Rule) -> str | None:
+def version_key(post: SearchHit, rule: Rule) -> str | None:
     """What makes this state of the post a new alert (its edit date, or its deletion): the rule kind says."""
     return kind_of(rule).version(rule, post)
 
@@ -49,7 +49,7 @@ def alert_key(rule: str, post_id: str, version: str | None) -> str:
     return f"{rule}/{post_id}" + (f"@{version}" if version else "")
 
 
-def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, SearchHit]]:
     """(alert key, post) for each hit of one rule."""
     out = []
     for hit in hits:
@@ -59,7 +59,7 @@ def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, dict[s
 
 
 def build(
-    es: Elasticsearch, settings: Any, rule: Rule, wanted: list[tuple[str, dict[str, Any]]], now: datetime
+    es: Elasticsearch, settings: Any, rule: Rule, wanted: list[tuple[str, SearchHit]], now: datetime
 ) -> list[Alert]:
     """The alerts of one rule for the given (key, post) pairs, with matched terms and the kind's details."""
     if not wanted:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.alert import Alert
-from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE
+from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit
 
 SNIPPET_CHARS = 280
 
 
-def snippet(post: dict[str, Any], limit: int = SNIPPET_CHARS) -> str:
+def snippet(post: SearchHit, limit: int = SNIPPET_CHARS) -> str:
     """The first highlighted fragment (marks shown as «»), else the start of the text."""
-    fragments = post.get("highlight") or []
+    fragments = post["highlight"]
     marked = fragments[0].replace(HIGHLIGHT_PRE, "«").replace(HIGHLIGHT_POST, "»") if fragments else ""
-    return shorten(marked or str(post.get("text") or ""), limit)
+    return shorten(marked or post["text"], limit)
 
 
 def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch
@@ -30,6 +29,7 @@ from alerts.state import AlertStore, throttle_claim
 from dozor import es as des
 from dozor.records import utcnow
 from search import index as ix
+from search.hits import SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class Alerter:
         now = utcnow()
         by_name = {r.name: r for r in self.rules}
         fired: list[Alert] = []
-        per_post: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        per_post: dict[str, list[tuple[str, SearchHit]]] = {}
         for name, hits in matches.by_rule.items():
             active = by_name[name]
             kind = kind_of(active.rule)

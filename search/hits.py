@@ -1,12 +1,42 @@
-"""A search hit as Dozor shows it: the ``dozor search --json`` object (docs/architecture.md, "Contracts")."""
+"""A search hit as Dozor shows it: the ``dozor search --json`` object (docs/architecture.md, "Contracts"),
+also the API's hits, the web UI's results and the post an alert carries."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NotRequired, cast
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict  # pydantic validates a TypedDict from here only, on Python 3.11
 
 HIGHLIGHT_PRE = "<mark>"
 HIGHLIGHT_POST = "</mark>"
+
+
+@with_config(ConfigDict(extra="allow"))
+class SearchHit(TypedDict):
+    """One post, as JSON: the keys in this order; the NotRequired ones only when the post has them."""
+
+    id: str
+    channel: dict[str, Any]  # the post's channel object: id, username, title, category, country
+    message_id: int | None
+    date: str | None
+    lang: str
+    script: str | None
+    topics: list[str]
+    text: str
+    url: str | None  # the t.me permalink where the channel has a username
+    highlight: list[str]  # marked-up snippets of the text
+    edit_date: NotRequired[str]
+    deleted_at: NotRequired[str]
+    views: NotRequired[int]
+    forwards: NotRequired[int]
+    reactions: NotRequired[dict[str, int]]
+    indexed_at: NotRequired[str]
+    entities: NotRequired[dict[str, list[str]]]  # kind -> normalized values
+
+
+_WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at")
 
 
 def permalink(channel: dict[str, Any], message_id: Any) -> str | None:
@@ -14,29 +44,25 @@ def permalink(channel: dict[str, Any], message_id: Any) -> str | None:
     return f"https://t.me/{username}/{message_id}" if username and message_id is not None else None
 
 
-def hit_to_json(hit: dict[str, Any]) -> dict[str, Any]:
-    """One Elasticsearch hit as a post: id, channel, message_id, date, lang, script, topics, text, url,
-    highlight (marked-up snippets of the text), plus edit/delete dates and counters when present."""
+def hit_to_json(hit: dict[str, Any]) -> SearchHit:
+    """One Elasticsearch hit as a post."""
     src: dict[str, Any] = hit.get("_source") or {}
     channel = src.get("channel") or {}
     message_id = src.get("message_id")
     marks = hit.get("highlight") or {}
-    highlight = list(marks.get("text") or [])
-    out: dict[str, Any] = {
-        "id": src.get("id") or hit.get("_id"),
-        "channel": channel,
-        "message_id": int(message_id) if message_id is not None else None,
-        "date": src.get("date"),
-        "lang": src.get("lang", "und"),
-        "script": src.get("script"),
-        "topics": list(src.get("topics") or []),
-        "text": src.get("text") or "",
-        "url": permalink(channel, message_id),
-        "highlight": highlight,
-    }
-    for key in ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at"):
-        if src.get(key) is not None:
-            out[key] = src[key]
+    out = SearchHit(
+        id=src.get("id") or hit["_id"],
+        channel=channel,
+        message_id=int(message_id) if message_id is not None else None,
+        date=src.get("date"),
+        lang=src.get("lang", "und"),
+        script=src.get("script"),
+        topics=list(src.get("topics") or []),
+        text=src.get("text") or "",
+        url=permalink(channel, message_id),
+        highlight=list(marks.get("text") or []),
+    )
+    cast("dict[str, Any]", out).update((key, src[key]) for key in _WHEN_PRESENT if src.get(key) is not None)
     if isinstance(src.get("entities"), dict):  # {kind: [values]}; posts enriched before it had a list
         out["entities"] = src["entities"]
     return out

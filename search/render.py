@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE
+from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit
 from search.saved import SavedSearch
 from search.service import SearchResult
 
@@ -21,7 +21,7 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _snippet(hit: dict[str, Any]) -> str:
+def _snippet(hit: SearchHit) -> str:
     if hit["highlight"]:
         marked = " … ".join(hit["highlight"])
         parts = _MARK.split(marked)  # odd items are the marked words

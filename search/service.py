@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from dozor.errors import UsageError
 from search import index as ix
 from search.filters import SearchFilters, build_filters
-from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, hit_to_json, mark_stems
+from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit, hit_to_json, mark_stems
 from search.query import Compiled, compile_full
 
 MAX_WINDOW = 10_000  # from + size; Elasticsearch's default index.max_result_window
@@ -20,7 +20,7 @@ MIN_PREFIX = 3
 @dataclass
 class SearchResult:
     total: int
-    hits: list[dict[str, Any]] = field(default_factory=list)
+    hits: list[SearchHit] = field(default_factory=list)
     stats: dict[str, Any] | None = None  # with_stats: counts as `stats` gives them, in the same request
     took_ms: int = 0  # Elasticsearch's own time
 
@@ -195,7 +195,7 @@ def get_post(es: Elasticsearch, settings: Any, post_id: str) -> dict[str, Any] |
     if found is None:
         return None
     hit, versions = found
-    post = hit_to_json(hit)
+    post: dict[str, Any] = dict(hit_to_json(hit))
     post.pop("highlight", None)
     post["versions"] = versions
     return post

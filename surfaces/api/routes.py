@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from search import service
 from search.filters import SearchFilters
+from search.hits import SearchHit
 from search.saved import SavedSearch, SavedSearches, SearchSpec
 from surfaces.api.deps import ES, JSON, Settings, require_token
 
@@ -45,7 +46,7 @@ class SearchPage(BaseModel):
     total: int
     limit: int
     offset: int
-    hits: list[dict[str, Any]]
+    hits: list[SearchHit]
     stats: dict[str, Any] | None = None
 
 

@@ -42,8 +42,9 @@ def hits(es: Elasticsearch, settings: Any, ui: UIQuery, most: int) -> Iterator[d
         size = min(PAGE, most - offset)
         result = search(es, settings, ui.q, filters, limit=size, offset=offset, extra=extra)
         for hit in result.hits:
-            hit.pop("highlight", None)
-            yield hit
+            row: dict[str, Any] = dict(hit)
+            del row["highlight"]
+            yield row
         offset += size
         if offset >= result.total or len(result.hits) < size:
             return

@@ -20,6 +20,7 @@ from alerts.state import AlertStore
 from dozor.errors import UsageError
 from dozor.records import utcnow
 from search.filters import SearchFilters
+from search.hits import SearchHit
 from search.saved import NotFound, SavedSearch, SavedSearches, SearchSpec
 from search.service import build_query, search
 from surfaces.web import auth, export
@@ -124,7 +125,7 @@ def search_page(request: Request, es: ES, settings: Settings) -> HTMLResponse:
     ui = UIQuery.from_request(request)
     size = settings.ui_page_size
     error = None
-    result_hits: list[dict[str, Any]] = []
+    result_hits: list[SearchHit] = []
     total = 0
     found = Facets()
     try:

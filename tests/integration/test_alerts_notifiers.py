@@ -21,6 +21,7 @@ POST = {
     "message_id": 42,
     "date": "2026-11-20T08:00:00+00:00",
     "lang": "ru",
+    "script": "Cyrl",
     "topics": ["citizenship"],
     "text": "Лишение гражданства за уклонение от постановки на воинский учёт",
     "url": "https://t.me/mvd_official/42",

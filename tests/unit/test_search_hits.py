@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from search.hits import hit_to_json, mark_stems
+from pydantic import TypeAdapter
+
+from search.hits import SearchHit, hit_to_json, mark_stems
 
 
 def test_hit_to_json_has_the_contract_keys() -> None:
@@ -48,3 +50,11 @@ def test_mark_stems_marks_cyrillic_words_for_a_latin_stem() -> None:
     text = "Янги қонун: фуқаролигини олиш осонлашди."
     assert mark_stems(text, "uz", {"fuqarolik"}) == ["Янги қонун: <mark>фуқаролигини</mark> олиш осонлашди."]
     assert mark_stems(text, "uz", {"nothing"}) == []
+
+
+def test_the_json_object_is_a_valid_search_hit() -> None:
+    source = {"id": "tg:7:1", "channel": {"id": 7}, "message_id": 1, "views": 3, "deleted_at": "2026-10-06T00:00:00Z"}
+    out = hit_to_json({"_id": "tg:7:1", "_source": source})
+    assert set(out) <= set(SearchHit.__annotations__)
+    assert TypeAdapter(SearchHit).validate_python(out) == out
+    assert out["views"] == 3 and "forwards" not in out and "edit_date" not in out
