@@ -42,7 +42,12 @@ def _human(period: timedelta) -> str:
 
 
 def _counts(
-    es: Elasticsearch, settings: Any, active: ActiveRule, start: datetime, now: datetime, spans: dict[str, Any]
+    es: Elasticsearch,
+    settings: AlertSettings,
+    active: ActiveRule,
+    start: datetime,
+    now: datetime,
+    spans: dict[str, Any],
 ) -> tuple[dict[str, int], SearchHit | None]:
     """Posts matching the rule per named span (all within start..now), and the latest of them."""
     assert active.query is not None
@@ -76,7 +81,7 @@ def _window_alert(
     )
 
 
-def frequency(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetime) -> Alert | None:
+def frequency(es: Elasticsearch, settings: AlertSettings, active: ActiveRule, now: datetime) -> Alert | None:
     rule = active.rule
     assert isinstance(rule, FrequencyRule)
     start = now - rule.window
@@ -93,7 +98,7 @@ def frequency(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetim
     )
 
 
-def spike(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetime) -> Alert | None:
+def spike(es: Elasticsearch, settings: AlertSettings, active: ActiveRule, now: datetime) -> Alert | None:
     rule = active.rule
     assert isinstance(rule, SpikeRule)
     start = now - rule.window
@@ -115,7 +120,7 @@ def spike(es: Elasticsearch, settings: Any, active: ActiveRule, now: datetime) -
     )
 
 
-def flatline(es: Elasticsearch, settings: Any, rule: FlatlineRule, now: datetime) -> list[Alert]:
+def flatline(es: Elasticsearch, settings: AlertSettings, rule: FlatlineRule, now: datetime) -> list[Alert]:
     """Channels (within the rule's filters) silent for longer than their usual gap times the factor."""
     filters = [*build_filters(rule.filters), {"range": {"date": {"gt": iso(now - rule.baseline), "lte": iso(now)}}}]
     resp = es.search(

@@ -15,6 +15,7 @@ from elasticsearch import BadRequestError, Elasticsearch
 
 from alerts.kind import ActiveRule
 from alerts.kinds import kind_of
+from alerts.settings import AlertSettings
 from alerts.state import iso
 from search import index as ix
 
@@ -47,7 +48,7 @@ def _window(lower: datetime, upper: datetime) -> dict[str, Any]:
 
 
 class Evaluator:
-    def __init__(self, es: Elasticsearch, settings: Any) -> None:
+    def __init__(self, es: Elasticsearch, settings: AlertSettings) -> None:
         self.es = es
         self.alias = ix.posts_alias(settings)
         self.use_msearch = False  # set once the cluster refused the named-clause search

@@ -50,7 +50,7 @@ class OfficialChange(RuleKind[OfficialChangeRule]):
         return f"Official channel {where} {'deleted' if deleted else 'edited'} post {post['message_id']}", details
 
 
-def previous_text(es: Elasticsearch, settings: Any, post: SearchHit) -> str | None:
+def previous_text(es: Elasticsearch, settings: AlertSettings, post: SearchHit) -> str | None:
     """The text of the version before the current edit (from the versions index), if recorded."""
     edited = post.get("edit_date")
     filters: list[dict[str, Any]] = [{"term": {"post_id": post["id"]}}]

@@ -13,6 +13,7 @@ from elasticsearch import Elasticsearch
 from alerts.alert import Alert
 from alerts.kinds import kind_of
 from alerts.rules import QueryRule, Rule
+from alerts.settings import AlertSettings
 from search.filters import SearchFilters
 from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit, hit_to_json
 from search.service import search
@@ -28,7 +29,7 @@ def marked_terms(post: SearchHit) -> list[str]:
     return [t for t in terms if t]
 
 
-def highlighted(es: Elasticsearch, settings: Any, rule: QueryRule, ids: list[str]) -> dict[str, SearchHit]:
+def highlighted(es: Elasticsearch, settings: AlertSettings, rule: QueryRule, ids: list[str]) -> dict[str, SearchHit]:
     """The posts as `search --json` gives them, with the highlight of the rule's query."""
     query = rule.query_string()
     filters = SearchFilters(lang=rule.filters.lang, include_deleted=True)
@@ -59,7 +60,7 @@ def candidates(rule: Rule, hits: list[dict[str, Any]]) -> list[tuple[str, Search
 
 
 def build(
-    es: Elasticsearch, settings: Any, rule: Rule, wanted: list[tuple[str, SearchHit]], now: datetime
+    es: Elasticsearch, settings: AlertSettings, rule: Rule, wanted: list[tuple[str, SearchHit]], now: datetime
 ) -> list[Alert]:
     """The alerts of one rule for the given (key, post) pairs, with matched terms and the kind's details."""
     if not wanted:

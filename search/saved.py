@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dozor.errors import UsageError
 from dozor.records import utcnow
+from dozor.settings import DozorSettings
 from search import index as ix
 from search.filters import SearchFilters
 from search.query import compile_query
@@ -69,7 +70,7 @@ class Conflict(UsageError):
 
 
 class SavedSearches:
-    def __init__(self, es: Elasticsearch, settings: Any) -> None:
+    def __init__(self, es: Elasticsearch, settings: DozorSettings) -> None:
         self.es = es
         self.settings = settings
         self.index = ix.searches_index(settings)

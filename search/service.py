@@ -8,6 +8,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from dozor.errors import UsageError
+from dozor.settings import DozorSettings
 from search import index as ix
 from search.filters import SearchFilters, build_filters
 from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit, hit_to_json, mark_stems
@@ -60,7 +61,7 @@ def _highlight(compiled: Compiled) -> dict[str, Any] | None:
 
 def search(
     es: Elasticsearch,
-    settings: Any,
+    settings: DozorSettings,
     query: str,
     filters: SearchFilters,
     *,
@@ -113,7 +114,7 @@ def stats_aggs(top: int = 20) -> dict[str, Any]:
 
 def stats(
     es: Elasticsearch,
-    settings: Any,
+    settings: DozorSettings,
     query: str,
     filters: SearchFilters,
     *,
@@ -126,7 +127,7 @@ def stats(
 
 def aggregate(
     es: Elasticsearch,
-    settings: Any,
+    settings: DozorSettings,
     query: str,
     filters: SearchFilters,
     aggs: dict[str, Any],
@@ -165,7 +166,7 @@ def stats_from_response(resp: Any) -> dict[str, Any]:
 
 
 def post_with_versions(
-    es: Elasticsearch, settings: Any, post_id: str
+    es: Elasticsearch, settings: DozorSettings, post_id: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """A post's hit and its stored versions (oldest first), or None when the post is unknown."""
     resp = es.search(
@@ -189,7 +190,7 @@ def post_with_versions(
     return hits[0], [h["_source"] for h in versions["hits"]["hits"]]
 
 
-def get_post(es: Elasticsearch, settings: Any, post_id: str) -> dict[str, Any] | None:
+def get_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> dict[str, Any] | None:
     """A post (as `search --json` gives it) with its versions, oldest first; or None."""
     found = post_with_versions(es, settings, post_id)
     if found is None:

@@ -16,6 +16,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from dozor.errors import ConfigError
+from dozor.settings import DozorSettings
 from ingest import registry as reg
 from search import index as ix
 
@@ -99,7 +100,7 @@ def _registry(path: Path) -> reg.Registry | None:
         return None
 
 
-def channel_health(es: Elasticsearch, settings: Any, registry_path: Path) -> tuple[list[ChannelHealth], bool]:
+def channel_health(es: Elasticsearch, settings: DozorSettings, registry_path: Path) -> tuple[list[ChannelHealth], bool]:
     """Every registry channel (and every channel seen in the index), and whether the registry was read."""
     resp = es.search(
         index=ix.posts_alias(settings), size=0, aggs=_aggs(), ignore_unavailable=True, allow_no_indices=True

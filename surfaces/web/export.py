@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from elasticsearch import Elasticsearch
 
+from dozor.settings import DozorSettings
 from search.service import search
 from surfaces.web.params import UIQuery
 
@@ -35,7 +36,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def hits(es: Elasticsearch, settings: Any, ui: UIQuery, most: int) -> Iterator[dict[str, Any]]:
+def hits(es: Elasticsearch, settings: DozorSettings, ui: UIQuery, most: int) -> Iterator[dict[str, Any]]:
     filters, extra = ui.filters(), ui.extra()
     offset = 0
     while offset < most:

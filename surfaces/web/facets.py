@@ -8,6 +8,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from dozor.settings import DozorSettings
 from search.filters import SearchFilters
 from search.service import aggregate
 
@@ -56,7 +57,12 @@ def _channel_bucket(b: dict[str, Any]) -> Bucket:
 
 
 def facets(
-    es: Elasticsearch, settings: Any, query: str, filters: SearchFilters, extra: list[dict[str, Any]], top: int = 15
+    es: Elasticsearch,
+    settings: DozorSettings,
+    query: str,
+    filters: SearchFilters,
+    extra: list[dict[str, Any]],
+    top: int = 15,
 ) -> Facets:
     resp = aggregate(es, settings, query, filters, facet_aggs(top), extra)
     aggs = resp.get("aggregations") or {}

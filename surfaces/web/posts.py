@@ -11,6 +11,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from dozor.settings import DozorSettings
 from search.hits import permalink
 from search.service import post_with_versions
 
@@ -61,7 +62,7 @@ def changes(versions: list[dict[str, Any]]) -> list[Change]:
     return out
 
 
-def load_post(es: Elasticsearch, settings: Any, post_id: str) -> PostView | None:
+def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> PostView | None:
     found = post_with_versions(es, settings, post_id)
     if found is None:
         return None

@@ -168,7 +168,7 @@ def produce(settings: DozorSettings, topic: str, records: Sequence[dict[str, Any
         producer.close()
 
 
-def drain_index(settings: Any, es: Elasticsearch | None = None, max_batch: int = 500) -> tuple[Any, Any]:
+def drain_index(settings: SearchSettings, es: Elasticsearch | None = None, max_batch: int = 500) -> tuple[Any, Any]:
     """`dozor index --drain` in-process: (run stats, indexer)."""
     from dozor import kafka as dk
     from dozor.stream import StageRunner
