@@ -26,7 +26,10 @@ def loads(raw: bytes | str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)
+        try:
+            return json.loads(raw)
+        except RecursionError:  # orjson stops at 1024 levels; the fallback must not raise past the caller
+            raise ValueError("JSON nested too deeply") from None
 
 
 def dumps(obj: dict[str, Any]) -> bytes:

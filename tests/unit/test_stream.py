@@ -40,6 +40,11 @@ def test_good_records_pass_and_bad_ones_carry_a_reason() -> None:
     assert result.rejected[0].message.value == b"not json"
 
 
+def test_json_nested_too_deeply_is_rejected_not_raised() -> None:
+    result = run_in_memory(record_stage(NOTES, upper), [b"[" * 100_000, {"text": "a"}])
+    assert [o.value for o in result.outputs] == [b"A"] and "nested too deeply" in result.rejected[0].reason
+
+
 def test_a_stage_bug_goes_to_dlq_not_up() -> None:
     def buggy(record: Record[Note]) -> Iterator[Output]:
         raise KeyError("boom")
