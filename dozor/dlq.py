@@ -39,8 +39,11 @@ def problems(exc: ValidationError, most: int = 5) -> str:
 
 
 def describe(exc: Exception, context: str = "") -> str:
-    """One line naming what is wrong with a record (never a traceback): the error's type, the
-    context (e.g. ``invalid posts.raw record``), then the field paths and messages or the error text."""
-    detail = problems(exc) if isinstance(exc, ValidationError) else " ".join(str(exc).split())
+    """One line naming what is wrong with a record (never a traceback). A validation error reads as
+    the context (e.g. ``invalid posts.raw record``) and its field paths with their messages; any other
+    error as its type, the context and its text."""
+    if isinstance(exc, ValidationError):
+        return f"{context or 'invalid record'}: {problems(exc)}"[:MAX_REASON_CHARS]
+    detail = " ".join(str(exc).split())
     parts = [part for part in (context, detail) if part]
     return f"{type(exc).__name__}: {': '.join(parts)}"[:MAX_REASON_CHARS] if parts else type(exc).__name__

@@ -60,5 +60,5 @@ def test_dead_letters_are_cut_to_fit_and_reasons_are_one_line() -> None:
     with pytest.raises(ValidationError) as invalid:
         RawPost.model_validate({"channel": {"id": "x"}})
     reason = describe(invalid.value, RAW.invalid)
-    assert reason.startswith("ValidationError: invalid posts.raw record: channel.id: Input should be a valid integer")
+    assert reason.startswith("invalid posts.raw record: channel.id: Input should be a valid integer")
     assert "\n" not in reason and "message_id: Field required" in reason
