@@ -1,9 +1,9 @@
 """Each Kafka topic once, with the record model its messages hold, and the one JSON codec.
 
 A stage names the topic it consumes; :mod:`dozor.stream` decodes and validates every message with
-the topic's model, so the stage sees typed records only. A stage package declares its own topics the
-same way (e.g. ``Topic("posts.media", MediaEvent)`` beside its model); the core declares those of
-the core records.
+the topic's model, so the stage sees typed records only. The core declares the topics of the core
+records; a stage package declares its own the same way, beside its model (``posts.media.ocr`` carries
+MediaEvent records too).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel
 
 from dozor import kafka as dk
-from dozor.records import EnrichedPost, RawPost
+from dozor.records import EnrichedPost, MediaEvent, RawPost
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,4 +63,4 @@ class Topic(Generic[M]):
 
 RAW = Topic(dk.RAW, RawPost)
 ENRICHED = Topic(dk.ENRICHED, EnrichedPost)
-# posts.media and posts.media.ocr carry MediaEvent records: declared where that model lives.
+MEDIA = Topic(dk.MEDIA, MediaEvent)

@@ -86,7 +86,7 @@ class RawSink:
         pending.futures.append(self._producer.send(self._raw, value=value, key=channel_key(channel_id)))
 
     def send_media(self, event: MediaEvent, pending: Pending) -> None:
-        value = event.model_dump_json(by_alias=True).encode()
+        value = topics.MEDIA.encode(event)
         pending.futures.append(self._producer.send(self._media, value=value, key=channel_key(event.channel.id)))
 
     def reject(self, value: bytes, reason: str, source: str, pending: Pending) -> None:
