@@ -27,7 +27,7 @@ def api(settings: DozorSettings) -> Iterator[tuple[httpx.Client, SearchSettings]
     ss = SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix, api_tokens=TOKEN)
     with (
         serve_api(ss) as url,
-        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client,
     ):
         yield client, ss
     drop_indices(des.client(ss), ss)
