@@ -38,6 +38,7 @@ def build() -> typer.Typer:
     from enrich.cli import register as register_enrich
     from evidence.cli import register as register_evidence
     from ingest.cli import register as register_ingest
+    from media.cli import register as register_media
     from search.cli import register as register_search
     from surfaces.cli import register as register_surfaces
 
@@ -49,6 +50,7 @@ def build() -> typer.Typer:
     register_surfaces(app)
     register_alerts(app)
     register_evidence(app)
+    register_media(app)
     return app
 
 

@@ -35,9 +35,15 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-# Pillow's own guard (a warning past the limit, an error past twice it) at the same cap; open() turns the
-# warning into a refusal too.
-Image.MAX_IMAGE_PIXELS = DEFAULT_LIMITS.max_pixels
+
+
+def configure(limits: Limits) -> None:
+    """Put Pillow's process-wide guard (a warning past the cap, an error past twice it) at ``limits``; the
+    functions below turn its warning into a refusal too, so both guards agree."""
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+
+
+configure(DEFAULT_LIMITS)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""`dozor ocr [--drain]`: the OCR stage over Kafka (posts.media -> posts.media.ocr, consumer group `ocr`)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dozor import kafka as dk
+from dozor.cli_support import run_command
+from dozor.errors import ConfigError
+from dozor.settings import load
+from dozor.stream import StageRunner
+
+if TYPE_CHECKING:  # the engine loads libtesseract: only the `ocr` command imports it
+    from media.ocr_settings import OcrSettings
+    from media.ocr_stage import BlobSource, OcrStage
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the `dozor` app."""
+    app.command("ocr")(ocr)
+
+
+def ocr(
+    drain: Annotated[
+        bool, typer.Option("--drain", help="consume posts.media up to the end offsets seen at start, commit, exit")
+    ] = False,
+) -> None:
+    """Read the text inside stored images and hash them (posts.media -> posts.media.ocr)."""
+
+    def body() -> int:
+        from media.ocr_records import MEDIA, MEDIA_OCR
+        from media.ocr_settings import OcrSettings
+
+        settings = load(OcrSettings)
+        stage = build_stage(settings, open_blob_store())
+        runner = StageRunner("ocr", settings, MEDIA, stage, max_batch=settings.ocr_batch)
+        dk.ensure_topics(settings, [MEDIA_OCR, dk.DLQ])
+        result = runner.drain() if drain else runner.run_forever()
+        print(f"ocr: {result.summary()}", file=sys.stderr)
+        return 0
+
+    run_command(body)
+
+
+def build_stage(settings: OcrSettings, blobs: BlobSource) -> OcrStage:
+    """The OCR stage from settings: engine, enricher, the registry's languages per channel."""
+    from enrich.pipeline import default_enricher
+    from media.ocr import OcrEngine
+    from media.ocr_stage import OcrStage, language_hints
+
+    return OcrStage(
+        blobs,
+        OcrEngine(settings.ocr_options()),
+        default_enricher(),
+        language_hints(registry_languages(settings.registry), settings.ocr_languages),
+        settings.image_limits(),
+    )
+
+
+def registry_languages(path: Path) -> dict[str, list[str]]:
+    """Languages per channel (keys: id as a string, lowercase username) from the registry, when there is one."""
+    from ingest import registry
+
+    if not path.is_file():
+        return {}
+    languages: dict[str, list[str]] = {}
+    for entry in registry.load(path).channels:
+        if entry.languages:
+            key = str(entry.channel_id) if entry.channel_id is not None else (entry.username or "").lower()
+            languages[key] = list(entry.languages)
+    return languages
+
+
+def open_blob_store() -> BlobSource:
+    """The media blob store (media/store.py and media/settings.py come from the store's branch; imported by name
+    so this module type-checks before they meet)."""
+    try:
+        store = importlib.import_module("media.store")
+        media_settings = importlib.import_module("media.settings")
+    except ImportError as exc:
+        raise ConfigError(f"the media store is not part of this build ({exc})") from exc
+    blobs: BlobSource = store.open_store(load(media_settings.MediaSettings))
+    return blobs
