@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ def inspect(
         with _bomb_guard(), Image.open(io.BytesIO(data), formats=FORMATS) as image:
             fmt, (width, height) = image.format or "", image.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return Refused(f"decompression bomb: {_first_line(exc)}")
+        return _bomb(exc, limits)
     except UnidentifiedImageError:
         return Refused(_not_an_image(data, file_name))
     except Exception as exc:  # a header parser choking on hostile bytes: any error is a refusal, not a crash
@@ -107,7 +108,7 @@ def open_image(
             image.load()
             gray = _grayscale(ImageOps.exif_transpose(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return Refused(f"decompression bomb: {_first_line(exc)}")
+        return _bomb(exc, limits)
     except Exception as exc:  # truncated or corrupt pixel data, whatever the decoder raises
         return Refused(f"corrupt or truncated image: {_first_line(exc)}")
     return Decoded(_shrink(gray, limits.work_pixels), info)
@@ -169,6 +170,12 @@ def _mismatch(fmt: str, file_name: str | None, mime: str | None) -> str | None:
     if not claims:
         return None
     return f"{' and '.join(claims)} but the bytes are {fmt}; read as {fmt}"
+
+
+def _bomb(exc: Exception, limits: Limits) -> Refused:
+    declared = re.search(r"\((\d+) pixels\)", str(exc))  # Pillow names the size before it decodes anything
+    size = f"{int(declared.group(1)):,} pixels" if declared else "a size"
+    return Refused(f"decompression bomb: the header declares {size}, over the {limits.max_pixels:,}-pixel cap")
 
 
 def _first_line(exc: BaseException) -> str:

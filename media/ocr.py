@@ -1,7 +1,7 @@
 """Text inside images: Tesseract (Debian's libtesseract, in-process through tesserocr).
 
-Per image: Tesseract's own layout analysis gives the text lines and the skew; the page is deskewed when tilted
-and upscaled when its text is small; Tesseract binarizes with Sauvola's adaptive threshold (uneven light in
+Per image: a tilted page is straightened (media/ocr_prep.py); Tesseract's layout analysis gives the text lines,
+and pages with small text are upscaled; Tesseract binarizes with Sauvola's adaptive threshold (uneven light in
 phone photos defeats the default global Otsu); words under a confidence floor (page edges, desk texture) are
 dropped. Packs come from the channel's languages (media/ocr_langs.py): when they span Cyrillic and Latin, a
 few middle lines are read first with one pack per script to learn the script and language; when the text turns
@@ -31,7 +31,7 @@ from tesserocr import OEM, PSM, RIL, PyTessBaseAPI, iterate_level
 from dozor.errors import ConfigError
 from enrich.language import UNDETERMINED, detect
 from enrich.script import script_counts
-from media import ocr_langs
+from media import ocr_langs, ocr_prep
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 Box = tuple[int, int, int, int]
@@ -41,7 +41,6 @@ Box = tuple[int, int, int, int]
 class Layout:
     lines: list[Box]
     word_heights: list[int]
-    angle: float  # radians, Tesseract's deskew angle
 
 
 def _box(raw: Any) -> Box | None:
@@ -54,7 +53,8 @@ def _box(raw: Any) -> Box | None:
 class OcrOptions:
     tessdata: Path | None = None  # None: TESSDATA_PREFIX, libtesseract's default, then Debian's path
     max_packs: int = ocr_langs.DEFAULT_MAX_PACKS
-    min_word_conf: float = 40.0
+    min_line_conf: float = 50.0  # lines Tesseract is less sure of (mean word confidence, 0-100) are dropped
+    min_word_conf: float = 20.0  # and so are such words in the lines kept
     sauvola: bool = True
     deskew: bool = True
     upscale: bool = True
@@ -132,20 +132,23 @@ class OcrEngine:
         scripts = ocr_langs.scripts_of(langs)
         first = self._packs(langs, scripts[0])
         layout_api = self._api(first)
-        layout = self._layout(layout_api, gray)
+        rotated = ocr_prep.skew_degrees(gray) if self.options.deskew else 0.0
+        rotated = rotated if abs(rotated) >= 0.5 else 0.0
+        straight = ocr_prep.straighten(gray, rotated) if rotated else gray
+        layout = self._layout(layout_api, straight)
         lines = layout.lines
         if not lines:
-            return OcrResult("", tuple(first), "Zyyy", 0.0, 0, passes=0)
-        page, rotated, scale = self._straighten(gray, layout)
+            return OcrResult("", tuple(first), "Zyyy", 0.0, 0, rotated=rotated, passes=0)
+        page, scale = self._upscale(straight, layout)
         script, packs = scripts[0], first
         if len(scripts) > 1:
             if len(lines) <= 4:  # a probe would read it all: one pass with a pack per script instead
                 packs = self._installed(ocr_langs.probe_packs(langs))
-            elif probe := self._probe(gray, lines, scale, langs):
+            elif probe := self._probe(straight, lines, scale, langs):
                 script, langs = probe
                 packs = self._packs(langs, script)
-        # Unless the page was turned or scaled, the layout just analysed is still loaded in layout_api.
-        result = self._recognize(packs, page, layout_api if page is gray else None, rotated, scale)
+        # Unless the page was scaled, the layout just analysed is still loaded in layout_api.
+        result = self._recognize(packs, page, layout_api if page is straight else None, rotated, scale)
         if len(scripts) == 1 and result.confidence < self.options.other_script_below:
             # A pack of the wrong script reads garbage with low confidence: Latin text in a Cyrillic channel.
             other = ocr_langs.LATN if scripts[0] == ocr_langs.CYRL else ocr_langs.CYRL
@@ -204,38 +207,37 @@ class OcrEngine:
         return OcrResult(text, tuple(packs), script, mean, len(confidences), rotated, scale, timed_out=not done)
 
     def _words(self, api: PyTessBaseAPI) -> tuple[str, list[float]]:
-        """The words at or above the confidence floor, with line and paragraph breaks kept."""
-        parts: list[str] = []
-        confidences: list[float] = []
-        pending = 0  # 0 space, 1 new line, 2 new paragraph (kept when the word that opened them is dropped)
+        """The text of the lines Tesseract is reasonably sure of, minus its least sure words; line and paragraph
+        breaks kept. Junk (page edges, desk texture, a photo's background) comes as whole low-confidence lines."""
         iterator = api.GetIterator()
         if iterator is None:
             return "", []
+        lines: list[tuple[str, list[tuple[str, float]]]] = []
         for word in iterate_level(iterator, RIL.WORD):
-            if word.IsAtBeginningOf(RIL.PARA):
-                pending = 2
-            elif word.IsAtBeginningOf(RIL.TEXTLINE):
-                pending = max(pending, 1)
+            if not lines or word.IsAtBeginningOf(RIL.TEXTLINE):
+                lines.append(("\n\n" if word.IsAtBeginningOf(RIL.PARA) else "\n", []))
             text = (word.GetUTF8Text(RIL.WORD) or "").strip()
-            conf = float(word.Confidence(RIL.WORD))
-            if not text or conf < self.options.min_word_conf:
+            if text:
+                lines[-1][1].append((text, float(word.Confidence(RIL.WORD))))
+        parts: list[str] = []
+        confidences: list[float] = []
+        for brk, words in lines:
+            if not words or statistics.fmean(c for _, c in words) < self.options.min_line_conf:
                 continue
-            if parts:
-                parts.append((" ", "\n", "\n\n")[pending])
-            parts.append(text)
-            confidences.append(conf)
-            pending = 0
+            kept = [(t, c) for t, c in words if c >= self.options.min_word_conf]
+            if kept:
+                parts += [brk if parts else "", " ".join(t for t, _ in kept)]
+                confidences += [c for _, c in kept]
         return "".join(parts), confidences
 
     # ---- page geometry ---------------------------------------------------------------------------
 
-    def _layout(self, api: PyTessBaseAPI, gray: Image.Image) -> Layout:
-        """Text lines, word heights and the skew from Tesseract's layout analysis."""
-        api.SetImage(gray)
+    def _layout(self, api: PyTessBaseAPI, page: Image.Image) -> Layout:
+        """Text lines and word heights from Tesseract's layout analysis."""
+        api.SetImage(page)
         iterator = api.AnalyseLayout()
         if iterator is None:
-            return Layout([], [], 0.0)
-        angle = float(iterator.Orientation()[3])
+            return Layout([], [])
         lines: list[Box] = []
         heights: list[int] = []
         for word in iterate_level(iterator, RIL.WORD):
@@ -243,27 +245,20 @@ class OcrEngine:
                 lines.append(line)
             if box := _box(word.BoundingBox(RIL.WORD)):
                 heights.append(box[3] - box[1])
-        return Layout(lines, heights, angle)
+        return Layout(lines, heights)
 
-    def _straighten(self, gray: Image.Image, layout: Layout) -> tuple[Image.Image, float, float]:
-        """Deskew (past half a degree) and upscale small text; returns (page, degrees turned, scale)."""
+    def _upscale(self, page: Image.Image, layout: Layout) -> tuple[Image.Image, float]:
+        """Small text (median word box under min_text_px) scaled up towards target_text_px."""
         opts = self.options
-        degrees = math.degrees(layout.angle)
-        degrees = degrees if opts.deskew and 0.5 <= abs(degrees) <= 15 else 0.0
-        page = gray
-        if degrees:
-            page = page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-        # Word boxes, not line boxes: a tilted line's box is as tall as its tilt makes it.
         text_px = statistics.median(layout.word_heights) if layout.word_heights else 0
-        scale = 1.0
-        if opts.upscale and 0 < text_px < opts.min_text_px:
-            room = math.sqrt(opts.max_pixels / (page.width * page.height))
-            scale = min(3.0, opts.target_text_px / text_px, room)
-            if scale > 1.05:
-                page = page.resize((round(page.width * scale), round(page.height * scale)), Image.Resampling.LANCZOS)
-            else:
-                scale = 1.0
-        return page, degrees, scale
+        if not opts.upscale or not 0 < text_px < opts.min_text_px:
+            return page, 1.0
+        room = math.sqrt(opts.max_pixels / (page.width * page.height))
+        scale = min(3.0, opts.target_text_px / text_px, room)
+        if scale <= 1.05:
+            return page, 1.0
+        size = (round(page.width * scale), round(page.height * scale))
+        return page.resize(size, Image.Resampling.LANCZOS), scale
 
     # ---- Tesseract instances ---------------------------------------------------------------------
 

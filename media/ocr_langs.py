@@ -27,6 +27,9 @@ PACKS: dict[tuple[str, str], str] = {
     ("uz", LATN): "uzb",
     ("en", LATN): "eng",
 }
+# Packs read together with another: uzb_cyrl's character set has no « » ь (a «...»ги phrase, октябрь), which
+# Uzbek Cyrillic official texts use all the time; rus has them.
+COMPANION = {"uzb_cyrl": "rus"}
 # The pack a script falls back to when no candidate language writes in it.
 SCRIPT_DEFAULT = {CYRL: "rus", LATN: "eng"}
 
@@ -67,19 +70,15 @@ def scripts_of(languages: Iterable[str]) -> list[str]:
 def packs_for(languages: Sequence[str], script: str, max_packs: int = DEFAULT_MAX_PACKS) -> list[str]:
     """The packs for text in ``script``: the candidates' packs for that script in order, else the script's
     default pack; at most ``max_packs``."""
-    packs = _unique(PACKS[(lang, script)] for lang in languages if (lang, script) in PACKS)
-    return (packs or [SCRIPT_DEFAULT[script]])[: max(1, max_packs)]
+    packs = _unique(PACKS[(lang, script)] for lang in languages if (lang, script) in PACKS) or [SCRIPT_DEFAULT[script]]
+    paired = _unique(p for pack in packs for p in (pack, COMPANION.get(pack)) if p)
+    return paired[: max(1, max_packs)]
 
 
 def probe_packs(languages: Sequence[str]) -> list[str]:
     """One pack per script the candidates use: Tesseract scores each word with both, so the letters of the
     probe's confident words tell the script."""
     return [packs_for(languages, script, 1)[0] for script in scripts_of(languages)]
-
-
-def pack_language(pack: str) -> str:
-    """The ISO 639-1 code of a pack (``uzb_cyrl`` -> ``uz``)."""
-    return next(code for (code, _), name in PACKS.items() if name == pack)
 
 
 def refine(packs: Sequence[str], lang: str, script: str, max_packs: int = DEFAULT_MAX_PACKS) -> list[str] | None:

@@ -21,7 +21,10 @@ class OcrSettings(DozorSettings):
         description="languages to read images in when the channel's registry entry and country name none (JSON list)",
     )
     ocr_max_packs: int = Field(ocr_langs.DEFAULT_MAX_PACKS, ge=1, le=4, description="Tesseract packs per call")
-    ocr_min_word_conf: float = Field(40.0, ge=0, le=100, description="words Tesseract is less sure of are dropped")
+    ocr_min_line_conf: float = Field(
+        50.0, ge=0, le=100, description="text lines whose mean word confidence is lower are dropped (page edges, junk)"
+    )
+    ocr_min_word_conf: float = Field(20.0, ge=0, le=100, description="words Tesseract is less sure of are dropped")
     ocr_timeout_s: float = Field(60.0, gt=0, le=3600, description="seconds one recognition may take")
     ocr_max_image_mb: float = Field(30.0, gt=0, description="larger files are not opened")
     ocr_max_pixels: int = Field(36_000_000, ge=1_000_000, description="images declaring more pixels are refused")
@@ -41,6 +44,7 @@ class OcrSettings(DozorSettings):
         return OcrOptions(
             tessdata=self.ocr_tessdata,
             max_packs=self.ocr_max_packs,
+            min_line_conf=self.ocr_min_line_conf,
             min_word_conf=self.ocr_min_word_conf,
             timeout_ms=int(self.ocr_timeout_s * 1000),
         )

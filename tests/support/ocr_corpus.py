@@ -20,6 +20,8 @@ import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
+from enrich.analysis import analyze, query_languages
+
 TEXTS = Path(__file__).resolve().parent.parent / "data" / "ocr_texts.yaml"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = {"serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"), "sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")}
@@ -174,3 +176,14 @@ def cer(truth: str, ocr: str) -> float:
     """Character error rate: edit distance over the length of the truth."""
     a, b = canonical(truth), canonical(ocr)
     return Levenshtein.distance(a, b) / max(1, len(a))
+
+
+def findable(keyword: str, ocr_stem: str) -> bool:
+    """Whether `dozor search KEYWORD` would match this image text: the term is analysed with every stemmer its
+    script allows (the query side of DESIGN.md) and one variant's stems must all be in ``ocr_stem``."""
+    stems = set(ocr_stem.split())
+    for lang in query_languages(keyword, None):
+        tokens = analyze(keyword, lang)
+        if tokens and all(token in stems for token in tokens):
+            return True
+    return False
