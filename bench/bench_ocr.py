@@ -30,12 +30,22 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from enrich.language import detect  # noqa: E402
 from enrich.pipeline import default_enricher  # noqa: E402
 from media.images import Decoded, open_image  # noqa: E402
 from media.ocr import OcrEngine, OcrOptions  # noqa: E402
 from media.ocr_stage import OcrStage, language_hints  # noqa: E402
+from media.settings import MediaSettings  # noqa: E402
+from media.store import BlobStore, open_store  # noqa: E402
 from tests.support import ocr_corpus as corpus  # noqa: E402
-from tests.support.blobs import MemoryBlobs  # noqa: E402
+
+SCRATCH = tempfile.TemporaryDirectory(prefix="bench-ocr-")
+
+
+def store() -> BlobStore:
+    """The real local blob store, in a scratch directory removed at exit."""
+    return open_store(MediaSettings(media_url=(Path(SCRATCH.name) / os.urandom(4).hex()).as_uri(), media_fsync=False))
+
 
 VARIANTS = [("ru", "Cyrl"), ("uz", "Latn"), ("uz", "Cyrl"), ("kk", "Cyrl"), ("ky", "Cyrl"), ("tg", "Cyrl")]
 STEPS = [
@@ -55,13 +65,13 @@ def gray(sample: corpus.Sample) -> Image.Image:
 
 
 def quality(samples: list[corpus.Sample]) -> None:
-    blobs = MemoryBlobs()
+    blobs = store()
     rows: dict[tuple[str, str], dict[str, list[float]]] = {}
-    with OcrEngine() as engine:
-        stage = OcrStage(blobs, engine, default_enricher(), language_hints())
+    with OcrEngine(detect) as engine:
+        stage = OcrStage(blobs, engine, default_enricher().fields, language_hints())
         for i, s in enumerate(samples):
             record = {"schema": 1, "channel": {"id": 1, "languages": [s.doc.lang]}, "message_id": i,
-                      "item": {"sha256": blobs.put(s.data), "type": "photo", "status": "stored"}}  # fmt: skip
+                      "item": {"sha256": blobs.put(s.data).sha256, "type": "photo", "status": "stored"}}  # fmt: skip
             out = stage.process(record)
             assert out is not None
             row = rows.setdefault((s.doc.lang, s.doc.script), {"clean": [], "noisy": [], "kw": []})
@@ -85,14 +95,14 @@ def preprocessing(samples: list[corpus.Sample]) -> None:
     noisy = [s for s in samples if s.kind == "noisy"]
     print(f"\n2. Preprocessing, steps added in turn ({len(noisy)} noisy photos; mean / worst CER, CPU s per image)")
     for label, overrides in STEPS:
-        with OcrEngine(OcrOptions(**overrides)) as engine:
+        with OcrEngine(detect, OcrOptions(**overrides)) as engine:
             rates, cpu = _run(engine, noisy)
         print(f"  {label:50} {statistics.fmean(rates):>7.2%} {max(rates):>7.2%} {cpu:>6.2f}")
     for kind in ("noisy", "clean"):
         halves = [(s, _half(s)) for s in samples if s.kind == kind]
         print(f"  small text: the {len(halves)} {kind} images at half size (word boxes ~10 px)")
         for label, up in (("    without upscaling", False), ("    with upscaling to ~22 px", True)):
-            with OcrEngine(OcrOptions(upscale=up)) as engine:
+            with OcrEngine(detect, OcrOptions(upscale=up)) as engine:
                 start = time.process_time()
                 rates = [corpus.cer(s.truth, engine.read(im, [s.doc.lang]).text) for s, im in halves]
                 cpu = (time.process_time() - start) / len(halves)
@@ -115,12 +125,12 @@ def _run(engine: OcrEngine, samples: list[corpus.Sample]) -> tuple[list[float], 
 def speed(samples: list[corpus.Sample]) -> None:
     import tesserocr
 
-    blobs = MemoryBlobs()
+    blobs = store()
     records = [{"schema": 1, "channel": {"id": 1, "languages": [s.doc.lang]}, "message_id": i,
-                "item": {"sha256": blobs.put(s.data), "type": "photo", "status": "stored"}}
+                "item": {"sha256": blobs.put(s.data).sha256, "type": "photo", "status": "stored"}}
                for i, s in enumerate(samples)]  # fmt: skip
-    with OcrEngine() as engine:
-        stage = OcrStage(blobs, engine, default_enricher(), language_hints())
+    with OcrEngine(detect) as engine:
+        stage = OcrStage(blobs, engine, default_enricher().fields, language_hints())
         stage.process(records[0])  # models loaded once, like a running worker
         start = time.process_time()
         for record in records:
@@ -166,16 +176,18 @@ from enrich.pipeline import default_enricher
 from media.ocr import OcrEngine
 from media.ocr_stage import OcrStage, language_hints
 from tests.support import ocr_corpus as corpus
-from tests.support.blobs import MemoryBlobs
-blobs = MemoryBlobs()
+from enrich.language import detect
+from media.settings import MediaSettings
+from media.store import open_store
+blobs = open_store(MediaSettings(media_url=sys.argv[4], media_fsync=False))
 samples = corpus.samples(seed=int(sys.argv[2]))
 datas = [s.data for s in samples] + [open(sys.argv[3], "rb").read()]
-with OcrEngine() as engine:
-    stage = OcrStage(blobs, engine, default_enricher(), language_hints())
+with OcrEngine(detect) as engine:
+    stage = OcrStage(blobs, engine, default_enricher().fields, language_hints())
     for i, data in enumerate(datas):
         lang = samples[i].doc.lang if i < len(samples) else "ru"
         stage.process({"schema": 1, "channel": {"id": 1, "languages": [lang]}, "message_id": i,
-                       "item": {"sha256": blobs.put(data), "type": "photo", "status": "stored"}})
+                       "item": {"sha256": blobs.put(data).sha256, "type": "photo", "status": "stored"}})
 status = open("/proc/self/status").read()
 print(int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:"))) // 1024)
 """
@@ -186,7 +198,7 @@ def worker_rss(seed: int) -> None:
     with tempfile.NamedTemporaryFile(suffix=".png") as scan:
         page.resize((6000, 5000)).save(scan, "PNG")  # a 30-megapixel scan, made outside the measured worker
         scan.flush()
-        argv = [sys.executable, "-c", _WORKER, str(ROOT), str(seed), scan.name]
+        argv = [sys.executable, "-c", _WORKER, str(ROOT), str(seed), scan.name, (Path(SCRATCH.name) / "rss").as_uri()]
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         proc = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
     peak = int(proc.stdout.strip().splitlines()[-1])

@@ -33,12 +33,11 @@ def _root(
 
 def build() -> typer.Typer:
     from alerts.cli import register as register_alerts
-    from cli import demo
+    from cli import demo, ocr
     from dozor.stack.cli import app as stack_app
     from enrich.cli import register as register_enrich
     from evidence.cli import register as register_evidence
     from ingest.cli import register as register_ingest
-    from media.cli import register as register_media
     from search.cli import register as register_search
     from surfaces.cli import register as register_surfaces
 
@@ -50,7 +49,7 @@ def build() -> typer.Typer:
     register_surfaces(app)
     register_alerts(app)
     register_evidence(app)
-    register_media(app)
+    ocr.register(app)
     return app
 
 

@@ -17,9 +17,10 @@ import os
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import math
+import re
 import statistics
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,16 @@ from PIL import Image
 from tesserocr import OEM, PSM, RIL, PyTessBaseAPI, iterate_level
 
 from dozor.errors import ConfigError
-from enrich.language import UNDETERMINED, detect
-from enrich.script import script_counts
 from media import ocr_langs, ocr_prep
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 Box = tuple[int, int, int, int]
+# The language of a text: (ISO 639-1 or "und", confidence 0..1, ISO 15924 script). The OCR stage passes the
+# enricher's detector (enrich.language.detect): media sits below enrich and gets it handed in.
+Detect = Callable[[str], tuple[str, float, str]]
+UNDETERMINED = "und"
+_CYRILLIC = re.compile(r"[\u0400-\u052f]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ def find_tessdata(configured: Path | None = None) -> Path:
 class OcrEngine:
     """Reads images; holds a few initialised Tesseract instances (one per pack combination, LRU)."""
 
-    def __init__(self, options: OcrOptions | None = None) -> None:
+    def __init__(self, detect: Detect, options: OcrOptions | None = None) -> None:
+        self.detect = detect
         self.options = options or OcrOptions()
         self.tessdata = find_tessdata(self.options.tessdata)
         self.installed = frozenset(tesserocr.get_languages(f"{self.tessdata}/")[1])
@@ -158,7 +164,7 @@ class OcrEngine:
         return result
 
     def _refine(self, result: OcrResult, page: Image.Image, rotated: float, scale: float) -> OcrResult:
-        lang, score, script = detect(result.text)
+        lang, score, script = self.detect(result.text)
         if lang == UNDETERMINED or score < 0.5 or result.words < 3:
             return result
         better = ocr_langs.refine(result.packs, lang, script, self.options.max_packs)
@@ -185,12 +191,10 @@ class OcrEngine:
         api.SetImage(crop)
         api.Recognize(self.options.timeout_ms)
         text, _ = self._words(api)
-        counts = script_counts(text)
-        cyrl, latn = counts.get(ocr_langs.CYRL, 0), counts.get(ocr_langs.LATN, 0)
-        if cyrl + latn < 10:
+        if len(_CYRILLIC.findall(text)) + len(_LATIN.findall(text)) < 10:
             return None
-        script = ocr_langs.CYRL if cyrl >= latn else ocr_langs.LATN
-        lang, _, _ = detect(text)
+        script = _script(text)
+        lang, _, _ = self.detect(text)
         ordered = [lang, *langs] if ocr_langs.supported(lang) and lang not in langs[:1] else langs
         return script, list(dict.fromkeys(ordered))
 
@@ -202,7 +206,7 @@ class OcrEngine:
             api.SetImage(page)
         done = api.Recognize(self.options.timeout_ms)
         text, confidences = self._words(api) if done else ("", [])
-        script = max(script_counts(text).items(), key=lambda kv: kv[1], default=("Zyyy", 0))[0]
+        script = _script(text)
         mean = round(statistics.fmean(confidences), 1) if confidences else 0.0
         return OcrResult(text, tuple(packs), script, mean, len(confidences), rotated, scale, timed_out=not done)
 
@@ -284,6 +288,14 @@ class OcrEngine:
                 api.SetVariable("thresholding_method", "2")
         self._apis[key] = api
         return api
+
+
+def _script(text: str) -> str:
+    """Cyrl or Latn by letter count (the only scripts the packs read), Zyyy without letters."""
+    cyrl, latn = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    if not cyrl and not latn:
+        return "Zyyy"
+    return ocr_langs.CYRL if cyrl >= latn else ocr_langs.LATN
 
 
 def _better(first: OcrResult, second: OcrResult) -> OcrResult:

@@ -10,21 +10,23 @@ store that cannot be reached is backpressure (the batch is retried, nothing is c
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
 from pydantic import ValidationError
 
-from dozor.records import Channel
+from dozor.kafka import MEDIA
+from dozor.records import Channel, MediaEvent, MediaItem, MediaStatus
 from dozor.stream import Backpressure, BatchResult, Message, Output, Rejected
-from enrich.pipeline import Enricher
-from enrich.stage import describe, dumps, loads
 from media import images, ocr_langs
 from media.ocr import OcrEngine
-from media.ocr_records import MEDIA, MEDIA_OCR, MediaEvent, MediaItem, MediaStatus, OcrEvent
+from media.ocr_records import MEDIA_OCR, OcrEvent
 from media.phash import phash
+from media.store import BlobCorrupt, BlobMissing, BlobStoreError
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +36,16 @@ THUMBNAIL_TYPES = frozenset({"video", "animation", "document", "video_note", "st
 
 
 class BlobSource(Protocol):
-    """What the stage needs of the blob store: the bytes of a stored file (FileNotFoundError or KeyError when
-    there is none; any other OSError when the store cannot be reached)."""
+    """What the stage needs of the blob store (media.store.BlobStore): the bytes of a stored file, BlobMissing
+    when there is none, BlobCorrupt when they no longer match their hash; OSError when it cannot be reached."""
 
     def get(self, sha256: str) -> bytes: ...
 
 
 LanguageHints = Callable[[Channel], list[str]]
+# The enrichment of a text (enrich.pipeline.Enricher.fields: lang, lang_score, script, topics, topic_hits,
+# text_norm, text_stem, entities): handed in, as media sits below enrich in the layering.
+Analyze = Callable[[str], Mapping[str, Any]]
 
 
 def language_hints(
@@ -80,13 +85,13 @@ class OcrStage:
         self,
         blobs: BlobSource,
         engine: OcrEngine,
-        enricher: Enricher,
+        analyze: Analyze,
         hints: LanguageHints | None = None,
         limits: images.Limits = images.DEFAULT_LIMITS,
     ) -> None:
         self.blobs = blobs
         self.engine = engine
-        self.enricher = enricher
+        self.analyze = analyze
         self.hints = hints or language_hints()
         self.limits = limits
         images.configure(limits)
@@ -104,10 +109,13 @@ class OcrStage:
         extra: dict[str, Any] = {}
         try:
             data = self.blobs.get(sha)
-        except (FileNotFoundError, KeyError):
+        except (BlobMissing, FileNotFoundError):
             _flag(item, is_item, "missing", f"blob {sha} is not in the media store")
             return self._out(event, item, extra)
-        except OSError as exc:
+        except BlobCorrupt as exc:
+            _flag(item, is_item, "failed", str(exc))
+            return self._out(event, item, extra)
+        except (OSError, BlobStoreError) as exc:
             raise Backpressure(f"media store unreachable: {exc}", retry_after=5.0) from exc
         opened = images.open_image(
             data, item.file_name if is_item else None, item.mime if is_item else None, self.limits
@@ -123,7 +131,7 @@ class OcrStage:
         result = self.engine.read(opened.image, self.hints(event.channel))
         if result.timed_out:
             item.reason = f"OCR stopped after {self.engine.options.timeout_ms / 1000:g} s; text may be partial"
-        fields = self.enricher.fields(result.text)
+        fields = self.analyze(result.text)
         item.ocr_text = result.text
         item.ocr_lang = fields["lang"]
         extra = {
@@ -150,22 +158,22 @@ class OcrStage:
         result = BatchResult()
         for message in batch:
             try:
-                obj = loads(message.value)
+                obj = orjson.loads(message.value)
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
                 out = self.process(obj)
             except Backpressure:
                 raise
-            except ValueError as exc:  # JSON, unicode and validation errors
+            except ValueError as exc:  # JSON (orjson's error is one), unicode and validation errors
                 result.rejected.append(Rejected(message, _describe(exc)))
                 continue
             except Exception as exc:  # an OCR or enrichment bug on odd input must not stop the stream
                 log.exception("ocr failed on %s", message.source)
-                result.rejected.append(Rejected(message, f"ocr failed: {describe(exc)}"))
+                result.rejected.append(Rejected(message, f"ocr failed: {_describe(exc)}"))
                 continue
             if out is not None:
                 key = message.key or str(out["channel"]["id"]).encode()
-                result.outputs.append(Output(MEDIA_OCR, dumps(out), key))
+                result.outputs.append(Output(MEDIA_OCR, _dumps(out), key))
         return result
 
 
@@ -178,8 +186,16 @@ def _flag(item: MediaItem, is_item: bool, status: MediaStatus, reason: str) -> N
         item.reason = f"thumbnail {status}: {reason}"
 
 
-def _describe(exc: ValueError) -> str:
+def _describe(exc: Exception) -> str:
+    """One line naming what is wrong with a record."""
     if isinstance(exc, ValidationError):
         problems = [f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}" for err in exc.errors()[:5]]
         return f"invalid {MEDIA} record: " + "; ".join(problems)
-    return describe(exc)
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:1000]
+
+
+def _dumps(obj: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # an integer beyond 64 bits (a grouped_id)
+        return json.dumps(obj, ensure_ascii=False).encode()

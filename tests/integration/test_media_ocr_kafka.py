@@ -4,21 +4,25 @@ posts.media.ocr out (a bad image included, with its reason), broken records to t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from dozor import kafka as dk
+from dozor.kafka import MEDIA
 from dozor.settings import DozorSettings
 from dozor.stream import StageRunner
+from enrich.language import detect
 from enrich.pipeline import default_enricher
 from media.ocr import OcrEngine
-from media.ocr_records import MEDIA, MEDIA_OCR
+from media.ocr_records import MEDIA_OCR
 from media.ocr_stage import STAGE_NAME, OcrStage, language_hints
+from media.settings import MediaSettings
+from media.store import open_store
 from tests.support import bad_images as bad
 from tests.support import ocr_corpus as corpus
-from tests.support.blobs import MemoryBlobs
 
 
-def test_ocr_stage_drains_posts_media(settings: DozorSettings) -> None:
-    blobs = MemoryBlobs()
+def test_ocr_stage_drains_posts_media(settings: DozorSettings, tmp_path: Path) -> None:
+    blobs = open_store(MediaSettings(media_url=(tmp_path / "blobs").as_uri()))
     doc = next(d for d in corpus.documents() if d.id == "kk-summons")
     notice = corpus.render(doc, max_lines=2)
 
@@ -29,13 +33,13 @@ def test_ocr_stage_drains_posts_media(settings: DozorSettings) -> None:
 
     dk.ensure_topics(settings, [MEDIA, MEDIA_OCR, dk.DLQ])
     producer = dk.producer(settings)
-    for value in (record(1, blobs.put(notice.data)), record(2, blobs.put(bad.png_bomb())), b"[1, 2]"):
+    for value in (record(1, blobs.put(notice.data).sha256), record(2, blobs.put(bad.png_bomb()).sha256), b"[1, 2]"):
         producer.send(settings.topic(MEDIA), value=value, key=b"42")
     producer.flush()
     producer.close()
 
-    with OcrEngine() as engine:
-        stage = OcrStage(blobs, engine, default_enricher(), language_hints())
+    with OcrEngine(detect) as engine:
+        stage = OcrStage(blobs, engine, default_enricher().fields, language_hints())
         stats = StageRunner(STAGE_NAME, settings, MEDIA, stage, max_batch=8).drain()
         assert (stats.consumed, stats.produced, stats.rejected) == (3, 2, 1)
         again = StageRunner(STAGE_NAME, settings, MEDIA, stage, max_batch=8).drain()

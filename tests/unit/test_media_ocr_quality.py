@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from enrich.language import detect
 from enrich.pipeline import default_enricher
 from media.ocr import OcrEngine
 from media.ocr_stage import OcrStage, language_hints
+from media.settings import MediaSettings
+from media.store import open_store
 from tests.support import ocr_corpus as corpus
-from tests.support.blobs import MemoryBlobs
 
 SAMPLE_IDS = ("ru-summons", "uz-latn-decree", "uz-cyrl-summons", "kk-decree", "ky-summons", "tg-decree")
 TARGET_CER = {"clean": 0.05, "noisy": 0.12}
@@ -23,17 +25,17 @@ SAMPLE = corpus.samples(max_lines=3, ids=SAMPLE_IDS)
 
 
 @pytest.fixture(scope="module")
-def readings() -> Iterator[list[tuple[corpus.Sample, dict[str, Any]]]]:
-    blobs = MemoryBlobs()
-    with OcrEngine() as engine:
-        stage = OcrStage(blobs, engine, default_enricher(), language_hints())
+def readings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[corpus.Sample, dict[str, Any]]]]:
+    blobs = open_store(MediaSettings(media_url=tmp_path_factory.mktemp("blobs").as_uri()))
+    with OcrEngine(detect) as engine:
+        stage = OcrStage(blobs, engine, default_enricher().fields, language_hints())
         out = []
         for i, sample in enumerate(SAMPLE):
             record = {
                 "schema": 1,
                 "channel": {"id": 1, "languages": [sample.doc.lang]},
                 "message_id": i,
-                "item": {"sha256": blobs.put(sample.data), "type": "photo", "status": "stored"},
+                "item": {"sha256": blobs.put(sample.data).sha256, "type": "photo", "status": "stored"},
             }
             result = stage.process(record)
             assert result is not None

@@ -1,8 +1,11 @@
-"""`dozor ocr [--drain]`: the OCR stage over Kafka (posts.media -> posts.media.ocr, consumer group `ocr`)."""
+"""`dozor ocr [--drain]`: the OCR stage over Kafka (posts.media -> posts.media.ocr, consumer group `ocr`).
+
+The stage lives in media/ocr_stage.py; it is assembled here because it joins three packages that may not import
+each other (docs/architecture.md's layers): media (store, images, Tesseract), enrich (the enricher, the language
+detector) and ingest (the registry's languages per channel)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from pathlib import Path
@@ -12,7 +15,6 @@ import typer
 
 from dozor import kafka as dk
 from dozor.cli_support import run_command
-from dozor.errors import ConfigError
 from dozor.settings import load
 from dozor.stream import StageRunner
 
@@ -24,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the `dozor` app."""
+    """Add `dozor ocr` to the app."""
     app.command("ocr")(ocr)
 
 
@@ -36,12 +38,14 @@ def ocr(
     """Read the text inside stored images and hash them (posts.media -> posts.media.ocr)."""
 
     def body() -> int:
-        from media.ocr_records import MEDIA, MEDIA_OCR
+        from media.ocr_records import MEDIA_OCR
         from media.ocr_settings import OcrSettings
+        from media.settings import MediaSettings
+        from media.store import open_store
 
         settings = load(OcrSettings)
-        stage = build_stage(settings, open_blob_store())
-        runner = StageRunner("ocr", settings, MEDIA, stage, max_batch=settings.ocr_batch)
+        stage = build_stage(settings, open_store(load(MediaSettings)))
+        runner = StageRunner("ocr", settings, dk.MEDIA, stage, max_batch=settings.ocr_batch)
         dk.ensure_topics(settings, [MEDIA_OCR, dk.DLQ])
         result = runner.drain() if drain else runner.run_forever()
         print(f"ocr: {result.summary()}", file=sys.stderr)
@@ -52,14 +56,15 @@ def ocr(
 
 def build_stage(settings: OcrSettings, blobs: BlobSource) -> OcrStage:
     """The OCR stage from settings: engine, enricher, the registry's languages per channel."""
+    from enrich.language import detect
     from enrich.pipeline import default_enricher
     from media.ocr import OcrEngine
     from media.ocr_stage import OcrStage, language_hints
 
     return OcrStage(
         blobs,
-        OcrEngine(settings.ocr_options()),
-        default_enricher(),
+        OcrEngine(detect, settings.ocr_options()),
+        default_enricher().fields,
         language_hints(registry_languages(settings.registry), settings.ocr_languages),
         settings.image_limits(),
     )
@@ -77,15 +82,3 @@ def registry_languages(path: Path) -> dict[str, list[str]]:
             key = str(entry.channel_id) if entry.channel_id is not None else (entry.username or "").lower()
             languages[key] = list(entry.languages)
     return languages
-
-
-def open_blob_store() -> BlobSource:
-    """The media blob store (media/store.py and media/settings.py come from the store's branch; imported by name
-    so this module type-checks before they meet)."""
-    try:
-        store = importlib.import_module("media.store")
-        media_settings = importlib.import_module("media.settings")
-    except ImportError as exc:
-        raise ConfigError(f"the media store is not part of this build ({exc})") from exc
-    blobs: BlobSource = store.open_store(load(media_settings.MediaSettings))
-    return blobs
