@@ -161,7 +161,7 @@ def speed(samples: list[corpus.Sample]) -> None:
     for s in samples:
         open_image(s.data)
     decode = (time.process_time() - start) / len(samples)
-    print(f"\n3. Speed per core ({len(samples)} images ~1000 x 500 px; CPU seconds per image, images per CPU second)")
+    print(f"\n3. Speed per core ({len(samples)} images ~1000 x 600 px; CPU seconds per image, images per CPU second)")
     for label, cost in (("OCR stage (decode, hash, deskew, OCR, enrich)", whole),
                         ("one bare tesserocr pass, same pack", bare),
                         ("tesseract CLI, same image and pack (= pytesseract)", cli),
