@@ -46,7 +46,7 @@ def ocr(
         settings = load(OcrSettings)
         stage = build_stage(settings, open_store(load(MediaSettings)))
         runner = StageRunner("ocr", settings, dk.MEDIA, stage, max_batch=settings.ocr_batch)
-        dk.ensure_topics(settings, [MEDIA_OCR, dk.DLQ])
+        dk.ensure_topics(settings, [MEDIA_OCR.name, dk.DLQ])
         result = runner.drain() if drain else runner.run_forever()
         print(f"ocr: {result.summary()}", file=sys.stderr)
         return 0

@@ -9,8 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from dozor.records import MediaEvent, utcnow
-
-MEDIA_OCR = "posts.media.ocr"
+from dozor.topics import Topic
 
 
 class OcrEvent(MediaEvent):
@@ -26,3 +25,6 @@ class OcrEvent(MediaEvent):
     ocr_confidence: float = 0.0  # Tesseract's mean word confidence, 0-100
     ocr_packs: list[str] = Field(default_factory=list)
     ocr_at: datetime = Field(default_factory=utcnow)
+
+
+MEDIA_OCR = Topic("posts.media.ocr", OcrEvent)

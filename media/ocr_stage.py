@@ -10,18 +10,15 @@ store that cannot be reached is backpressure (the batch is retried, nothing is c
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import orjson
-from pydantic import ValidationError
-
-from dozor.kafka import MEDIA
+from dozor.dlq import describe
 from dozor.records import Channel, MediaEvent, MediaItem, MediaStatus
-from dozor.stream import Backpressure, BatchResult, Message, Output, Rejected
+from dozor.stream import Backpressure, BatchResult, Message, Output, Rejected, decoded
+from dozor.topics import MEDIA, dumps
 from media import images, ocr_langs
 from media.ocr import OcrEngine
 from media.ocr_records import MEDIA_OCR, OcrEvent
@@ -33,6 +30,7 @@ log = logging.getLogger(__name__)
 STAGE_NAME = "ocr"
 IMAGE_TYPES = frozenset({"photo", "thumbnail"})
 THUMBNAIL_TYPES = frozenset({"video", "animation", "document", "video_note", "sticker"})
+OCR_FIELDS = set(OcrEvent.model_fields) - set(MediaEvent.model_fields)
 
 
 class BlobSource(Protocol):
@@ -96,11 +94,15 @@ class OcrStage:
         self.limits = limits
         images.configure(limits)
 
-    def process(self, record: dict[str, Any]) -> dict[str, Any] | None:
-        """A ``posts.media`` record to its ``posts.media.ocr`` record, or None when it has no image to read.
-        Raises ValueError (pydantic's ValidationError) for a record that breaks the contract, Backpressure when
-        the store cannot be reached."""
-        event = MediaEvent.model_validate(record)
+    def process(self, wire: dict[str, Any]) -> dict[str, Any] | None:
+        """A ``posts.media`` record (as JSON) to its ``posts.media.ocr`` record, or None when it has no image to
+        read. Raises ValueError for a record that breaks the contract, Backpressure when the store cannot be
+        reached."""
+        return self.read(MediaEvent.model_validate(wire), wire)
+
+    def read(self, event: MediaEvent, wire: dict[str, Any]) -> dict[str, Any] | None:
+        """:meth:`process` for a validated event; ``wire`` is the record as it came (it travels on, plus the
+        OCR fields)."""
         found = target(event.item)
         if found is None:
             return None
@@ -111,10 +113,10 @@ class OcrStage:
             data = self.blobs.get(sha)
         except (BlobMissing, FileNotFoundError):
             _flag(item, is_item, "missing", f"blob {sha} is not in the media store")
-            return self._out(event, item, extra)
+            return self._out(wire, item, extra)
         except BlobCorrupt as exc:
             _flag(item, is_item, "failed", str(exc))
-            return self._out(event, item, extra)
+            return self._out(wire, item, extra)
         except (OSError, BlobStoreError) as exc:
             raise Backpressure(f"media store unreachable: {exc}", retry_after=5.0) from exc
         opened = images.open_image(
@@ -122,7 +124,7 @@ class OcrStage:
         )
         if isinstance(opened, images.Refused):
             _flag(item, is_item, "rejected", opened.reason)
-            return self._out(event, item, extra)
+            return self._out(wire, item, extra)
         if is_item:
             item.width = item.width or opened.info.width
             item.height = item.height or opened.info.height
@@ -145,35 +147,33 @@ class OcrStage:
             "ocr_confidence": result.confidence,
             "ocr_packs": list(result.packs),
         }
-        return self._out(event, item, extra)
+        return self._out(wire, item, extra)
 
-    def _out(self, event: MediaEvent, item: MediaItem, extra: dict[str, Any]) -> dict[str, Any]:
-        wire = event.to_wire()
-        wire["item"] = item.model_dump(mode="json")
-        wire.update(extra)
-        wire["ocr_at"] = datetime.now(UTC).isoformat()
-        return OcrEvent.model_validate(wire).to_wire()
+    def _out(self, wire: dict[str, Any], item: MediaItem, extra: dict[str, Any]) -> dict[str, Any]:
+        """The record as it came, its item updated, plus every OCR field (checked against OcrEvent; the ones a
+        bad image leaves unset at their defaults, so readers see the same shape either way)."""
+        out = {**wire, **extra, "item": {**wire["item"], **item.model_dump(mode="json")}}
+        out["ocr_at"] = datetime.now(UTC).isoformat()
+        checked = OcrEvent.model_validate(out)
+        return {**out, **checked.model_dump(mode="json", include=OCR_FIELDS)}
 
     def __call__(self, batch: Sequence[Message]) -> BatchResult:
         result = BatchResult()
-        for message in batch:
+        for record in decoded(MEDIA, batch, result.rejected):
             try:
-                obj = orjson.loads(message.value)
-                if not isinstance(obj, dict):
-                    raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-                out = self.process(obj)
+                out = self.read(record.value, record.wire)
             except Backpressure:
                 raise
-            except ValueError as exc:  # JSON (orjson's error is one), unicode and validation errors
-                result.rejected.append(Rejected(message, _describe(exc)))
+            except ValueError as exc:
+                result.rejected.append(Rejected(record.message, describe(exc, MEDIA_OCR.invalid)))
                 continue
             except Exception as exc:  # an OCR or enrichment bug on odd input must not stop the stream
-                log.exception("ocr failed on %s", message.source)
-                result.rejected.append(Rejected(message, f"ocr failed: {_describe(exc)}"))
+                log.exception("ocr failed on %s", record.message.source)
+                result.rejected.append(Rejected(record.message, f"ocr failed: {describe(exc)}"))
                 continue
             if out is not None:
-                key = message.key or str(out["channel"]["id"]).encode()
-                result.outputs.append(Output(MEDIA_OCR, _dumps(out), key))
+                key = record.message.key or str(record.value.channel.id).encode()
+                result.outputs.append(Output(MEDIA_OCR.name, dumps(out), key))
         return result
 
 
@@ -184,18 +184,3 @@ def _flag(item: MediaItem, is_item: bool, status: MediaStatus, reason: str) -> N
         item.reason = reason
     else:
         item.reason = f"thumbnail {status}: {reason}"
-
-
-def _describe(exc: Exception) -> str:
-    """One line naming what is wrong with a record."""
-    if isinstance(exc, ValidationError):
-        problems = [f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}" for err in exc.errors()[:5]]
-        return f"invalid {MEDIA} record: " + "; ".join(problems)
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:1000]
-
-
-def _dumps(obj: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(obj)
-    except TypeError:  # an integer beyond 64 bits (a grouped_id)
-        return json.dumps(obj, ensure_ascii=False).encode()

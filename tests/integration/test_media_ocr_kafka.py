@@ -31,7 +31,7 @@ def test_ocr_stage_drains_posts_media(settings: DozorSettings, tmp_path: Path) -
         channel = {"id": 42, "username": "kz_notices", "country": "KZ"}
         return json.dumps({"schema": 1, "channel": channel, "message_id": message_id, "item": item}).encode()
 
-    dk.ensure_topics(settings, [MEDIA, MEDIA_OCR, dk.DLQ])
+    dk.ensure_topics(settings, [MEDIA, MEDIA_OCR.name, dk.DLQ])
     producer = dk.producer(settings)
     for value in (record(1, blobs.put(notice.data).sha256), record(2, blobs.put(bad.png_bomb()).sha256), b"[1, 2]"):
         producer.send(settings.topic(MEDIA), value=value, key=b"42")
@@ -45,7 +45,7 @@ def test_ocr_stage_drains_posts_media(settings: DozorSettings, tmp_path: Path) -
         again = StageRunner(STAGE_NAME, settings, MEDIA, stage, max_batch=8).drain()
         assert again.consumed == 0  # committed under the group
 
-    out = {json.loads(r.value)["message_id"]: json.loads(r.value) for r in dk.read_all(settings, MEDIA_OCR)}
+    out = {json.loads(r.value)["message_id"]: json.loads(r.value) for r in dk.read_all(settings, MEDIA_OCR.name)}
     read = out[1]
     assert read["item"]["ocr_lang"] == "kk" and read["ocr_packs"][0] == "kaz"  # KZ channel: Kazakh first
     assert corpus.cer(notice.truth, read["item"]["ocr_text"]) <= 0.05

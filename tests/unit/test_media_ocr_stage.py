@@ -141,7 +141,7 @@ def test_the_batch_stage_routes_outputs_and_rejects(stage: OcrStage, blobs: Blob
         json.dumps(event({"sha256": None, "type": "audio", "status": "skipped"})).encode(),
     ]
     result = stage([Message(value=v, topic="posts.media", offset=i) for i, v in enumerate(values)])
-    assert [o.topic for o in result.outputs] == [MEDIA_OCR]
+    assert [o.topic for o in result.outputs] == [MEDIA_OCR.name]
     assert result.outputs[0].key == b"100"
     assert json.loads(result.outputs[0].value)["item"]["status"] == "rejected"
     reasons = [r.reason for r in result.rejected]
