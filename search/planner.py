@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from dozor.records import EnrichedPost
 from dozor.stream import Message
 from search.events import COUNTER_FIELDS, Names, Stored, Write, create, created_state, decide
+from search.media import stored_items
 
 # What a lookup reads of a stored post: what :class:`Stored` holds (the counters as their fields).
 LOOKUP_FIELDS = [
@@ -57,6 +58,7 @@ def stored_from_source(index: str, src: dict[str, Any]) -> Stored:
         lang=str(src.get("lang") or "und"),
         topics=tuple(src.get("topics") or ()),
         counters=(src.get("views"), src.get("forwards"), dict(src.get("reactions") or {})),
+        media=tuple(stored_items(src.get("media"))),
     )
 
 
