@@ -19,7 +19,10 @@ from search.cli_common import (
     Channel,
     Country,
     Deleted,
+    HasMedia,
     Lang,
+    MediaType,
+    Phash,
     Since,
     Topic,
     Until,
@@ -85,20 +88,36 @@ def search_command(
     since: Since = None,
     until: Until = None,
     include_deleted: Deleted = False,
+    has_media: HasMedia = None,
+    media_type: MediaType = None,
+    phash: Phash = None,
     as_json: AsJson = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_WINDOW, help="hits to show")] = 20,
     offset: Annotated[int, typer.Option("--offset", min=0, help="skip this many hits")] = 0,
     sort: Annotated[str, typer.Option("--sort", help="date (newest first) or relevance")] = "date",
 ) -> None:
-    """Search posts. Unqualified words match any inflection and both Uzbek scripts; `text:` matches
-    words as written; space-separated terms must all match."""
+    """Search posts. Unqualified words match any inflection and both Uzbek scripts, in the post's text
+    or in its images' text; `text:` matches words as written, `ocr:` only image text; space-separated
+    terms must all match."""
 
     def body() -> int:
         from search.service import search
 
         if sort not in ("date", "relevance"):
             raise UsageError("--sort must be date or relevance")
-        filters = make_filters(lang, topic, channel, category, country, since, until, include_deleted)
+        filters = make_filters(
+            lang,
+            topic,
+            channel,
+            category,
+            country,
+            since,
+            until,
+            include_deleted,
+            has_media=has_media,
+            media_type=media_type,
+            phash=phash,
+        )
         settings = load_settings()
         result = with_es(
             settings, lambda es: search(es, settings, query, filters, limit=limit, offset=offset, sort=sort)

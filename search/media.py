@@ -51,6 +51,19 @@ def phash_bands(value: str) -> list[str]:
     return [f"{i}:{value[i * width : (i + 1) * width]}" for i in range(PHASH_BANDS)]
 
 
+def check_phash(value: str) -> str:
+    """A perceptual hash as typed (16 hex digits), lowercased; ValueError naming the problem otherwise."""
+    text = value.strip().lower()
+    if len(text) != 16 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(f"a perceptual hash is 16 hex digits, got {value!r}")
+    return text
+
+
+def hamming(a: str, b: str) -> int:
+    """Bits that differ between two perceptual hashes."""
+    return (int(check_phash(a), 16) ^ int(check_phash(b), 16)).bit_count()
+
+
 def summary_items(summary: Any) -> list[dict[str, Any]]:
     """The placeholder for a ``posts.raw`` media summary (None: no attachment)."""
     if isinstance(summary, BaseModel):

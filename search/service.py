@@ -27,7 +27,7 @@ class SearchResult:
 
 
 def build_query(query: str, filters: SearchFilters, extra: list[dict[str, Any]] | None = None) -> Compiled:
-    compiled = compile_full(query, filters.query_lang)
+    compiled = compile_full(query, filters.query_lang, image_text=True)
     compiled.query = {"bool": {"must": [compiled.query], "filter": build_filters(filters) + (extra or [])}}
     return compiled
 

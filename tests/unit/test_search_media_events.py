@@ -192,3 +192,13 @@ def test_an_edit_keeps_the_media_and_the_image_topics() -> None:
     partial = writes[0].doc
     assert partial["text"] == "Сбор отменён" and partial["media"][0]["ocr_text"] == "УКАЗ о призыве"
     assert partial["topics"] == ["legislation", "mobilization"] and partial["ocr_stem"] == ["указ о призыв"]
+
+
+def test_every_field_a_post_with_media_holds_is_mapped() -> None:
+    from search.index import MEDIA_ITEM, POST_MAPPINGS
+
+    for order in ([post(), STORED, OCR], [STORED, OCR]):
+        doc = apply(list(order), "batch")
+        assert set(doc) - set(POST_MAPPINGS["properties"]) == set()
+        assert {k for item in doc["media"] for k in item} - set(MEDIA_ITEM["properties"]) == set()
+        assert POST_MAPPINGS["properties"]["media"] is MEDIA_ITEM
