@@ -43,11 +43,13 @@ def index_command(
     drain: Annotated[bool, typer.Option("--drain", help="index what is in the topic now, then exit")] = False,
     batch: Annotated[int | None, typer.Option("--batch", min=1, max=10_000, help="records per batch")] = None,
 ) -> None:
-    """Index posts.enriched into Elasticsearch (idempotent; edits and deletes applied in order)."""
+    """Index posts.enriched, posts.media and posts.media.ocr into Elasticsearch (idempotent; edits,
+    deletes and media applied whatever order they arrive in)."""
 
     def body() -> int:
         from dozor.stream import StageRunner
         from search.indexer import Indexer, client
+        from search.media import MEDIA_TOPICS
 
         settings = load_settings()
         es = client(settings)
@@ -59,7 +61,7 @@ def index_command(
             runner = StageRunner(
                 "index",
                 settings,
-                dk.ENRICHED,
+                [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)],
                 indexer,
                 max_batch=batch or settings.index_batch,
             )

@@ -26,8 +26,13 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
+from dozor import topics
 from dozor.records import MediaEvent, MediaItem
+from dozor.topics import Topic
 
+MEDIA_OCR = "posts.media.ocr"  # the OCR stage's output: MediaEvent records with the image text
+# What the indexer reads beside posts.enriched (the OCR stage's records are MediaEvents with extra keys).
+MEDIA_TOPICS = (topics.MEDIA, Topic(MEDIA_OCR, MediaEvent))
 PENDING = "pending"  # the post has a file of this type; no posts.media event for it yet
 NO_FILE = "no_file"  # an attachment without a file of its own
 PLACEHOLDERS = frozenset({PENDING, NO_FILE})
@@ -42,6 +47,7 @@ _RANK = {PENDING: 0, NO_FILE: 0, "failed": 1, "skipped": 2, "stored": 3, "missin
 _SUMMARY_KEYS = {"mime_type": "mime", "mime": "mime", "size": "size", "width": "width", "height": "height"}
 _SUMMARY_KEYS["file_name"] = "file_name"
 PHASH_BANDS = 4
+NEAR = 4  # bits: re-encoded, resized or brightened copies of an image stay within it (media/phash.py)
 
 
 def phash_bands(value: str) -> list[str]:
