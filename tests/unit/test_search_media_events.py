@@ -8,6 +8,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from dozor.records import EnrichedPost, MediaEvent
@@ -176,10 +177,13 @@ def test_a_video_keeps_its_thumbnail_and_a_failure_gives_way_to_the_stored_file(
     thumb = media({"sha256": THUMB, "type": "thumbnail", "status": "stored", "mime": "image/jpeg"})
     skipped = media({"type": "video", "status": "skipped", "reason": "full videos only with media: all"})
     failed = media({"type": "photo", "status": "failed", "reason": "timeout"})
-    for order in itertools.permutations([video, thumb, skipped]):
+    Events = list[EnrichedPost | MediaUpdate]
+    first: Events = [video, thumb, skipped]
+    second: Events = [post(), failed, STORED]
+    for order in itertools.permutations(first):
         items = apply(list(order), "batch")["media"]
         assert [(i["type"], i["status"]) for i in items] == [("video", "skipped"), ("thumbnail", "stored")]
-    for order in itertools.permutations([post(), failed, STORED]):
+    for order in itertools.permutations(second):
         items = apply(list(order), "read")["media"]
         assert [(i["type"], i["status"], i.get("sha256")) for i in items] == [("photo", "stored", SHA)]
 
@@ -197,8 +201,36 @@ def test_an_edit_keeps_the_media_and_the_image_topics() -> None:
 def test_every_field_a_post_with_media_holds_is_mapped() -> None:
     from search.index import MEDIA_ITEM, POST_MAPPINGS
 
-    for order in ([post(), STORED, OCR], [STORED, OCR]):
-        doc = apply(list(order), "batch")
+    orders: list[list[EnrichedPost | MediaUpdate]] = [[post(), STORED, OCR], [STORED, OCR]]
+    for order in orders:
+        doc = apply(order, "batch")
         assert set(doc) - set(POST_MAPPINGS["properties"]) == set()
         assert {k for item in doc["media"] for k in item} - set(MEDIA_ITEM["properties"]) == set()
         assert POST_MAPPINGS["properties"]["media"] is MEDIA_ITEM
+
+
+def test_the_planner_decodes_media_topics_and_decides_a_stub_create_again_when_taken() -> None:
+    from dozor.records import RawPost
+    from dozor.stream import Message, Rejected
+    from search.media import MEDIA_TOPICS
+    from search.planner import BatchPlanner, decode
+
+    topics = {f"t-{t.name}": t for t in MEDIA_TOPICS}
+    media_record = {"channel": CHANNEL, "message_id": 42, "item": {"sha256": SHA, "type": "photo", "status": "stored"}}
+    enriched = post().model_dump_json(by_alias=True).encode()
+    chunk = [
+        Message(orjson.dumps(media_record), topic="t-posts.media", offset=0),
+        Message(b'{"channel": {"id": 7}, "message_id": 1, "item": {}}', topic="t-posts.media.ocr", offset=1),
+        Message(enriched, topic="t-posts.enriched", offset=2),
+    ]
+    rejected: list[Rejected] = []
+    events = decode(chunk, topics, rejected)
+    assert [type(e.post) for e in events] == [MediaUpdate, type(post())] and issubclass(type(post()), RawPost)
+    assert [r.reason.split(":")[0] for r in rejected] == ["invalid posts.media.ocr record"]
+
+    planner = BatchPlanner(NAMES)
+    fresh = planner.creatable(events, homes=set())
+    assert fresh == set() and planner.to_look_up(events, fresh) == {"tg:7:42"}  # media and new: one read
+    plan = planner.plan(events, fresh, {}, NOW)
+    assert [(p.write.op, p.event is not None) for p in plan] == [("create", True), ("index", False)]
+    assert [e.post for e in planner.taken([plan[0]])] == [events[0].post]  # 409: decided again
