@@ -37,6 +37,7 @@ class SearchHit(TypedDict):
     indexed_at: NotRequired[str]
     entities: NotRequired[dict[str, list[str]]]  # kind -> normalized values
     media: NotRequired[list[dict[str, Any]]]  # MediaItem fields: sha256, type, status, ocr_text when OCR ran...
+    image_highlight: NotRequired[list[str]]  # marked-up snippets of the text read in its images
 
 
 _WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at")

@@ -91,3 +91,21 @@ def test_hits_carry_media_items_without_the_index_internals() -> None:
     older = hit_to_json({"_id": "tg:1:3", "_source": {"media": {"type": "photo", "size": 5}}})
     assert older["media"] == [{"type": "photo", "status": "pending", "size": 5}]
     assert "media" not in hit_to_json({"_id": "tg:1:4", "_source": {"media": None}})
+
+
+def test_image_text_snippets_mark_the_query_words() -> None:
+    from search.query import compile_full
+    from search.service import _image_highlight
+
+    stems = compile_full("призыв", lang="ru", image_text=True).stems
+    hit = hit_to_json(
+        {
+            "_id": "tg:1:2",
+            "_source": {
+                "lang": "und",
+                "media": [{"type": "photo", "status": "stored", "ocr_text": "Указ о призыве", "ocr_lang": "ru"}],
+            },
+        }
+    )
+    assert _image_highlight(hit, stems) == ["Указ о <mark>призыве</mark>"]
+    assert _image_highlight(hit_to_json({"_id": "tg:1:3", "_source": {}}), stems) == []
