@@ -97,7 +97,7 @@ def test_image_text_snippets_mark_the_query_words() -> None:
     from search.query import compile_full
     from search.service import _image_highlight
 
-    stems = compile_full("призыв", lang="ru", image_text=True).stems
+    stems = compile_full("призыве", lang="ru", image_text=True).stems
     hit = hit_to_json(
         {
             "_id": "tg:1:2",
