@@ -199,8 +199,8 @@ class MediaUpdate:
 def media_update(event: MediaEvent) -> MediaUpdate:
     """The update a media event makes; an OCR event (``posts.media.ocr``) carries the enriched image text
     beside its item (``ocr_norm``, ``ocr_stem``, ``ocr_topic_hits``)."""
-    extra = event.model_extra or {}
-    ocr = extra if "ocr_stem" in extra or "ocr_norm" in extra else None
+    # Declared fields of the OCR stage's record, or extra keys of a plain MediaEvent: the same JSON.
+    ocr = event.model_dump(mode="json", include={"ocr_norm", "ocr_stem", "ocr_topic_hits"}) or None
     return MediaUpdate(
         doc_id=event.doc_id,
         channel=event.channel.model_dump(mode="json"),
