@@ -56,11 +56,19 @@ def referring_item(es: Elasticsearch, settings: DozorSettings, sha: str) -> dict
         allow_no_indices=True,
     )
     for hit in resp["hits"]["hits"]:
-        for item in stored_items((hit.get("_source") or {}).get("media")):
+        items = stored_items((hit.get("_source") or {}).get("media"))
+        for item in items:
             if item.get("sha256") == sha:
                 return item
-            if item.get("thumb_sha256") == sha:
-                return {"sha256": sha, "type": "thumbnail", "mime": "image/jpeg"}
+        for item in items:
+            if item.get("thumb_sha256") == sha:  # the OCR stage notes a bad thumbnail in the item's reason
+                bad = str(item.get("reason") or "").startswith("thumbnail ")
+                return {
+                    "sha256": sha,
+                    "type": "thumbnail",
+                    "mime": "image/jpeg",
+                    "status": "rejected" if bad else "stored",
+                }
     return None
 
 
@@ -79,7 +87,8 @@ def media_response(es: Elasticsearch, settings: DozorSettings, store: BlobStore,
         stream = store.open(sha)
     except BlobMissing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this media file is not in the blob store") from None
-    mime = str(item.get("mime") or "")
+    # Inline only a stored image the OCR stage did not refuse (a decompression bomb stays a download).
+    mime = str(item.get("mime") or "") if item.get("status") == "stored" else ""
     headers = {
         "ETag": f'"{sha}"',
         "Cache-Control": "private, max-age=86400, immutable",  # content-addressed: the bytes never change
