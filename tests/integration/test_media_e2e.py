@@ -71,6 +71,8 @@ def world(stack: LocalStack, run_id: str, tmp_path_factory: pytest.TempPathFacto
     }
     with WebhookReceiver() as hook:
         w = World(env, workdir, write_exports(workdir / "exports"), hook)
+        if w.dozor("ocr", "--help", check=False).returncode != 0:
+            pytest.skip("`dozor ocr` is not part of this build yet (the OCR stage's branch)")
         rules = workdir / "rules.yaml"
         rules.write_text(
             f"rules:\n  - name: {RULE}\n    query: 'Сахарово AND контракт'\n"
