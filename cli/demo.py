@@ -2,7 +2,10 @@
 
 Each step runs the same `dozor` command a user would type, so the demo exercises the real contracts:
 stack up → alert rules registered → import → enrich --drain → index --drain → search / stats →
-alert --drain (webhooks to a local receiver) → the web UI left running for the user.
+media: two generated Telegram Desktop exports with a photographed notice (import with their files →
+ocr --drain → index --drain → evidence run --drain → evidence seal → a bundle exported and verified) →
+alert --drain (webhooks to a local receiver; the notice's image text fires a rule) → the web UI left
+running for the user.
 """
 
 from __future__ import annotations
@@ -88,6 +91,33 @@ def _start_ui(paths: StackPaths, registry: Path) -> str:
     raise DozorError(f"the demo UI did not start; see {log_file}")
 
 
+def _media_steps(folder: Path) -> str:
+    """Import two generated exports with their photos, read the text in them, index it, log it as evidence,
+    then find the notice by a word only its image holds and check its evidence bundle."""
+    from cli.demo_media import write_exports
+
+    exports = write_exports(folder)
+    for export in exports:
+        _dozor("import", str(export.path), "--channel", export.channel)
+    _dozor("enrich", "--drain")
+    _dozor("ocr", "--drain")
+    _dozor("index", "--drain")
+    _dozor("evidence", "run", "--drain")
+    _dozor("evidence", "seal")
+    _dozor("search", "ocr:Сахарово", "--has-media", "--limit", "3")
+    found = _dozor("search", "военкомат контракт", "--media-type", "photo", "--json", "--limit", "1")
+    hit = json.loads(found.stdout.splitlines()[0]) if found.stdout.strip() else None
+    if hit is None:
+        raise DozorError("demo: the photographed notice was not found by its image text")
+    phash = next((m["phash"] for m in hit.get("media", []) if m.get("phash")), None)
+    if phash:
+        _dozor("search", "*", "--phash", phash, "--limit", "5")  # the repost: a near-identical image
+    bundle = folder / "evidence.zip"
+    _dozor("evidence", "export", hit["id"], "--output", str(bundle))
+    _dozor("evidence", "verify", str(bundle))
+    return str(hit["id"])
+
+
 def run_demo() -> int:
     from alerts.receiver import WebhookReceiver
 
@@ -117,7 +147,10 @@ def run_demo() -> int:
             _dozor("search", query, "--limit", "3", *flags)
         _dozor("stats")
 
-        console.print(Rule("5. alerts fired on the corpus (webhooks to a local receiver)"))
+        console.print(Rule("5. media: a photographed notice, read by OCR, kept as evidence"))
+        notice = _media_steps(stack.paths.run / "demo-media")
+
+        console.print(Rule("6. alerts fired on the corpus (webhooks to a local receiver)"))
         _dozor("alert", "--rules", str(rules), "--drain")
         _dozor("alerts", "list", "--limit", "10")
         fired = receiver.received
@@ -132,9 +165,10 @@ def run_demo() -> int:
                 markup=False,
             )
 
-    console.print(Rule("6. the monitor web UI"))
+    console.print(Rule("7. the monitor web UI"))
     url = _start_ui(stack.paths, registry)
     console.print(f"Web UI: {url}  (sign in with the token: {DEMO_TOKEN})")
+    console.print(f"The photographed notice, its image, hash, OCR text and evidence bundle: {url}posts/{notice}")
     console.print("Stop everything with: dozor stack down")
     return 0
 

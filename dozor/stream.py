@@ -140,13 +140,15 @@ class RunStats:
 
 
 class StageRunner:
-    """Runs one named stage between Kafka topics. ``name`` is also the consumer group id."""
+    """Runs one named stage between Kafka topics. ``name`` is also the consumer group id. ``source`` is
+    the topic it consumes, or several: one consumer reads them all (partition ``n`` of each goes to the
+    same member when they have as many partitions, so the events of one key reach one process)."""
 
     def __init__(
         self,
         name: str,
         settings: DozorSettings,
-        source: str,
+        source: str | Sequence[str],
         stage: Stage,
         *,
         max_batch: int = 500,
@@ -156,7 +158,8 @@ class StageRunner:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.source = settings.topic(source)
+        self.sources = [settings.topic(t) for t in ([source] if isinstance(source, str) else source)]
+        self.source = self.sources[0]
         self.stage = stage
         self.max_batch = max_batch
         self.poll_ms = poll_ms
@@ -173,10 +176,13 @@ class StageRunner:
         """Consume from committed offsets to the end offsets seen at start, commit, return."""
         consumer = dk.consumer(self.settings, self.group_id)
         try:
-            partitions = consumer.partitions_for_topic(self.source)
-            if not partitions:
+            tps = [
+                TopicPartition(topic, p)
+                for topic in self.sources
+                for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            if not tps:
                 return self.stats
-            tps = [TopicPartition(self.source, p) for p in sorted(partitions)]
             consumer.assign(tps)  # no group rebalance: the drain owns every partition
             end = consumer.end_offsets(tps)
             for tp in tps:
@@ -201,8 +207,8 @@ class StageRunner:
         """The service: subscribe as a group member until SIGINT/SIGTERM."""
         self._install_signals()
         consumer = dk.consumer(self.settings, self.group_id)
-        consumer.subscribe([self.source])
-        log.info("stage %s consuming %s as group %s", self.name, self.source, self.group_id)
+        consumer.subscribe(self.sources)
+        log.info("stage %s consuming %s as group %s", self.name, ", ".join(self.sources), self.group_id)
         try:
             while not self._stop.is_set():
                 batch = self._poll(consumer)

@@ -19,7 +19,10 @@ from search.cli_common import (
     Channel,
     Country,
     Deleted,
+    HasMedia,
     Lang,
+    MediaType,
+    Phash,
     Since,
     Topic,
     Until,
@@ -40,11 +43,13 @@ def index_command(
     drain: Annotated[bool, typer.Option("--drain", help="index what is in the topic now, then exit")] = False,
     batch: Annotated[int | None, typer.Option("--batch", min=1, max=10_000, help="records per batch")] = None,
 ) -> None:
-    """Index posts.enriched into Elasticsearch (idempotent; edits and deletes applied in order)."""
+    """Index posts.enriched, posts.media and posts.media.ocr into Elasticsearch (idempotent; edits,
+    deletes and media applied whatever order they arrive in)."""
 
     def body() -> int:
         from dozor.stream import StageRunner
         from search.indexer import Indexer, client
+        from search.media import MEDIA_TOPICS
 
         settings = load_settings()
         es = client(settings)
@@ -56,7 +61,7 @@ def index_command(
             runner = StageRunner(
                 "index",
                 settings,
-                dk.ENRICHED,
+                [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)],
                 indexer,
                 max_batch=batch or settings.index_batch,
             )
@@ -85,20 +90,36 @@ def search_command(
     since: Since = None,
     until: Until = None,
     include_deleted: Deleted = False,
+    has_media: HasMedia = None,
+    media_type: MediaType = None,
+    phash: Phash = None,
     as_json: AsJson = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_WINDOW, help="hits to show")] = 20,
     offset: Annotated[int, typer.Option("--offset", min=0, help="skip this many hits")] = 0,
     sort: Annotated[str, typer.Option("--sort", help="date (newest first) or relevance")] = "date",
 ) -> None:
-    """Search posts. Unqualified words match any inflection and both Uzbek scripts; `text:` matches
-    words as written; space-separated terms must all match."""
+    """Search posts. Unqualified words match any inflection and both Uzbek scripts, in the post's text
+    or in its images' text; `text:` matches words as written, `ocr:` only image text; space-separated
+    terms must all match."""
 
     def body() -> int:
         from search.service import search
 
         if sort not in ("date", "relevance"):
             raise UsageError("--sort must be date or relevance")
-        filters = make_filters(lang, topic, channel, category, country, since, until, include_deleted)
+        filters = make_filters(
+            lang,
+            topic,
+            channel,
+            category,
+            country,
+            since,
+            until,
+            include_deleted,
+            has_media=has_media,
+            media_type=media_type,
+            phash=phash,
+        )
         settings = load_settings()
         result = with_es(
             settings, lambda es: search(es, settings, query, filters, limit=limit, offset=offset, sort=sort)

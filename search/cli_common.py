@@ -28,6 +28,13 @@ Country = Annotated[list[str] | None, typer.Option("--country", help="channel co
 Since = Annotated[str | None, typer.Option("--since", help="from this date: 2024-05-01, 2024-05-01T12:00, 7d, 24h")]
 Until = Annotated[str | None, typer.Option("--until", help="up to this date (same forms as --since)")]
 Deleted = Annotated[bool, typer.Option("--include-deleted", help="also show deleted posts")]
+HasMedia = Annotated[
+    bool | None, typer.Option("--has-media/--no-media", help="only posts with a media file, or only without")
+]
+MediaType = Annotated[list[str] | None, typer.Option("--media-type", help="photo, video, document, ...")]
+Phash = Annotated[
+    str | None, typer.Option("--phash", help="posts with an image near-identical to this perceptual hash (16 hex)")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="one compact JSON object per line")]
 
 
@@ -44,6 +51,10 @@ def make_filters(
     since: str | None = None,
     until: str | None = None,
     include_deleted: bool = False,
+    *,
+    has_media: bool | None = None,
+    media_type: list[str] | None = None,
+    phash: str | None = None,
 ) -> SearchFilters:
     try:
         return SearchFilters(
@@ -55,10 +66,14 @@ def make_filters(
             since=since,
             until=until,
             include_deleted=include_deleted,
+            has_media=has_media,
+            media_type=split(media_type),
+            phash=phash,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise UsageError(f"--{err['loc'][0]}: {err['msg']}".replace("Value error, ", "")) from None
+        flag = str(err["loc"][0]).replace("_", "-")
+        raise UsageError(f"--{flag}: {err['msg']}".replace("Value error, ", "")) from None
 
 
 def load_settings() -> SearchSettings:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search.media import FILE_TYPES, check_phash, phash_bands
+
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -43,8 +45,16 @@ class SearchFilters(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     include_deleted: bool = False
+    has_media: bool | None = Field(None, description="true: posts with a media file; false: posts without")
+    media_type: list[str] = Field(default_factory=list, description="photo, video, document, ...")
+    phash: str | None = Field(None, description="posts with an image near-identical to this pHash (16 hex)")
 
-    @field_validator("lang", "topic", "channel", "category", "country", mode="before")
+    @field_validator("phash", mode="before")
+    @classmethod
+    def _phash(cls, value: Any) -> Any:
+        return check_phash(str(value)) if value not in (None, "") else None
+
+    @field_validator("lang", "topic", "channel", "category", "country", "media_type", mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         if value is None:
@@ -83,6 +93,22 @@ def _channel_clause(values: list[str]) -> dict[str, Any]:
     return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+def media_filters(f: SearchFilters) -> list[dict[str, Any]]:
+    """A media file of any kind (not a web page preview, a poll, a place), of these types, or an image
+    sharing a band of this perceptual hash (near-identical candidates: search/media.py)."""
+    clauses: list[dict[str, Any]] = []
+    has_file = {"terms": {"media.type": sorted(FILE_TYPES)}}
+    if f.has_media is True:
+        clauses.append(has_file)
+    elif f.has_media is False:
+        clauses.append({"bool": {"must_not": [has_file]}})
+    if f.media_type:
+        clauses.append({"terms": {"media.type": [v.lower() for v in f.media_type]}})
+    if f.phash is not None:
+        clauses.append({"terms": {"media.phash_bands": phash_bands(f.phash)}})
+    return clauses
+
+
 def build_filters(f: SearchFilters) -> list[dict[str, Any]]:
     """Elasticsearch filter clauses (for ``bool.filter``) for the given filters."""
     clauses: list[dict[str, Any]] = []
@@ -103,6 +129,7 @@ def build_filters(f: SearchFilters) -> list[dict[str, Any]]:
         if f.until is not None:
             bounds["lte"] = f.until.isoformat()
         clauses.append({"range": {"date": bounds}})
+    clauses.extend(media_filters(f))
     if not f.include_deleted:
         clauses.append({"bool": {"must_not": [{"exists": {"field": "deleted_at"}}]}})
     return clauses

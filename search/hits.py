@@ -9,6 +9,8 @@ from typing import Any, NotRequired, cast
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict  # pydantic validates a TypedDict from here only, on Python 3.11
 
+from search.media import public, stored_items
+
 HIGHLIGHT_PRE = "<mark>"
 HIGHLIGHT_POST = "</mark>"
 
@@ -34,6 +36,8 @@ class SearchHit(TypedDict):
     reactions: NotRequired[dict[str, int]]
     indexed_at: NotRequired[str]
     entities: NotRequired[dict[str, list[str]]]  # kind -> normalized values
+    media: NotRequired[list[dict[str, Any]]]  # MediaItem fields: sha256, type, status, ocr_text when OCR ran...
+    image_highlight: NotRequired[list[str]]  # marked-up snippets of the text read in its images
 
 
 _WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at")
@@ -65,6 +69,8 @@ def hit_to_json(hit: dict[str, Any]) -> SearchHit:
     cast("dict[str, Any]", out).update((key, src[key]) for key in _WHEN_PRESENT if src.get(key) is not None)
     if isinstance(src.get("entities"), dict):  # {kind: [values]}; posts enriched before it had a list
         out["entities"] = src["entities"]
+    if src.get("media"):
+        out["media"] = [public(item) for item in stored_items(src["media"])]
     return out
 
 

@@ -19,13 +19,38 @@ from dozor.records import EnrichedPost
 from dozor.settings import DozorSettings
 from enrich.entities import KINDS as ENTITY_KINDS
 
-TEMPLATE_VERSION = 2
+TEMPLATE_VERSION = 3  # 2: entities; 3: media items, image text
 
 _KW = {"type": "keyword", "ignore_above": 1024}
 _LC_KW = {"type": "keyword", "ignore_above": 256, "normalizer": "dozor_lowercase"}
 _WS_TEXT = {"type": "text", "analyzer": "whitespace"}
 _STD_TEXT = {"type": "text", "analyzer": "standard"}
 _STORED_ONLY = {"type": "object", "enabled": False}
+
+# One item of a post's `media` list (search/media.py): the MediaItem fields, the pHash's bands for the
+# near-duplicate lookup, and the image text's enrichment (kept to rebuild `ocr_norm`/`ocr_stem`, not searched).
+MEDIA_ITEM: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "sha256": _KW,
+        "type": _KW,
+        "status": _KW,
+        "reason": _KW,
+        "mime": _KW,
+        "size": {"type": "long"},
+        "width": {"type": "long"},
+        "height": {"type": "long"},
+        "file_name": {"type": "keyword", "ignore_above": 1024, "normalizer": "dozor_lowercase"},
+        "thumb_sha256": _KW,
+        "phash": _KW,
+        "phash_bands": _KW,
+        "ocr_text": _STD_TEXT,
+        "ocr_lang": _KW,
+        "ocr_fields": _STORED_ONLY,
+    },
+}
+
+ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits")
 
 # How a post field is searched where its type alone does not say it; the rest of the mapping follows
 # from the record models (see _by_type).
@@ -35,7 +60,7 @@ _SEARCHED_AS: dict[str, Any] = {
     "text_stem": _WS_TEXT,
     "mentions": _LC_KW,
     "hashtags": _LC_KW,
-    "media": {"dynamic": False, "properties": {"type": _KW}},
+    "media": MEDIA_ITEM,
     "entities": {  # kind -> normalized values (enrich.entities); dates named in the post as dates
         "dynamic": False,
         "properties": {kind: {"type": "date"} if kind == "date" else _KW for kind in ENTITY_KINDS},
@@ -54,6 +79,10 @@ _INDEXER_FIELDS: dict[str, Any] = {
     "deleted_at": {"type": "date"},
     "indexed_at": {"type": "date"},
     "reactions_total": {"type": "long"},
+    # search/media.py: the image text (one value per image, so a phrase never spans two), its topics
+    "ocr_norm": _WS_TEXT,
+    "ocr_stem": _WS_TEXT,
+    "ocr_topic_hits": _STORED_ONLY,
 }
 # Content kept beyond the schema-1 core (ingest, extra keys of posts.raw): the signature, a poll (its
 # words are also in text_norm/text_stem), a sticker's emoji, the chat a message was saved from.
@@ -191,6 +220,9 @@ def ensure_templates(es: Elasticsearch, settings: DozorSettings) -> None:
             "aliases": {alias: {}},
         },
     )
+    # Indices made from an older template gain the fields added since (adding fields is always allowed).
+    added = {name: POST_MAPPINGS["properties"][name] for name in ADDED_IN_3}
+    es.indices.put_mapping(index=f"{alias}-*", properties=added, allow_no_indices=True)
     for name, mappings, priority in (
         (versions_index(settings), VERSION_MAPPINGS, 320),
         (searches_index(settings), SEARCH_MAPPINGS, 330),

@@ -1,5 +1,6 @@
-"""The indexer stage: ``posts.enriched`` -> Elasticsearch, idempotent and in event order; the bulk
-writer around the pure planner (:mod:`search.planner`).
+"""The indexer stage: ``posts.enriched``, ``posts.media`` and ``posts.media.ocr`` -> Elasticsearch,
+idempotent and in event order (a media event merges into its post's media list: :mod:`search.media`);
+the bulk writer around the pure planner (:mod:`search.planner`).
 
 Per chunk of a batch: decode the records, plan the writes per event, then one bulk request. The
 common case, a ``new`` for a post nothing is known about, needs no read: it is a create-only write in
@@ -30,13 +31,13 @@ from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
 from dozor import es as dozor_es
-from dozor import topics
 from dozor.errors import DozorError
 from dozor.records import utcnow
-from dozor.stream import Backpressure, BatchResult, Message, Rejected, decoded
+from dozor.stream import Backpressure, BatchResult, Message, Rejected
 from search import index as ix
 from search.events import Names, Stored
-from search.planner import LOOKUP_FIELDS, BatchPlanner, Event, Planned, stored_from_source
+from search.media import MEDIA_TOPICS
+from search.planner import LOOKUP_FIELDS, BatchPlanner, Event, Planned, decode, stored_from_source
 from search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class Indexer:
         self._indices: set[str] = set()
         self._partitions: set[tuple[str, int]] = set()
         self._failing_since: float | None = None
+        self._media_topics = {settings.topic(t.name): t for t in MEDIA_TOPICS}
         self.written = 0
 
     def prepare(self, timeout_s: float = 60.0) -> None:
@@ -128,8 +130,7 @@ class Indexer:
         try:
             self._refresh_for_new_partitions(batch)
             for chunk in _chunks(batch, self.chunk):
-                records = decoded(topics.ENRICHED, chunk, result.rejected)
-                posts = [Event(r.message, r.value, r.value.doc_id) for r in records]
+                posts = decode(chunk, self._media_topics, result.rejected)
                 ids = {e.id for e in posts}
                 while any(not ids.isdisjoint(f.created) for f in run.pending):
                     self._settle(run)  # this chunk follows up on a create whose answer is not back yet

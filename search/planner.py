@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from dozor import topics
 from dozor.records import EnrichedPost
-from dozor.stream import Message
+from dozor.stream import Message, Rejected, decoded
+from dozor.topics import Topic
 from search.events import COUNTER_FIELDS, Names, Stored, Write, create, created_state, decide
+from search.media import MediaUpdate, media_update, stored_items
 
 # What a lookup reads of a stored post: what :class:`Stored` holds (the counters as their fields).
 LOOKUP_FIELDS = [
@@ -29,8 +32,25 @@ LOOKUP_FIELDS = [
 
 class Event(NamedTuple):
     message: Message
-    post: EnrichedPost
+    post: EnrichedPost | MediaUpdate
     id: str  # the post's document id, formatted once
+
+
+def decode(chunk: Sequence[Message], media_topics: Mapping[str, Topic[Any]], rejected: list[Rejected]) -> list[Event]:
+    """The chunk's events in offset order: posts (``posts.enriched``), and media updates from the topics
+    of ``media_topics`` (prefixed name -> topic); an invalid record goes to ``rejected``."""
+    if not any(m.topic in media_topics for m in chunk):  # the common case: one decode pass
+        return [Event(r.message, r.value, r.value.doc_id) for r in decoded(topics.ENRICHED, chunk, rejected)]
+    out: list[Event] = []
+    for message in chunk:
+        topic = media_topics.get(message.topic)
+        if topic is None:
+            out.extend(Event(r.message, r.value, r.value.doc_id) for r in decoded(topics.ENRICHED, [message], rejected))
+        else:
+            for r in decoded(topic, [message], rejected):
+                update = media_update(r.value)
+                out.append(Event(message, update, update.doc_id))
+    return out
 
 
 class Planned(NamedTuple):
@@ -57,6 +77,7 @@ def stored_from_source(index: str, src: dict[str, Any]) -> Stored:
         lang=str(src.get("lang") or "und"),
         topics=tuple(src.get("topics") or ()),
         counters=(src.get("views"), src.get("forwards"), dict(src.get("reactions") or {})),
+        media=tuple(stored_items(src.get("media"))),
     )
 
 
@@ -100,7 +121,7 @@ class BatchPlanner:
         an edit of one post) against what is stored."""
         plan: list[Planned] = []
         for event in events:
-            if event.id in fresh:
+            if event.id in fresh and isinstance(event.post, EnrichedPost):  # fresh: `new` events only
                 write = create(event.post, now, self.names)
                 self.created[event.id] = (event.post, write.index)
                 plan.append(Planned(event.message, write, event))
@@ -110,11 +131,12 @@ class BatchPlanner:
     def decide(self, events: Sequence[Event], looked_up: dict[str, Stored], now: datetime) -> list[Planned]:
         self.stored.update(looked_up)
         plan: list[Planned] = []
-        for message, post, doc_id in events:
-            writes, state = decide(post, self.stored.get(doc_id), now, self.names)
+        for event in events:
+            writes, state = decide(event.post, self.stored.get(event.id), now, self.names)
             if state is not None:
-                self.stored[doc_id] = state
-            plan.extend(Planned(message, w) for w in writes)
+                self.stored[event.id] = state
+            # A create (a media event's stub) the index answers 409 for is decided again, as `taken`.
+            plan.extend(Planned(event.message, w, event if w.op == "create" else None) for w in writes)
         return plan
 
     def taken(self, creates: Sequence[Planned]) -> list[Event]:

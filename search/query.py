@@ -4,6 +4,10 @@ Elasticsearch DSL. Users never send DSL.
 Rewrite rules (docs/architecture.md, "Language work happens in Python"):
 - unqualified terms and phrases match ``text_stem``: each term is normalized and stemmed exactly as the
   enricher does, in the ``lang`` given, else with every stemmer its script allows, alternatives OR-ed;
+  with ``image_text`` (what searches and alert rules use) each also matches the text read in the post's
+  images (``ocr_stem``), so a photographed decree is found like a typed one;
+- ``ocr:`` restricts a term to the image text; ``phash:`` finds posts with a near-identical image
+  (sharing a 16-bit band of the perceptual hash: search/media.py); ``media:`` is the attachment's type;
 - ``text:`` matches the words as written (standard analyzer); wildcards match ``text_norm`` unqualified;
 - only the fields of :data:`FIELDS` are allowed; terms separated by spaces must all match (AND).
 """
@@ -41,9 +45,10 @@ from luqum.tree import (
 from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 from enrich.entities.search import query as entity_query
+from search.media import check_phash, phash_bands
 
 MAX_QUERY_CHARS = 4000
-Kind = Literal["stem", "text", "keyword", "date", "number", "channel"]
+Kind = Literal["stem", "text", "keyword", "date", "number", "channel", "phash"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class FieldSpec:
     kind: Kind
     strip: str = ""  # leading characters users may type (@, #)
     lower: bool = False  # values stored lowercase (ids of topics, languages, categories)
+    norm: str = "text_norm"  # where wildcards of a stemmed field look
 
 
 _KEYWORD_FIELDS = {
@@ -68,11 +74,13 @@ _KEYWORD_FIELDS = {
     "link": "links",
     "links": "links",
     "media": "media.type",
+    "media_status": "media.status",
+    "sha256": "media.sha256",
     "simhash": "simhash",
     "author": "author",
     **{kind: f"entities.{kind}" for kind in ("law", "money", "phone", "place", "org", "person")},
 }
-_LOWERCASE = {"lang", "topics", "channel.category", "event"}
+_LOWERCASE = {"lang", "topics", "channel.category", "event", "media.type", "media.status", "media.sha256"}
 FIELDS: dict[str, FieldSpec] = {
     **{name: FieldSpec(target, "keyword", lower=target in _LOWERCASE) for name, target in _KEYWORD_FIELDS.items()},
     "hashtag": FieldSpec("hashtags", "keyword", "#"),
@@ -82,6 +90,9 @@ FIELDS: dict[str, FieldSpec] = {
     "channel": FieldSpec("channel.username", "channel", "@"),
     "text": FieldSpec("text", "text"),
     "stem": FieldSpec("text_stem", "stem"),
+    "ocr": FieldSpec("ocr_stem", "stem", norm="ocr_norm"),
+    "ocr_text": FieldSpec("media.ocr_text", "text"),
+    "phash": FieldSpec("media.phash_bands", "phash", lower=True),
     "title": FieldSpec("channel.title", "text"),
     **{name: FieldSpec(name, "date") for name in ("date", "edit_date", "deleted_at", "indexed_at")},
     **{name: FieldSpec(name, "number") for name in ("views", "forwards", "message_id")},
@@ -89,6 +100,7 @@ FIELDS: dict[str, FieldSpec] = {
     "deadline": FieldSpec("entities.date", "date"),  # dates a post names (`date:` is when it was posted)
 }
 _UNQUALIFIED = FieldSpec("text_stem", "stem")
+_IMAGE_TEXT = FIELDS["ocr"]
 _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _POSITION = re.compile(r"position (\d+)")
 _NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
@@ -112,12 +124,12 @@ class Compiled:
     wildcards: set[str] = field(default_factory=set)  # patterns, as typed (lowercased)
 
 
-def compile_query(query: str, lang: str | None = None) -> dict[str, Any]:
+def compile_query(query: str, lang: str | None = None, *, image_text: bool = False) -> dict[str, Any]:
     """Compile a user query to Elasticsearch query DSL. Raises :class:`QuerySyntaxError`."""
-    return compile_full(query, lang).query
+    return compile_full(query, lang, image_text=image_text).query
 
 
-def compile_full(query: str, lang: str | None = None) -> Compiled:
+def compile_full(query: str, lang: str | None = None, *, image_text: bool = False) -> Compiled:
     text = query.strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
@@ -125,7 +137,7 @@ def compile_full(query: str, lang: str | None = None) -> Compiled:
     if text in ("", "*", "*:*"):
         return compiled
     tree = _parse(text)
-    result = _Compiler(lang, compiled).node(tree, None)
+    result = _Compiler(lang, compiled, image_text).node(tree, None)
     compiled.query = result if result is not None else {"match_all": {}}
     return compiled
 
@@ -158,9 +170,10 @@ def _either(clauses: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 class _Compiler:
-    def __init__(self, lang: str | None, out: Compiled) -> None:
+    def __init__(self, lang: str | None, out: Compiled, image_text: bool = False) -> None:
         self.lang = lang
         self.out = out
+        self.image_text = image_text
 
     def error(self, node: Item, message: str) -> QuerySyntaxError:
         return QuerySyntaxError(message, getattr(node, "pos", None))
@@ -187,6 +200,8 @@ class _Compiler:
         if isinstance(node, Boost):
             inner = self.node(node.expr, spec)
             return {"bool": {"must": [inner], "boost": float(node.force)}} if inner is not None else None
+        if spec is None and self.image_text:
+            return _either([q for q in (self.leaf(node, _UNQUALIFIED), self.leaf(node, _IMAGE_TEXT)) if q is not None])
         return self.leaf(node, spec or _UNQUALIFIED)
 
     def _bool(self, occur: str, node: Item, spec: FieldSpec | None) -> dict[str, Any] | None:
@@ -228,7 +243,11 @@ class _Compiler:
         if not isinstance(node, Word):
             raise self.error(node, f"unsupported expression {node!s}")
         if node.value == "*":
-            return {"exists": {"field": spec.target}} if spec.kind == "text" else {"match_all": {}}
+            return (
+                {"exists": {"field": spec.target}}
+                if spec.kind == "text" or spec.norm != "text_norm"
+                else {"match_all": {}}
+            )
         if node.has_wildcard():
             return self._wildcard(node, spec)
         word = str(node.unescaped_value)
@@ -283,7 +302,7 @@ class _Compiler:
                 patterns.append(pattern)
         if not patterns:
             raise self.error(node, "a wildcard needs at least one letter")
-        return _either([{"wildcard": {"text_norm": {"value": p}}} for p in patterns]) or {"match_none": {}}
+        return _either([{"wildcard": {spec.norm: {"value": p}}} for p in patterns]) or {"match_none": {}}
 
     # ---- keyword, date, number fields ----------------------------------------------------------
 
@@ -295,6 +314,11 @@ class _Compiler:
             target = "channel.username"
         if value == "*":
             return {"exists": {"field": target}}
+        if spec.kind == "phash":
+            try:
+                return {"terms": {target: phash_bands(check_phash(value))}}
+            except ValueError as exc:
+                raise self.error(node, str(exc)) from None
         if spec.kind == "number":
             return {"term": {target: self._number(node, value)}}
         if spec.kind == "date":

@@ -27,7 +27,7 @@ class SearchResult:
 
 
 def build_query(query: str, filters: SearchFilters, extra: list[dict[str, Any]] | None = None) -> Compiled:
-    compiled = compile_full(query, filters.query_lang)
+    compiled = compile_full(query, filters.query_lang, image_text=True)
     compiled.query = {"bool": {"must": [compiled.query], "filter": build_filters(filters) + (extra or [])}}
     return compiled
 
@@ -92,12 +92,25 @@ def search(
         for hit in hits:
             if not hit["highlight"] and hit["text"]:
                 hit["highlight"] = mark_stems(hit["text"], hit["lang"], compiled.stems)
+            image = _image_highlight(hit, compiled.stems)
+            if image:
+                hit["image_highlight"] = image
     return SearchResult(
         total=int(resp["hits"]["total"]["value"]),
         hits=hits,
         stats=stats_from_response(resp) if with_stats else None,
         took_ms=int(resp.get("took", 0)),
     )
+
+
+def _image_highlight(hit: SearchHit, stems: set[str]) -> list[str]:
+    """Snippets of the text read in the hit's images, the query's words marked."""
+    out: list[str] = []
+    for item in hit.get("media") or []:
+        text = item.get("ocr_text")
+        if text:
+            out += mark_stems(str(text), str(item.get("ocr_lang") or hit["lang"]), stems, fragments=2)
+    return out[:3]
 
 
 def stats_aggs(top: int = 20) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from search.query import QuerySyntaxError
 from search.saved import Conflict, NotFound
 from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
+from surfaces.api.media import router as media_router
 from surfaces.api.routes import router
+from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,9 @@ def create_app(settings: SearchSettings) -> FastAPI:
         )
 
     app.include_router(router)
+    app.include_router(media_router)
     app.include_router(web_router)
+    app.include_router(web_media_router)
     app.include_router(alerts_router)
     _install_error_handlers(app)
     return app

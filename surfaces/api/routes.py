@@ -28,6 +28,9 @@ class FilterParams(BaseModel):
     since: str | None = Field(None, description="ISO date/datetime, or relative: 7d, 24h, 30m")
     until: str | None = None
     include_deleted: bool = False
+    has_media: bool | None = Field(None, description="true: posts with a media file; false: without")
+    media_type: list[str] = Field(default_factory=list, description="photo, video, document, ...")
+    phash: str | None = Field(None, description="near-identical images: a perceptual hash, 16 hex digits")
 
     def filters(self) -> SearchFilters:
         try:

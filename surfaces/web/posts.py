@@ -13,7 +13,9 @@ from elasticsearch import Elasticsearch
 
 from dozor.settings import DozorSettings
 from search.hits import permalink
+from search.media import public, stored_items
 from search.service import post_with_versions
+from surfaces.media import Similar, similar_posts
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -35,6 +37,8 @@ class PostView:
     url: str | None
     versions: list[dict[str, Any]]
     changes: list[Change]
+    media: list[dict[str, Any]] = field(default_factory=list)  # items, with `image`: the file to show
+    similar: list[Similar] = field(default_factory=list)
 
 
 def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
@@ -62,6 +66,16 @@ def changes(versions: list[dict[str, Any]]) -> list[Change]:
     return out
 
 
+def _shown(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the page shows it: ``image`` is the SHA-256 of the picture to show (the file itself
+    when it is an image, else its thumbnail), None when there is none."""
+    out = public(item)
+    is_image = item.get("type") in ("photo", "thumbnail") or str(item.get("mime") or "").startswith("image/")
+    stored = item.get("status") == "stored" and item.get("sha256")
+    out["image"] = item["sha256"] if is_image and stored else item.get("thumb_sha256")
+    return out
+
+
 def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> PostView | None:
     found = post_with_versions(es, settings, post_id)
     if found is None:
@@ -69,4 +83,6 @@ def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> PostV
     source: dict[str, Any] = found[0]["_source"]
     versions = found[1]
     url = permalink(source.get("channel") or {}, source.get("message_id"))
-    return PostView(post_id, source, url, versions, changes(versions))
+    media = [_shown(item) for item in stored_items(source.get("media"))]
+    similar = similar_posts(es, settings, {**source, "id": post_id}) if media else []
+    return PostView(post_id, source, url, versions, changes(versions), media, similar)

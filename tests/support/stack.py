@@ -169,14 +169,17 @@ def produce(settings: DozorSettings, topic: str, records: Sequence[dict[str, Any
 
 
 def drain_index(settings: SearchSettings, es: Elasticsearch | None = None, max_batch: int = 500) -> tuple[Any, Any]:
-    """`dozor index --drain` in-process: (run stats, indexer)."""
+    """`dozor index --drain` in-process (posts.enriched and the media topics): (run stats, indexer)."""
     from dozor import kafka as dk
     from dozor.stream import StageRunner
     from search.indexer import Indexer, client
+    from search.media import MEDIA_TOPICS
 
     indexer = Indexer(es or client(settings), settings)
     indexer.prepare()
-    runner = StageRunner("index", settings, dk.ENRICHED, indexer, max_batch=max_batch)
+    runner = StageRunner(
+        "index", settings, [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)], indexer, max_batch=max_batch
+    )
     stats = runner.drain()
     indexer.refresh()
     return stats, indexer

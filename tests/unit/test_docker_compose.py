@@ -33,7 +33,17 @@ def test_images_match_the_pinned_local_versions() -> None:
 def test_every_dozor_service_and_health_check_is_there() -> None:
     services = compose()["services"]
     assert isinstance(services, dict)
-    for name in ("collector", "enricher", "indexer", "alerter", "api", "kibana-setup"):
+    for name in (
+        "collector",
+        "enricher",
+        "indexer",
+        "ocr",
+        "evidence",
+        "evidence-seal",
+        "alerter",
+        "api",
+        "kibana-setup",
+    ):
         assert name in services, name
     for name in ("kafka", "elasticsearch", "kibana", "api"):
         assert "healthcheck" in services[name], name

@@ -1,0 +1,41 @@
+"""The web UI's media routes (login needed): a post's files and its evidence bundle, for the post page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from elasticsearch import Elasticsearch
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from media.store import BlobStore
+from surfaces.media import blob_store, bundle_response, media_response
+from surfaces.web import auth
+from surfaces.web.settings import WebSettings
+
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(auth.require_login)])
+Store = Annotated[BlobStore, Depends(blob_store)]
+
+
+def _es(request: Request) -> Elasticsearch:
+    es: Elasticsearch = request.app.state.es
+    return es
+
+
+def _settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+ES = Annotated[Elasticsearch, Depends(_es)]
+Settings = Annotated[WebSettings, Depends(_settings)]
+
+
+@router.get("/media/{sha256}")
+def media_file(es: ES, settings: Settings, store: Store, sha256: str) -> Response:
+    return media_response(es, settings, store, sha256)
+
+
+@router.get("/posts/{post_id}/evidence.zip")
+def evidence_bundle(es: ES, settings: Settings, store: Store, post_id: str) -> Response:
+    return bundle_response(es, settings, store, post_id)
