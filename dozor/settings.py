@@ -38,6 +38,9 @@ class DozorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    kafka_proxy_url: str | None = Field(
+        None, description="a proxy for every Kafka connection: http://host:port (HTTP CONNECT) or socks5://host:port"
+    )
     es_url: AnyHttpUrl = Field(AnyHttpUrl("http://127.0.0.1:9200"), description="Elasticsearch URL")
     es_username: str | None = Field(None, description="Elasticsearch user (file realm or native)")
     es_password: SecretStr | None = None
@@ -53,6 +56,15 @@ class DozorSettings(BaseSettings):
             host, sep, port = server.strip().rpartition(":")
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port], got {value!r}")
+        return value
+
+    @field_validator("kafka_proxy_url")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "socks5", "socks5h") or not urlsplit(value).port
+        ):
+            raise ValueError(f"expected http://host:port or socks5://host:port, got {value!r}")
         return value
 
     @classmethod
