@@ -17,6 +17,11 @@ from typing import Any
 from alerts.notifiers.webhook import ALERT_ID_HEADER, SIGNATURE_HEADER, signature
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender that went away before its answer (a killed alerter) is no error of the receiver's."""
+
+
 @dataclass
 class Received:
     body: dict[str, Any]
@@ -27,8 +32,8 @@ class Received:
 
 class WebhookReceiver:
     """Listens on 127.0.0.1:port (0 = any free port). ``fail_first`` answers 500 to that many requests;
-    ``hold_first`` holds that many requests (after the failed ones) unanswered until ``release()`` or the
-    end, and keeps their alert ids in ``held`` (not received: their sender never had an answer)."""
+    ``hold_first`` holds that many requests (after the failed ones) until ``release()`` (or the end), then
+    takes them as any other; ``held`` has their alert ids as they arrive."""
 
     def __init__(
         self,
@@ -47,7 +52,7 @@ class WebhookReceiver:
         self.received: list[Received] = []
         self.on_receive = on_receive
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server = _QuietServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -64,8 +69,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 alert_id = self.headers.get(ALERT_ID_HEADER)
-                if receiver.hold(alert_id):
-                    return
+                receiver.hold(alert_id)
                 self.send_response(receiver.accept(body, self.headers.get(SIGNATURE_HEADER), alert_id))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -75,16 +79,14 @@ class WebhookReceiver:
 
         return Handler
 
-    def hold(self, alert_id: str | None) -> bool:
-        """Whether this request is one of the held ones (then it waits here until released)."""
+    def hold(self, alert_id: str | None) -> None:
+        """Wait here until released, if this request is one of the held ones."""
         with self._lock:
             held = self.requests >= self.fail_first and len(self.held) < self.hold_first
             if held:
-                self.requests += 1
                 self.held.append(alert_id)
         if held:
             self._release.wait()
-        return held
 
     def release(self) -> None:
         self._release.set()
