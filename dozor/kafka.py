@@ -65,6 +65,8 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
         "bootstrap_servers": settings.kafka_servers,
         "proxy_url": settings.kafka_proxy_url,
         "group_id": group_id,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_ms,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "max_poll_records": 1000,
