@@ -79,10 +79,10 @@ class Alerter:
     # ---- rules -------------------------------------------------------------------------------------
 
     def load(self) -> None:
+        rules = load_all(self.es, self.store, self.settings, self.rules_path)  # a bad rules file fails first
         if not self._ensured:
             self.store.ensure()
             self._ensured = True
-        rules = load_all(self.es, self.store, self.settings, self.rules_path)
         self.first_seen = self.store.first_seen([r.name for r in rules], utcnow())
         self.rules = rules
 
