@@ -1,8 +1,12 @@
 """Firing and delivering alerts: claim the alert keys (create-only: of two alerters one wins each key),
 publish each alert to the Kafka topic `alerts` (key = rule name) and send it to each notifier, retrying
-with backoff. What still fails stays pending with its errors recorded; a later pass retries only what
-failed. A batch costs one claim request and one Kafka flush; each alert's notifications then run as a
-task of a thread pool, so a slow notifier never holds up the evaluation of new posts."""
+with backoff. Each delivery is recorded right after it succeeded, so a crash repeats at most the
+delivery that was under way (at-least-once; every notification carries the alert id, the same on every
+resend, for the receiver to drop a repeat by). What still fails stays pending with its errors recorded;
+a later pass retries only what failed. The claiming process holds a short lease on the alert, renewed
+while it sends (alerts/lease.py): another alerter takes over the alerts of a dead one when it runs out.
+A batch costs one claim request and one Kafka flush; each alert's notifications then run as a task of
+a thread pool, so a slow notifier never holds up the evaluation of new posts."""
 
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ from typing import Any
 
 import httpx
 import orjson
+from elastic_transport import TransportError
+from elasticsearch import ApiError
 from kafka.errors import KafkaError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay, wait_exponential
 
 from alerts.alert import Alert
+from alerts.lease import Leases
 from alerts.notifiers import DeliveryError, notifier_for
 from alerts.rules import Notify
 from alerts.settings import AlertSettings
@@ -32,7 +39,7 @@ from dozor.records import utcnow
 log = logging.getLogger(__name__)
 
 KAFKA = "kafka"
-LEASE = timedelta(minutes=2)  # how long a process owns an alert it is sending
+RECORD_FOR_S = 120.0  # how long a delivery's record is retried while Elasticsearch fails (then: resent later)
 GIVE_UP = timedelta(days=1)  # a pending alert older than this is marked failed
 MAX_ERRORS = 5
 
@@ -66,6 +73,7 @@ class Dispatcher:
         self._http = httpx.Client(timeout=settings.notify_timeout_s)
         self._inflight: set[Future[None]] = set()
         self._lock = threading.Lock()
+        self.leases = Leases(store, settings.alert_lease_s)
 
     def _doc(self, fired: Fired) -> dict[str, Any]:
         now, alert = utcnow(), fired.alert
@@ -80,7 +88,7 @@ class Dispatcher:
             "post_id": alert.post["id"] if alert.post else None,
             "fired_at": iso(alert.fired_at),
             "next_attempt_at": iso(now),
-            "lease_until": iso(now + LEASE),
+            "lease_until": iso(self.leases.until()),
             "owner": self.owner,
             "acked": False,
             "alert": alert.body(),
@@ -95,9 +103,10 @@ class Dispatcher:
         return won
 
     def retry_due(self, ignore_schedule: bool = False) -> int:
-        """Retry the pending alerts whose time has come (and that no other process holds)."""
+        """Retry the pending alerts whose time has come (and that no process holds, this one included)."""
         now = utcnow()
-        leased = [doc for doc in self.store.due(now, ignore_schedule) if self.store.lease(doc, now + LEASE)]
+        due = [doc for doc in self.store.due(now, ignore_schedule) if not self.leases.held(doc["id"])]
+        leased = [doc for doc in due if self.store.lease(doc, self.leases.until())]
         self._start(leased)
         return len(leased)
 
@@ -109,13 +118,28 @@ class Dispatcher:
 
     def _start(self, docs: list[dict[str, Any]]) -> None:
         alerts = {doc["id"]: Alert.model_validate(doc["alert"]) for doc in docs}
-        kafka = [(alerts[doc["id"]], d) for doc in docs for d in doc["deliveries"] if d["key"] == KAFKA]
-        self._publish([job for job in kafka if job[1]["status"] != SENT])
-        for doc in docs:
-            future = self._pool.submit(self._finish, doc, alerts[doc["id"]])
-            with self._lock:
-                self._inflight.add(future)
-            future.add_done_callback(self._done)
+        docs = [doc for doc in docs if self.leases.hold(doc["id"])]
+        submitted: set[str] = set()
+        try:
+            kafka = [(alerts[doc["id"]], d) for doc in docs for d in doc["deliveries"] if d["key"] == KAFKA]
+            published = self._publish([job for job in kafka if job[1]["status"] != SENT])
+            if published:  # recorded now, not after the notifiers: a crash meanwhile must not publish it again
+                try:
+                    self.store.save_many(
+                        {d["id"]: {"deliveries": d["deliveries"]} for d in docs if d["id"] in published}
+                    )
+                except (TransportError, ApiError, DozorError) as exc:  # then recorded with the outcome, in _finish
+                    log.warning("Kafka deliveries not recorded yet: %s", type(exc).__name__)
+            for doc in docs:
+                future = self._pool.submit(self._finish, doc, alerts[doc["id"]])
+                submitted.add(doc["id"])
+                with self._lock:
+                    self._inflight.add(future)
+                future.add_done_callback(self._done)
+        finally:  # what was not handed to the pool is not being sent: its lease runs out, a later pass retries
+            for doc in docs:
+                if doc["id"] not in submitted:
+                    self.leases.release(doc["id"])
 
     def _done(self, future: Future[None]) -> None:
         with self._lock:
@@ -124,10 +148,13 @@ class Dispatcher:
             log.error("alert delivery not recorded: %s", future.exception())
 
     def _finish(self, doc: dict[str, Any], alert: Alert) -> None:
-        """Send what is not sent yet of one alert, then record the outcome."""
-        for delivery in doc["deliveries"]:
-            if delivery["status"] != SENT and delivery["key"] != KAFKA:
-                self._attempt(alert, delivery)
+        """Send what is not sent yet of one alert, recording each delivery as it succeeds, then the outcome."""
+        try:
+            for delivery in doc["deliveries"]:
+                if delivery["status"] != SENT and delivery["key"] != KAFKA and self._attempt(alert, delivery):
+                    self._record(alert.id, {"deliveries": doc["deliveries"]})
+        finally:
+            self.leases.release(alert.id)  # the outcome below ends the lease (lease_until = now)
         now = utcnow()
         passes = int(doc.get("passes", 0)) + 1
         status = SENT if all(d["status"] == SENT for d in doc["deliveries"]) else PENDING
@@ -140,7 +167,19 @@ class Dispatcher:
             "lease_until": iso(now),
             "next_attempt_at": iso(now + backoff(passes, self.settings.retry_pending_after_s)),
         }
-        self.store.save(alert.id, fields)
+        self._record(alert.id, fields)
+
+    def _record(self, alert_id: str, fields: dict[str, Any]) -> None:
+        """Save to the alert's document, retried with backoff while Elasticsearch fails."""
+        retrying = Retrying(
+            stop=stop_after_delay(RECORD_FOR_S),
+            wait=wait_exponential(multiplier=0.5, max=10),
+            retry=retry_if_exception_type((TransportError, ApiError)),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                self.store.save(alert_id, fields)
 
     def _sent(self, delivery: dict[str, Any]) -> None:
         delivery["status"], delivery["sent_at"] = SENT, iso(utcnow())
@@ -149,8 +188,8 @@ class Dispatcher:
         delivery["errors"] = [*delivery["errors"], {"at": iso(utcnow()), "error": str(exc)}][-MAX_ERRORS:]
         log.warning("alert %s: %s delivery failed: %s", alert.id, delivery["key"], exc)
 
-    def _attempt(self, alert: Alert, delivery: dict[str, Any]) -> None:
-        """One notifier delivery, retried with backoff (tenacity) within this pass."""
+    def _attempt(self, alert: Alert, delivery: dict[str, Any]) -> bool:
+        """One notifier delivery, retried with backoff (tenacity) within this pass; True when sent."""
         send = notifier_for(Notify.model_validate(delivery["target"]), self.settings, self._http).send
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.send_attempts),
@@ -164,13 +203,16 @@ class Dispatcher:
                     delivery["attempts"] += 1
                     send(alert)
             self._sent(delivery)
+            return True
         except DeliveryError as exc:
             self._failed(alert, delivery, exc)
+            return False
 
-    def _publish(self, jobs: list[tuple[Alert, dict[str, Any]]]) -> None:
-        """The Kafka topic `alerts`: every message sent at once, then acknowledged (the producer retries)."""
+    def _publish(self, jobs: list[tuple[Alert, dict[str, Any]]]) -> set[str]:
+        """The Kafka topic `alerts`: every message sent at once, then acknowledged (the producer retries);
+        returns the ids of the alerts published."""
         if not jobs:
-            return
+            return set()
         try:
             if self._producer is None:
                 self._producer = dk.producer(self.settings, linger_ms=5)
@@ -184,17 +226,21 @@ class Dispatcher:
             for alert, delivery in jobs:
                 delivery["attempts"] += 1
                 self._failed(alert, delivery, DeliveryError(f"Kafka topic {dk.ALERTS}: {type(exc).__name__}: {exc}"))
-            return
+            return set()
+        published: set[str] = set()
         for (alert, delivery), future in zip(jobs, futures, strict=True):
             delivery["attempts"] += 1
             try:
                 future.get(timeout=self.settings.notify_timeout_s)
                 self._sent(delivery)
+                published.add(alert.id)
             except KafkaError as exc:
                 self._failed(alert, delivery, DeliveryError(f"Kafka topic {dk.ALERTS}: {type(exc).__name__}: {exc}"))
+        return published
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self.leases.close()
         self._http.close()
         if self._producer is not None:
             self._producer.close(timeout=5)

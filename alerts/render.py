@@ -1,5 +1,7 @@
 """Plain-text rendering of an alert for people (email, Telegram): the matched terms, channel,
-language, topics, a link to the post and a short snippet."""
+language, topics, a short snippet, then a link to the post and the alert id (the same on every resend,
+so a reader or a filter can drop a repeat). ``text(alert, limit)`` cuts the body at a word so that the
+link and the id always fit."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from alerts.alert import Alert
 from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchHit
 
 SNIPPET_CHARS = 280
+LONGEST_WORD = 100  # how far back a cut looks for the start of the word it would split
 
 
 def snippet(post: SearchHit, limit: int = SNIPPET_CHARS) -> str:
@@ -32,7 +35,45 @@ def subject(alert: Alert) -> str:
     return f"[Dozor] {alert.rule}: {shorten(alert.summary, 120)}"
 
 
-def text(alert: Alert) -> str:
+def text(alert: Alert, limit: int | None = None) -> str:
+    """The message; with ``limit`` (in UTF-16 code units), the body is cut at a word to fit."""
+    body, tail = "\n".join(_body(alert)), "\n".join(_tail(alert))
+    whole = f"{body}\n{tail}"
+    if limit is None or utf16_len(whole) <= limit:
+        return whole
+    return f"{cut_at_word(body, limit - utf16_len(tail) - 1)}\n{tail}"
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: a character beyond the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` within ``limit`` UTF-16 code units: cut at the last space before it, marked with "…"."""
+    if utf16_len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    room, used, end = limit - 1, 0, len(text)  # room for the text before the "…"
+    for i, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > room:
+            end = i
+            break
+    head = text[:end]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space > 0 and len(head) - space <= LONGEST_WORD:  # else it is no word (a long link, a run of marks)
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+def _tail(alert: Alert) -> list[str]:
+    url = alert.post.get("url") if alert.post else None
+    return ([str(url)] if url else []) + [f"Alert id: {alert.id}"]
+
+
+def _body(alert: Alert) -> list[str]:
     lines = [f"Dozor alert — rule {alert.rule}", alert.summary]
     post = alert.post
     if post:
@@ -49,6 +90,4 @@ def text(alert: Alert) -> str:
         lines.append("After: " + (shorten(str(after)) if after is not None else "(deleted)"))
     elif post:
         lines.append("“" + snippet(post) + "”")
-    if post and post.get("url"):
-        lines.append(str(post["url"]))
-    return "\n".join(lines)
+    return lines

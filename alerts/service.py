@@ -1,6 +1,8 @@
 """The alerter: tails the posts indexed since its watermark (``indexed_at``), has Elasticsearch match
 them against every rule, fires what is new (once: the alert key is claimed create-only) and retries
-what is pending. ``drain()`` does one pass and returns; ``run_forever()`` is the service."""
+what is pending. ``drain()`` does one pass and returns; ``run_forever()`` is the service, which rides
+out an Elasticsearch outage from its first request on (start-up included): it reports itself degraded,
+retries with backoff and resumes from its watermark, so nothing indexed meanwhile is skipped."""
 
 from __future__ import annotations
 
@@ -60,10 +62,9 @@ class Alerter:
         self.settings = settings
         self.rules_path = rules_path
         self.es = es or des.client(settings)
-        if des.health(self.es) is None:
-            raise des.unreachable(settings)
         self.store = AlertStore(self.es, settings)
-        self.store.ensure()
+        self._ensured = False  # the alert indices exist (made at the first load)
+        self.degraded: str | None = None  # why the service is waiting for Elasticsearch, while it is
         self.dispatcher = Dispatcher(self.store, settings)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dozor-alert")  # per-rule lookups
         self.evaluator = Evaluator(self.es, settings)
@@ -78,7 +79,10 @@ class Alerter:
     # ---- rules -------------------------------------------------------------------------------------
 
     def load(self) -> None:
-        rules = load_all(self.es, self.store, self.settings, self.rules_path)
+        rules = load_all(self.es, self.store, self.settings, self.rules_path)  # a bad rules file fails first
+        if not self._ensured:
+            self.store.ensure()
+            self._ensured = True
         self.first_seen = self.store.first_seen([r.name for r in rules], utcnow())
         self.rules = rules
 
@@ -167,6 +171,8 @@ class Alerter:
         """Evaluate everything indexed since the watermark, send, retry within the deadline, return."""
         deadline = time.monotonic() + self.settings.drain_deadline_s
         try:
+            if des.health(self.es) is None:  # a one-shot run fails at once, naming what is missing
+                raise des.unreachable(self.settings)
             self.load()
             self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
             self.dispatcher.retry_due(ignore_schedule=True)  # what earlier runs left pending
@@ -185,23 +191,28 @@ class Alerter:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
         try:
-            self.load()
-            loaded = time.monotonic()
-            log.info("alerter running with %d rules", len(self.rules))
+            loaded: float | None = None  # when the rules were loaded; the first load is retried like a pass
             failing = 0
             while not self._stop.is_set():
-                if time.monotonic() - loaded > RELOAD_S:
-                    self._reload()
-                    loaded = time.monotonic()
                 try:
+                    if loaded is None:
+                        self.load()
+                        log.info("alerter running with %d rules", len(self.rules))
+                        loaded = time.monotonic()
+                    elif time.monotonic() - loaded > RELOAD_S:
+                        self._reload()
+                        loaded = time.monotonic()
                     self._pass()
-                    failing = 0
                 except (TransportLayerError, ApiError) as exc:  # the watermark holds: nothing is skipped
                     failing += 1
                     wait = min(2.0**failing, 30.0)
-                    log.warning("alerter: Elasticsearch failed (%s); next pass in %.0fs", type(exc).__name__, wait)
+                    self.degraded = f"Elasticsearch failed ({type(exc).__name__}: {_first_line(exc)})"
+                    log.warning("alerter degraded: %s; retrying in %.0fs", self.degraded, wait)
                     self._stop.wait(wait)
                     continue
+                if failing:
+                    log.info("alerter resumed after %d failed attempts", failing)
+                    failing, self.degraded = 0, None
                 self._stop.wait(self.settings.alert_poll_s)
         finally:
             self.close()
@@ -227,3 +238,7 @@ class Alerter:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.dispatcher.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]

@@ -24,6 +24,12 @@ class AlertSettings(DozorSettings):
     send_workers: int = Field(8, ge=1, le=64, description="notifications sent in parallel")
     send_backoff_s: float = Field(0.5, ge=0, description="first backoff between attempts (doubles)")
     retry_pending_after_s: float = Field(30.0, ge=0, description="wait before a pending alert is retried")
+    alert_lease_s: float = Field(
+        15.0,
+        ge=1,
+        description="how long an alerter owns an alert it is sending (renewed while it sends); the alerts of "
+        "an alerter that died are taken over by another once this runs out",
+    )
     alert_poll_s: float = Field(0.5, gt=0, description="how often the alerter looks for new posts")
     alert_lag_s: float = Field(0.5, ge=0, description="evaluate posts indexed at least this long ago")
     alert_overlap_s: float = Field(3.0, ge=0, description="re-evaluate this much before the watermark")

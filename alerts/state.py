@@ -91,6 +91,28 @@ class AlertStore:
     def save(self, alert_id: str, fields: dict[str, Any]) -> None:
         self.es.update(index=self.alerts, id=alert_id, doc=fields, retry_on_conflict=3)
 
+    def save_many(self, fields: dict[str, dict[str, Any]]) -> None:
+        """Update several alerts in one request (alert id -> fields)."""
+        ops: list[dict[str, Any]] = []
+        for alert_id, doc in fields.items():
+            ops += [{"update": {"_index": self.alerts, "_id": alert_id, "retry_on_conflict": 3}}, {"doc": doc}]
+        if ops:
+            resp = self.es.bulk(operations=ops)
+            failed = [item["update"] for item in resp["items"] if item["update"].get("error")]
+            if failed:
+                raise DozorError(f"Elasticsearch refused an alert update: {failed[0]['_id']}: {failed[0]['error']}")
+
+    def renew(self, ids: list[str], until: str, timeout_s: float) -> None:
+        """Extend the leases of alerts this process is sending (one request, no retries: a renewal is
+        repeated before the lease runs out)."""
+        ops: list[dict[str, Any]] = []
+        for alert_id in ids:
+            ops += [
+                {"update": {"_index": self.alerts, "_id": alert_id, "retry_on_conflict": 3}},
+                {"doc": {"lease_until": until}},
+            ]
+        self.es.options(request_timeout=timeout_s, max_retries=0).bulk(operations=ops)
+
     def exists(self, ids: list[str]) -> set[str]:
         if not ids:
             return set()

@@ -29,8 +29,12 @@ H_ERROR = "dozor.error"
 H_SOURCE = "dozor.source"
 
 
-def _unreachable(settings: DozorSettings, exc: Exception) -> DozorError:
-    return DozorError(
+class KafkaUnavailable(DozorError):
+    """Kafka cannot be reached or did not acknowledge: a service waits and retries, a one-shot run fails."""
+
+
+def _unreachable(settings: DozorSettings, exc: Exception) -> KafkaUnavailable:
+    return KafkaUnavailable(
         f"Kafka unreachable at {settings.kafka_bootstrap} ({type(exc).__name__}); "
         "start it with `dozor stack up` or set DOZOR_KAFKA_BOOTSTRAP"
     )
@@ -39,6 +43,7 @@ def _unreachable(settings: DozorSettings, exc: Exception) -> DozorError:
 def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
     config: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_servers,
+        "proxy_url": settings.kafka_proxy_url,
         "acks": "all",
         "retries": 10,
         "linger_ms": 20,
@@ -58,7 +63,10 @@ def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
 def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) -> KafkaConsumer:
     config: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_servers,
+        "proxy_url": settings.kafka_proxy_url,
         "group_id": group_id,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_ms,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "max_poll_records": 1000,
@@ -75,7 +83,9 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
 
 def admin(settings: DozorSettings) -> KafkaAdminClient:
     try:
-        return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, client_id="dozor-admin")
+        return KafkaAdminClient(
+            bootstrap_servers=settings.kafka_servers, proxy_url=settings.kafka_proxy_url, client_id="dozor-admin"
+        )
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 

@@ -38,6 +38,17 @@ class DozorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]")
+    kafka_proxy_url: str | None = Field(
+        None, description="a proxy for every Kafka connection: http://host:port (HTTP CONNECT) or socks5://host:port"
+    )
+    # A consumer group hands a dead member's partitions to the others when its session times out (kafka-python's
+    # default is 45 s); heartbeats come from a background thread, so a slow batch does not end a session.
+    kafka_session_timeout_ms: int = Field(
+        10_000, ge=1000, le=1_800_000, description="consumer group session timeout (within the broker's bounds)"
+    )
+    kafka_heartbeat_ms: int = Field(
+        1000, ge=100, validate_default=True, description="consumer heartbeat interval, below the session timeout"
+    )
     es_url: AnyHttpUrl = Field(AnyHttpUrl("http://127.0.0.1:9200"), description="Elasticsearch URL")
     es_username: str | None = Field(None, description="Elasticsearch user (file realm or native)")
     es_password: SecretStr | None = None
@@ -53,6 +64,23 @@ class DozorSettings(BaseSettings):
             host, sep, port = server.strip().rpartition(":")
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port], got {value!r}")
+        return value
+
+    @field_validator("kafka_proxy_url")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "socks5", "socks5h") or not urlsplit(value).port
+        ):
+            raise ValueError(f"expected http://host:port or socks5://host:port, got {value!r}")
+        return value
+
+    @field_validator("kafka_heartbeat_ms")
+    @classmethod
+    def _heartbeat_within_session(cls, value: int, info: ValidationInfo) -> int:
+        session = info.data.get("kafka_session_timeout_ms")
+        if session is not None and value * 3 > session:
+            raise ValueError(f"at most a third of DOZOR_KAFKA_SESSION_TIMEOUT_MS ({session}), got {value}")
         return value
 
     @classmethod

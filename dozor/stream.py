@@ -8,6 +8,9 @@ messages of a topic are decoded and validated in one place, :func:`decoded`, wit
 one-line reason (:mod:`dozor.dlq`). :func:`record_stage` lifts a per-record function into a stage.
 A stage that cannot write downstream right now raises :class:`Backpressure`; the runner waits
 ``retry_after`` seconds and hands it the same batch again, so nothing is skipped or committed early.
+When Kafka itself fails (a broker restart, no broker at start), the service
+(:meth:`StageRunner.run_forever`) reports itself degraded, backs off, and takes the unfinished batch
+up again where it was.
 """
 
 from __future__ import annotations
@@ -139,6 +142,11 @@ class RunStats:
         return f"{self.consumed} consumed, {self.produced} produced, {self.rejected} to DLQ"
 
 
+def _one_line(exc: Exception) -> str:
+    name, text = type(exc).__name__, (str(exc).strip().splitlines() or [""])[0][:200]
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
 class StageRunner:
     """Runs one named stage between Kafka topics. ``name`` is also the consumer group id. ``source`` is
     the topic it consumes, or several: one consumer reads them all (partition ``n`` of each goes to the
@@ -169,6 +177,7 @@ class StageRunner:
         self.stats = RunStats()
         self._stop = threading.Event()
         self._producer: Any = None
+        self.degraded: str | None = None  # why the service is waiting for Kafka, while it is
 
     # ---- public entry points -------------------------------------------------------------------
 
@@ -204,19 +213,53 @@ class StageRunner:
             self._close(consumer)
 
     def run_forever(self) -> RunStats:
-        """The service: subscribe as a group member until SIGINT/SIGTERM."""
+        """The service: subscribe as a group member until SIGINT/SIGTERM, riding out Kafka failures."""
         self._install_signals()
-        consumer = dk.consumer(self.settings, self.group_id)
-        consumer.subscribe(self.sources)
-        log.info("stage %s consuming %s as group %s", self.name, ", ".join(self.sources), self.group_id)
+        consumer: Any = None
+        failing = 0
         try:
             while not self._stop.is_set():
-                batch = self._poll(consumer)
-                if batch:
-                    self._handle(consumer, batch)
+                batch: list[Message] = []
+                connected = consumer is None
+                try:
+                    if consumer is None:
+                        consumer = dk.consumer(self.settings, self.group_id)
+                        consumer.subscribe(self.sources)
+                        log.info(
+                            "stage %s consuming %s as group %s", self.name, ", ".join(self.sources), self.group_id
+                        )
+                    batch = self._poll(consumer)
+                    if batch:
+                        self._handle(consumer, batch)
+                except (KafkaError, dk.KafkaUnavailable) as exc:
+                    failing += 1
+                    wait = min(0.5 * 2**failing, self.max_backoff)
+                    self.degraded = f"Kafka failed ({_one_line(exc)})"
+                    log.warning("stage %s degraded: %s; retrying in %.1fs", self.name, self.degraded, wait)
+                    if consumer is not None and batch:
+                        self._rewind(consumer, batch)
+                    self._stop.wait(wait)
+                    continue
+                if failing and (batch or connected):  # an empty poll proves nothing: Kafka may still be down
+                    log.info("stage %s resumed after %d failed attempts", self.name, failing)
+                    failing, self.degraded = 0, None
             return self.stats
         finally:
-            self._close(consumer)
+            if consumer is not None:
+                self._close(consumer)
+
+    @staticmethod
+    def _rewind(consumer: Any, batch: list[Message]) -> None:
+        """Back to the first record of an unfinished batch, on the partitions still assigned (a partition
+        taken by another member is read again from its committed offset there)."""
+        first: dict[TopicPartition, int] = {}
+        for message in batch:
+            tp = TopicPartition(message.topic, message.partition)
+            first[tp] = min(first.get(tp, message.offset), message.offset)
+        assigned = consumer.assignment()
+        for tp, offset in first.items():
+            if tp in assigned:
+                consumer.seek(tp, offset)
 
     def stop(self) -> None:
         self._stop.set()
@@ -301,7 +344,7 @@ class StageRunner:
             for fut in futures:
                 fut.get(timeout=60)  # raises if any record was not acknowledged: no commit then
         except KafkaError as exc:
-            raise DozorError(f"stage {self.name}: Kafka did not acknowledge the output ({exc})") from exc
+            raise dk.KafkaUnavailable(f"stage {self.name}: Kafka did not acknowledge the output ({exc})") from exc
 
     def _close(self, consumer: Any) -> None:
         try:

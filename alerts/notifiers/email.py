@@ -1,16 +1,28 @@
-"""Email over SMTP with STARTTLS and authentication (settings DOZOR_SMTP_*)."""
+"""Email over SMTP with STARTTLS and authentication (settings DOZOR_SMTP_*). The Message-ID is made from
+the alert id (`<alert-id@dozor>`, the id percent-encoded where RFC 5322 allows no such character), so a
+resent alert is the same message to a mail client or filter that drops repeats."""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
 from email.message import EmailMessage
+from urllib.parse import quote
 
 from alerts import render
 from alerts.alert import Alert
 from alerts.notifiers.base import DeliveryError, Notifier
 from alerts.rules import EmailTarget
 from alerts.settings import AlertSettings
+
+# RFC 5322 atext: what the left side of a Message-ID may hold besides letters and digits ("%" is one, but
+# it is the escape character here; "." only between atoms, so both are encoded too).
+_ATEXT = "!#$&'*+-/=?^_`{|}~"
+
+
+def message_id(alert_id: str) -> str:
+    """The stable Message-ID of an alert: one alert id gives one Message-ID, two ids never the same."""
+    return f"<{quote(alert_id, safe=_ATEXT).replace('.', '%2E')}@dozor>"  # quote() never encodes "."
 
 
 class EmailNotifier(Notifier):
@@ -36,6 +48,7 @@ class EmailNotifier(Notifier):
         msg["To"] = ", ".join(self.target.to)
         msg["Subject"] = render.subject(alert)
         msg["X-Dozor-Alert"] = alert.id
+        msg["Message-ID"] = message_id(alert.id)
         msg.set_content(render.text(alert))
         return msg
 

@@ -1,5 +1,6 @@
 """Telegram bot: Bot API sendMessage over HTTPS (base URL DOZOR_TELEGRAM_API_BASE, token
-DOZOR_TELEGRAM_BOT_TOKEN). Errors never carry the URL, which holds the token."""
+DOZOR_TELEGRAM_BOT_TOKEN). Errors never carry the URL, which holds the token. A message longer than the
+Bot API takes is cut at a word before the link to the post and the alert id, which always fit."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from alerts.notifiers.base import DeliveryError, Notifier
 from alerts.rules import TelegramTarget
 from alerts.settings import AlertSettings
 
-MAX_TEXT = 4096  # the Bot API's limit for one message
+MAX_TEXT = 4096  # the Bot API's limit for one message (counted here in UTF-16 code units, the stricter reading)
 
 
 class TelegramNotifier(Notifier):
@@ -32,7 +33,7 @@ class TelegramNotifier(Notifier):
         url = f"{self.settings.telegram_api_base.rstrip('/')}/bot{token.get_secret_value()}/sendMessage"
         payload = {
             "chat_id": self.target.chat_id,
-            "text": render.text(alert)[:MAX_TEXT],
+            "text": render.text(alert, limit=MAX_TEXT),
             "disable_web_page_preview": True,
         }
         try:

@@ -1,4 +1,6 @@
-"""Webhook: a POST of the alert as JSON; with a secret, `X-Dozor-Signature: sha256=<hex HMAC>` of the body."""
+"""Webhook: a POST of the alert as JSON; with a secret, `X-Dozor-Signature: sha256=<hex HMAC>` of the body.
+The alert id is in the body (`id`) and in the header `X-Dozor-Alert-Id`, the same on every resend: a
+receiver drops a repeat by it (delivery is at-least-once, see docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from alerts.rules import WebhookTarget
 from alerts.settings import AlertSettings
 
 SIGNATURE_HEADER = "X-Dozor-Signature"
+ALERT_ID_HEADER = "X-Dozor-Alert-Id"
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -37,7 +40,7 @@ class WebhookNotifier(Notifier):
 
     def send(self, alert: Alert) -> None:
         body = orjson.dumps(alert.body())
-        headers = {"Content-Type": "application/json", **self.target.headers}
+        headers = {"Content-Type": "application/json", **self.target.headers, ALERT_ID_HEADER: alert.id}
         if self.target.secret_env:
             secret = os.environ.get(self.target.secret_env)
             if not secret:

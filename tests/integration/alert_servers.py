@@ -95,7 +95,9 @@ def smtp_server_fixture(self_signed: tuple[Path, Path]) -> Iterator[SmtpServer]:
 
 
 class BotApi:
-    """Answers POST /bot<token>/sendMessage like the Bot API; ``fail_first`` requests get a 502."""
+    """Answers POST /bot<token>/sendMessage like the Bot API; ``fail_first`` requests get a 502. A text over
+    4,096 characters is refused as the Bot API refuses it (counted in UTF-16 code units, the stricter
+    reading of its limit)."""
 
     def __init__(self, fail_first: int = 0) -> None:
         self.sent: list[dict[str, Any]] = []
@@ -132,6 +134,8 @@ class BotApi:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         if not body.get("chat_id") or not body.get("text"):
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+        if len(str(body["text"]).encode("utf-16-le")) // 2 > 4096:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
         self.sent.append(body)
         return 200, {"ok": True, "result": {"message_id": len(self.sent), "text": body["text"]}}
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.message import Message
 
+import httpx
 import pytest
 from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 
+from alerts import render
 from alerts.alert import Alert
 from alerts.notifiers import DeliveryError, notifier_for
 from alerts.receiver import WebhookReceiver
@@ -111,3 +113,47 @@ def test_telegram_error_names_no_token(bot_api: BotApi) -> None:
     with pytest.raises(DeliveryError) as caught:
         notifier_for(Notify.model_validate({"telegram": {"chat_id": "1"}}), settings).send(ALERT)
     assert "Unauthorized" in str(caught.value) and "999:wrong" not in str(caught.value)
+
+
+def test_every_notifier_carries_the_alert_id_the_same_on_a_resend(
+    monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer, bot_api: BotApi
+) -> None:
+    monkeypatch.setenv("TEST_HOOK_SECRET", "hook-secret")
+    telegram = AlertSettings(telegram_bot_token=BOT_TOKEN, telegram_api_base=bot_api.base_url)
+    with WebhookReceiver(secret="hook-secret") as receiver:
+        hook = Notify.model_validate({"webhook": {"url": receiver.url, "secret_env": "TEST_HOOK_SECRET"}})
+        for _ in range(2):  # a resend (after a crash between send and record) is the same notification
+            notifier_for(hook, AlertSettings()).send(ALERT)
+            notifier_for(
+                Notify.model_validate({"email": {"to": ["desk@example.org"]}}), _smtp_settings(smtp_server)
+            ).send(ALERT)
+            notifier_for(Notify.model_validate({"telegram": {"chat_id": 7}}), telegram).send(ALERT)
+        hooks = receiver.wait_for(2)
+    assert [(h.alert_id, h.body["id"]) for h in hooks] == [(ALERT.id, ALERT.id)] * 2
+    assert [m["Message-ID"] for m in smtp_server.mailbox.messages] == ["<revocation%3Atg%3A1001%3A42@dozor>"] * 2
+    assert [s["text"].splitlines()[-1] for s in bot_api.sent] == [f"Alert id: {ALERT.id}"] * 2
+
+
+def test_telegram_cuts_a_long_alert_at_a_word_keeping_link_and_id(bot_api: BotApi) -> None:
+    settings = AlertSettings(telegram_bot_token=BOT_TOKEN, telegram_api_base=bot_api.base_url)
+    target = Notify.model_validate({"telegram": {"chat_id": 7}})
+    summary = " ".join(f"🚨слово{i}" for i in range(2000))  # ~20,000 UTF-16 code units: emoji count twice
+    long_alert = ALERT.model_copy(update={"summary": summary})
+    old_way = render.text(long_alert)[:4096]  # what a plain cut sent: the Bot API refuses it as too long
+    with pytest.raises(DeliveryError, match="message is too long"):
+        bot_api_send(bot_api, old_way)
+    notifier_for(target, settings).send(long_alert)
+    [sent] = bot_api.sent
+    text: str = sent["text"]
+    assert render.utf16_len(text) <= 4096
+    *body, url, alert_id = text.splitlines()
+    assert (url, alert_id) == ("https://t.me/mvd_official/42", f"Alert id: {ALERT.id}")
+    cut = body[-1]
+    assert cut.endswith("…") and summary.startswith(cut[:-1])
+    assert summary[len(cut) - 1] == " "  # cut between two words, not inside one
+
+
+def bot_api_send(bot_api: BotApi, text: str) -> None:
+    resp = httpx.post(f"{bot_api.base_url}/bot{BOT_TOKEN}/sendMessage", json={"chat_id": 7, "text": text})
+    if resp.status_code != 200:
+        raise DeliveryError(resp.json()["description"])

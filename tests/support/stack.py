@@ -1,12 +1,10 @@
 """Helpers for tests and benchmarks on the shared stack: enriched records built with the enricher's own
-analysis, topics written and read, `index --drain` in-process, index cleanup, the API app on a free port,
-and a loopback TCP proxy that can play "Elasticsearch is down"."""
+analysis, topics written and read, `index --drain` in-process, index cleanup, the API app on a free port;
+the loopback proxy that plays "the service is down" is in proxy.py."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -15,6 +13,9 @@ from elasticsearch import Elasticsearch, NotFoundError
 
 from dozor.settings import DozorSettings
 from search.settings import SearchSettings
+from tests.support.proxy import TcpProxy, free_port
+
+__all__ = ["TcpProxy", "free_port"]  # with the helpers below, which the tests import from here
 
 
 def enriched(
@@ -72,80 +73,6 @@ def drop_indices(es: Elasticsearch, settings: DozorSettings) -> None:
     for t in templates:
         with contextlib.suppress(NotFoundError):
             es.indices.delete_index_template(name=t["name"])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; ``close()`` drops the listener and every connection
-    (the target looks down), ``open()`` listens again on the same port."""
-
-    def __init__(self, target_host: str, target_port: int, port: int | None = None) -> None:
-        self.target = (target_host, target_port)
-        self.port = port or free_port()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="tcp-proxy")
-        self._thread.start()
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    def _call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
-
-    def open(self) -> None:
-        self._call(self._open())
-
-    def close(self) -> None:
-        self._call(self._close())
-
-    def stop(self) -> None:
-        self.close()
-        self._call(self._cancel_all())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
-
-    async def _cancel_all(self) -> None:
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _open(self) -> None:
-        if self._server is None:
-            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
-
-    async def _close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        for w in list(self._writers):
-            w.close()
-        self._writers.clear()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers.update((writer, up_writer))
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.close()
 
 
 def produce(settings: DozorSettings, topic: str, records: Sequence[dict[str, Any] | bytes]) -> None:

@@ -65,3 +65,13 @@ def test_period_start_and_signature() -> None:
     assert period_start(NOW + timedelta(minutes=10), timedelta(minutes=10)) > period_start(NOW, timedelta(minutes=10))
     known = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"  # the RFC-style test vector
     assert signature(b"key", b"The quick brown fox jumps over the lazy dog") == f"sha256={known}"
+
+
+def test_cut_at_word_counts_utf16_and_keeps_whole_words() -> None:
+    assert render.cut_at_word("короткий текст", 100) == "короткий текст"
+    assert render.cut_at_word("один два три четыре", 12) == "один два…"
+    assert render.cut_at_word("🚨🚨 🚨🚨 🚨🚨", 8) == "🚨🚨…"  # an emoji is two UTF-16 code units
+    assert render.cut_at_word("a" * 50, 10) == "a" * 9 + "…"  # one long word: cut inside it
+    alert = Alert(id="r/tg:1:2", rule="r", type="match", fired_at=NOW, summary="word " * 2000, post=POST)
+    text = render.text(alert, limit=300)
+    assert render.utf16_len(text) <= 300 and text.endswith("https://t.me/guvm/9\nAlert id: r/tg:1:2")

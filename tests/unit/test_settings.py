@@ -68,3 +68,17 @@ def test_settings_are_frozen() -> None:
     s = cfg.DozorSettings()
     with pytest.raises(ValueError):
         s.index_prefix = "other"  # type: ignore[misc]
+
+
+def test_kafka_group_timing_and_proxy_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOZOR_KAFKA_SESSION_TIMEOUT_MS", "6000")
+    monkeypatch.setenv("DOZOR_KAFKA_HEARTBEAT_MS", "3000")
+    with pytest.raises(ConfigError, match=r"kafka_heartbeat_ms: set DOZOR_KAFKA_HEARTBEAT_MS .*at most a third"):
+        cfg.load(cfg.DozorSettings)
+    monkeypatch.setenv("DOZOR_KAFKA_HEARTBEAT_MS", "2000")
+    assert cfg.load(cfg.DozorSettings).kafka_heartbeat_ms == 2000
+    monkeypatch.setenv("DOZOR_KAFKA_PROXY_URL", "127.0.0.1:3128")
+    with pytest.raises(ConfigError, match=r"DOZOR_KAFKA_PROXY_URL .*http://host:port"):
+        cfg.load(cfg.DozorSettings)
+    monkeypatch.setenv("DOZOR_KAFKA_PROXY_URL", "http://127.0.0.1:3128")
+    assert cfg.load(cfg.DozorSettings).kafka_proxy_url == "http://127.0.0.1:3128"
