@@ -1,5 +1,5 @@
 """The web UI's routes, under /ui. Every page and export needs a login; /ui/login, the language
-switch and the stylesheet do not."""
+switch, the stylesheet and the icon do not."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from surfaces.web.posts import load_post
 from surfaces.web.render import HERE, page
 from surfaces.web.settings import WebSettings
 
+_ICON_CACHE = {"Cache-Control": "max-age=86400"}
 SEEN_COOKIE = "dozor_seen"
 SEEN_MAX = 100
 
@@ -109,6 +110,11 @@ def switch_language(code: str, next: str = "/ui/search") -> Response:
 @public.get("/static/app.css")
 def stylesheet() -> FileResponse:
     return FileResponse(HERE / "static" / "app.css", media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+
+@public.get("/static/favicon.svg")
+def icon() -> FileResponse:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml", headers=_ICON_CACHE)
 
 
 @public.get("")
@@ -377,3 +383,9 @@ router.include_router(pages)
 @router.get("/", include_in_schema=False)
 def root() -> Response:
     return _redirect("/ui/search")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links (downloads, JSON views): the same icon."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml", headers=_ICON_CACHE)
