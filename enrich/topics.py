@@ -36,6 +36,7 @@ class TopicSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     description: str = ""
+    labels: dict[str, str] = Field(default_factory=dict, description="the topic's name per language, for people")
     min_score: float = Field(1.0, gt=0)
     terms: dict[str, list[str]] = Field(default_factory=dict)
     weak: dict[str, list[str]] = Field(default_factory=dict)
@@ -154,6 +155,12 @@ class Taxonomy:
     @property
     def topic_ids(self) -> list[str]:
         return list(self.spec.topics)
+
+    def label(self, topic: str, lang: str) -> str:
+        """The topic's name in ``lang`` (else in English, else its id)."""
+        spec = self.spec.topics.get(topic)
+        labels = spec.labels if spec else {}
+        return labels.get(lang) or labels.get("en") or topic
 
     @property
     def languages(self) -> set[str]:
