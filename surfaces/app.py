@@ -22,6 +22,7 @@ from search.saved import Conflict, NotFound
 from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
 from surfaces.api.routes import router
+from surfaces.web import settings as web_settings
 from surfaces.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.es = es
+    web_settings.load(app.state, settings)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

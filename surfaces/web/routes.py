@@ -31,7 +31,7 @@ from surfaces.web.i18n import LANGS
 from surfaces.web.params import CATEGORIES, UIQuery
 from surfaces.web.posts import load_post
 from surfaces.web.render import HERE, page
-from surfaces.web.settings import WebSettings
+from surfaces.web.settings import WebSettings, taxonomy, web_settings
 
 _ICON_CACHE = {"Cache-Control": "max-age=86400"}
 SEEN_COOKIE = "dozor_seen"
@@ -53,18 +53,8 @@ def _es(request: Request) -> Elasticsearch:
     return es
 
 
-def _settings(request: Request) -> WebSettings:
-    """The UI's settings: the API's, plus what only the UI reads (registry path, page size)."""
-    cached: WebSettings | None = getattr(request.app.state, "web_settings", None)
-    if cached is None:
-        base = request.app.state.settings
-        cached = base if isinstance(base, WebSettings) else WebSettings(**dict(base))
-        request.app.state.web_settings = cached
-    return cached
-
-
 ES = Annotated[Elasticsearch, Depends(_es)]
-Settings = Annotated[WebSettings, Depends(_settings)]
+Settings = Annotated[WebSettings, Depends(web_settings)]
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -186,7 +176,7 @@ def export_jsonl(request: Request, es: ES, settings: Settings) -> Response:
 
 @pages.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(request: Request, es: ES, settings: Settings, post_id: str) -> HTMLResponse:
-    post = load_post(es, settings, post_id)
+    post = load_post(es, settings, post_id, taxonomy(request))
     if post is None:
         return page(request, "error.html", status_code=404, message_key="post.not_found")
     return page(request, "post.html", post=post)
