@@ -4,13 +4,15 @@ search side (query terms): one code path, so a query term meets a post in the sa
 - :func:`normalize` — ``text_norm``.
 - :func:`analyze` — normalize + tokenize + stem; a post's ``text_stem`` is ``" ".join(analyze(text, lang))``.
 - :func:`query_languages` — the stemmer languages to try for a query term.
+- :func:`surface` — the words of a post as it writes them, for its tokens (what a topic matched).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from enrich.normalize import MARKS_BEFORE_STEMMING, normalize
+from enrich.normalize import _APOSTROPHE_VARIANTS, MARKS_BEFORE_STEMMING, normalize
 from enrich.script import script_of
 from enrich.stemming import stem_words
 
@@ -21,6 +23,7 @@ __all__ = [
     "analyze",
     "normalize",
     "query_languages",
+    "surface",
     "tokenize",
 ]
 
@@ -32,6 +35,12 @@ NO_LANG = "und"
 _URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<![\w@])@\w+")
 # Words: letters and digits, with an apostrophe inside (o'zbek, don't, м'ясо); no underscores.
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# The same words before normalization: any apostrophe, combining accents (Latin, Cyrillic) kept.
+_LETTER = r"(?:[^\W_]|[\u0300-\u036f\u0483-\u0489])"
+_WRITTEN_RE = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHE_VARIANTS}']{_LETTER}+)*")
+_URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
+_SEGMENT_RE = re.compile(r"\S+")
+_INNER_RE = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)  # a run without the punctuation around it
 
 
 def tokenize(normalized: str) -> list[str]:
@@ -56,3 +65,44 @@ def query_languages(text: str, lang: str | None) -> list[str]:
     if script == "Latn":
         return list(LATIN_LANGS)
     return [NO_LANG]
+
+
+def _spans(text: str, lang: str | None) -> tuple[list[str], list[tuple[int, int]]]:
+    """Each token of ``text`` with the span of ``text`` it was written as. Normalization never
+    crosses a space, so the text is taken a run of non-space characters at a time; within one run,
+    tokens line up with the written words when both count the same, else each gets the whole run."""
+    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for run in _SEGMENT_RE.finditer(text):
+        found = tokenize(normalize(run.group(), lang))
+        if not found:
+            continue
+        tokens.extend(found)
+        bare = _URL_ANY_CASE_RE.sub(lambda m: " " * len(m.group()), run.group())
+        words = list(_WRITTEN_RE.finditer(bare))
+        if len(words) == len(found):
+            spans.extend((run.start() + w.start(), run.start() + w.end()) for w in words)
+        else:
+            inner = _INNER_RE.search(run.group())
+            start, end = (inner.start(), inner.end()) if inner else (0, len(run.group()))
+            spans.extend([(run.start() + start, run.start() + end)] * len(found))
+    return tokens, spans
+
+
+def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, int], str]:
+    """``(start, end) ->`` the tokens ``start..end`` of ``text`` (``tokenize(normalize(text, lang))``)
+    as the text writes them: "Гражданства", not "гражданства" nor the pattern that matched it. Worked
+    out on first use (only posts with a topic need it); when the tokens cannot be lined up with the
+    text, the normalized tokens themselves."""
+    lined_up: list[tuple[int, int]] | None = None
+
+    def words(start: int, end: int) -> str:
+        nonlocal lined_up
+        if lined_up is None:
+            found, spans = _spans(text, lang)
+            lined_up = spans if found == tokens else []
+        if not lined_up:
+            return " ".join(tokens[start:end])
+        return " ".join(text[lined_up[start][0] : lined_up[end - 1][1]].split())
+
+    return words

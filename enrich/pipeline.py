@@ -8,7 +8,7 @@ from typing import Any
 
 from dozor.records import Enrichment, searchable_text
 from enrich import entities, topics
-from enrich.analysis import tokenize
+from enrich.analysis import surface, tokenize
 from enrich.language import UNDETERMINED, detect
 from enrich.normalize import normalize
 from enrich.simhash import simhash
@@ -29,7 +29,7 @@ class Enricher:
         norm = normalize(text, None if lang == UNDETERMINED else lang)
         tokens = tokenize(norm)
         stems = stem_words(tokens, lang)
-        hits = self.taxonomy.tag(tokens, stems, lang) if tokens else {}
+        hits = self._tag(text, lang, tokens, stems)
         return Enrichment(
             lang=lang,
             lang_score=score,
@@ -46,6 +46,17 @@ class Enricher:
     def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
         """The enriched fields of a post text, as JSON values."""
         return self.enrichment(text, hints).model_dump(mode="json")
+
+    def topic_hits(self, text: str, lang: str) -> dict[str, list[str]]:
+        """The ``topic_hits`` of a text read as ``lang``: topic -> the words that matched it."""
+        tokens = tokenize(normalize(text, None if lang == UNDETERMINED else lang))
+        return self._tag(text, lang, tokens, stem_words(tokens, lang))
+
+    def _tag(self, text: str, lang: str, tokens: list[str], stems: list[str]) -> dict[str, list[str]]:
+        if not tokens:
+            return {}
+        written = surface(text, None if lang == UNDETERMINED else lang, tokens)
+        return self.taxonomy.tag(tokens, stems, lang, written)
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` plus the enriched fields (a new dict; the input is left as it is)."""

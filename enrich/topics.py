@@ -9,6 +9,7 @@ words through an index keyed by each term's first pattern.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -35,6 +36,7 @@ class TopicSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     description: str = ""
+    labels: dict[str, str] = Field(default_factory=dict, description="the topic's name per language, for people")
     min_score: float = Field(1.0, gt=0)
     terms: dict[str, list[str]] = Field(default_factory=dict)
     weak: dict[str, list[str]] = Field(default_factory=dict)
@@ -72,7 +74,7 @@ _ANY_WORD = _Pattern("", True)  # a lone * in a phrase
 @dataclass(frozen=True)
 class _Term:
     topic: str
-    label: str  # as written in the taxonomy; shown in topic_hits
+    label: str  # as written in the taxonomy
     weight: float
     patterns: tuple[_Pattern, ...]
 
@@ -124,9 +126,13 @@ class _Hit:
     words: tuple[str, ...]  # the stems it matched
 
 
-def _score(hits: list[_Hit]) -> tuple[float, list[str]]:
+Surface = Callable[[int, int], str]  # words start..end of the post as written in it
+
+
+def _score(hits: list[_Hit], surface: Surface) -> tuple[float, list[str]]:
     """Evidence of one topic: each piece of the post counts once, however many terms (or
-    languages' spellings of a term) match it, and however often it is repeated."""
+    languages' spellings of a term) match it, and however often it is repeated. The words that
+    counted are returned as the post writes them, in the order it does."""
     masks = [h for h in hits if h.term.weight == MASK]
     taken: list[_Hit] = []
     seen_words: set[tuple[str, ...]] = set()
@@ -137,7 +143,8 @@ def _score(hits: list[_Hit]) -> tuple[float, list[str]]:
             continue
         taken.append(hit)
         seen_words.add(hit.words)
-    return sum(h.term.weight for h in taken), sorted({h.term.label for h in taken})
+    words = dict.fromkeys(surface(h.start, h.end) for h in sorted(taken, key=lambda h: h.start))
+    return sum(h.term.weight for h in taken), list(words)
 
 
 class Taxonomy:
@@ -148,6 +155,12 @@ class Taxonomy:
     @property
     def topic_ids(self) -> list[str]:
         return list(self.spec.topics)
+
+    def label(self, topic: str, lang: str) -> str:
+        """The topic's name in ``lang`` (else in English, else its id)."""
+        spec = self.spec.topics.get(topic)
+        labels = spec.labels if spec else {}
+        return labels.get(lang) or labels.get("en") or topic
 
     @property
     def languages(self) -> set[str]:
@@ -178,17 +191,23 @@ class Taxonomy:
             matcher = self._matchers[lang] = self._compile(lang)
         return matcher
 
-    def tag(self, tokens: list[str], stems: list[str], lang: str) -> dict[str, list[str]]:
-        """``{topic: [matched terms]}`` for the topics whose terms score enough, in taxonomy order."""
+    def tag(
+        self, tokens: list[str], stems: list[str], lang: str, surface: Surface | None = None
+    ) -> dict[str, list[str]]:
+        """``{topic: [matched words]}`` for the topics whose terms score enough, in taxonomy order. The
+        matched words are the post's own (``surface(start, end)``: the tokens start..end as the post
+        writes them; by default the normalized tokens), not the taxonomy's patterns."""
+        if surface is None:
+            surface = lambda start, end: " ".join(tokens[start:end])  # noqa: E731
         by_topic: dict[str, list[_Hit]] = defaultdict(list)
         for hit in self.matcher(lang).hits(tokens, stems):
             by_topic[hit.term.topic].append(hit)
         tagged: dict[str, list[str]] = {}
         for topic, spec in self.spec.topics.items():
             if topic in by_topic:
-                score, labels = _score(by_topic[topic])
+                score, words = _score(by_topic[topic], surface)
                 if score >= spec.min_score:
-                    tagged[topic] = labels
+                    tagged[topic] = words
         return tagged
 
 

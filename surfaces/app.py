@@ -23,6 +23,7 @@ from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
 from surfaces.api.media import router as media_router
 from surfaces.api.routes import router
+from surfaces.web import settings as web_settings
 from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
 
@@ -50,6 +51,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.es = es
+    web_settings.load(app.state, settings)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -3,6 +3,9 @@
 Telegram numbers a channel's messages one after another, so ids missing between the lowest and the
 highest stored one are messages Dozor never saw (or service messages, which are not posts). Deleted
 posts count as seen. The gap ranges listed are those among the most recent ids of each channel.
+
+"Posts" counts what search finds for the channel: deleted posts are left out there as in search (which
+shows them only when asked), and given beside it; ids, coverage and gaps use every stored post.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ class ChannelHealth:
     category: str = ""
     country: str = ""
     in_registry: bool = False
-    posts: int = 0
+    posts: int = 0  # not deleted: what a search for the channel finds
+    deleted: int = 0
     last_post: str | None = None
     per_day: float = 0.0
     missing: int = 0
@@ -55,6 +59,7 @@ def _aggs() -> dict[str, Any]:
             "terms": {"field": "channel.id", "size": MAX_CHANNELS},
             "aggs": {
                 "about": {"top_hits": {"size": 1, "sort": [{"date": "desc"}], "_source": ["channel"]}},
+                "deleted": {"filter": {"exists": {"field": "deleted_at"}}},
                 "first": {"min": {"field": "date"}},
                 "last": {"max": {"field": "date"}},
                 "min_id": {"min": {"field": "message_id"}},
@@ -76,7 +81,8 @@ def _from_bucket(b: dict[str, Any]) -> ChannelHealth:
         channel_id=int(b["key"]),
         category=channel.get("category") or "",
         country=channel.get("country") or "",
-        posts=int(b["doc_count"]),
+        posts=int(b["doc_count"]) - int(b["deleted"]["doc_count"]),
+        deleted=int(b["deleted"]["doc_count"]),
         last_post=b["last"].get("value_as_string"),
     )
     first, last = b["first"].get("value"), b["last"].get("value")

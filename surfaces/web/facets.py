@@ -69,6 +69,8 @@ def facets(
     out = Facets(total=int(resp["hits"]["total"]["value"]))
     for name in FACET_FIELDS:
         out.groups[name] = [Bucket(str(b["key"]), int(b["doc_count"])) for b in aggs.get(name, {}).get("buckets", [])]
+    for b in out.groups["country"]:  # the index keeps codes lower case; people read ISO 3166 (RU)
+        b.value = b.value.upper()
     out.groups["channel"] = [_channel_bucket(b) for b in aggs.get("channel", {}).get("buckets", [])]
     days = aggs.get("per_day", {}).get("buckets", [])[-366:]  # a year of bars at most
     out.per_day = [Bucket(b["key_as_string"][:10], int(b["doc_count"])) for b in days]

@@ -1,12 +1,26 @@
 """Interface labels in English and Russian. The language comes from the `ui` cookie (set by the
-switch in the header), else from the browser's Accept-Language."""
+switch in the header), else from the browser's Accept-Language. Plural forms follow CLDR's rules
+through Babel (Russian has three: 1 пост, 2 поста, 5 постов, 21 пост), numbers and durations are
+Babel's too; topic names come from the taxonomy (its `labels`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
+from babel import Locale
+from babel.dates import format_timedelta
+from babel.numbers import format_decimal
 from fastapi import Request
 
 LANGS = ("en", "ru")
 COOKIE = "dozor_ui_lang"
+
+# Words with a count: CLDR plural category -> text ("other" is required).
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {"posts": {"one": "{n} post", "other": "{n} posts"}},
+    "ru": {"posts": {"one": "{n} пост", "few": "{n} поста", "many": "{n} постов", "other": "{n} поста"}},
+}
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -34,7 +48,6 @@ LABELS: dict[str, dict[str, str]] = {
         "f.until": "To",
         "f.include_deleted": "Include deleted posts",
         "f.any": "any",
-        "search.results": "{total} posts",
         "search.none": "No posts match.",
         "search.per_day": "Posts per day",
         "search.facets": "Refine",
@@ -114,6 +127,22 @@ LABELS: dict[str, dict[str, str]] = {
         "channels.no_posts": "no posts yet",
         "channels.no_registry": "No registry file at {path}: showing the channels found in the index.",
         "error.title": "Something is wrong",
+        "category.official": "official",
+        "category.migrant_community": "migrant community",
+        "category.media": "media",
+        "category.other": "other",
+        "post.hidden": "Hidden characters, marked in the text",
+        "post.hidden.bidi": "changes the direction of the text after it",
+        "post.hidden.other": "invisible",
+        "channels.deleted": "{n} deleted, not counted",
+        "channels.posts_hint": "Posts search finds (deleted ones left out); deleted posts still count as seen ids.",
+        "alert.match.new": "New post in {channel} matches {rule}",
+        "alert.match.edited": "Edited post in {channel} matches {rule}",
+        "alert.official.edit": "Official channel {channel} edited post {message_id}",
+        "alert.official.delete": "Official channel {channel} deleted post {message_id}",
+        "alert.frequency": "{posts} matching {rule} in the last {window} (threshold {threshold})",
+        "alert.spike": "{posts} matching {rule} in the last {window}, {expected} expected",
+        "alert.flatline": "{channel} silent for {silent} (usually a post every {usual}); coverage may be lost",
     },
     "ru": {
         "app": "Дозор",
@@ -140,7 +169,6 @@ LABELS: dict[str, dict[str, str]] = {
         "f.until": "По",
         "f.include_deleted": "Показывать удалённые посты",
         "f.any": "любая",
-        "search.results": "Постов: {total}",
         "search.none": "Ничего не найдено.",
         "search.per_day": "Постов в день",
         "search.facets": "Уточнить",
@@ -220,6 +248,22 @@ LABELS: dict[str, dict[str, str]] = {
         "channels.no_posts": "постов ещё нет",
         "channels.no_registry": "Файла реестра {path} нет: показаны каналы из индекса.",
         "error.title": "Что-то не так",
+        "category.official": "официальный",
+        "category.migrant_community": "сообщество мигрантов",
+        "category.media": "СМИ",
+        "category.other": "другое",
+        "post.hidden": "Скрытые символы, отмеченные в тексте",
+        "post.hidden.bidi": "меняет направление следующего за ним текста",
+        "post.hidden.other": "невидимый",
+        "channels.deleted": "ещё удалённых: {n} (не учтены)",
+        "channels.posts_hint": "Посты, которые находит поиск (без удалённых); удалённые считаются увиденными id.",
+        "alert.match.new": "Новый пост в канале {channel} подходит под правило {rule}",
+        "alert.match.edited": "Изменённый пост в канале {channel} подходит под правило {rule}",
+        "alert.official.edit": "Официальный канал {channel} изменил пост {message_id}",
+        "alert.official.delete": "Официальный канал {channel} удалил пост {message_id}",
+        "alert.frequency": "{posts} по правилу {rule} за {window} (порог {threshold})",
+        "alert.spike": "{posts} по правилу {rule} за {window}, ожидалось {expected}",
+        "alert.flatline": "{channel} молчит уже {silent} (обычно пост каждые {usual}); возможно, сбор прервался",
     },
 }
 
@@ -232,11 +276,35 @@ def ui_lang(request: Request) -> str:
     return "ru" if accept.startswith("ru") else "en"
 
 
+def _no_topic_names(topic: str, lang: str) -> str:
+    return topic
+
+
 class Translator:
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, topic_label: Callable[[str, str], str] = _no_topic_names) -> None:
         self.lang = lang if lang in LANGS else "en"
         self._labels = LABELS[self.lang]
+        self._locale = Locale.parse(self.lang)
+        self._topic_label = topic_label
 
     def __call__(self, key: str, **values: object) -> str:
         text = self._labels.get(key) or LABELS["en"].get(key) or key
         return text.format(**values) if values else text
+
+    def num(self, value: float) -> str:
+        return str(format_decimal(value, locale=self._locale))
+
+    def count(self, key: str, n: int) -> str:
+        """``n`` with the word in the plural form the language wants for it: "1 post", "5 постов"."""
+        forms = PLURALS[self.lang].get(key) or PLURALS["en"][key]
+        form = forms.get(self._locale.plural_form(n)) or forms["other"]
+        return form.format(n=self.num(n))
+
+    def duration(self, seconds: float) -> str:
+        return str(format_timedelta(timedelta(seconds=seconds), locale=self._locale, threshold=1.0))
+
+    def category(self, category: str | None) -> str:
+        return self._labels.get(f"category.{category}") or str(category or "")
+
+    def topic(self, topic: str) -> str:
+        return self._topic_label(topic, self.lang)

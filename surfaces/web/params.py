@@ -36,6 +36,7 @@ class UIQuery:
     def from_values(cls, qp: ImmutableMultiDict[str, Any]) -> UIQuery:
         """From the URL's query parameters, or from a form's fields (the same names)."""
         lists = {k: [p.strip() for v in qp.getlist(k) for p in str(v).split(",") if p.strip()][:50] for k in LIST_KEYS}
+        lists["country"] = [c.upper() for c in lists["country"]]  # ISO 3166, as the pages show them
         try:
             page = max(1, min(int(qp.get("page", "1")), 500))
         except ValueError:

@@ -11,7 +11,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from dozor.records import searchable_text
 from dozor.settings import DozorSettings
+from enrich.pipeline import Enricher
+from enrich.topics import Taxonomy
 from search.hits import permalink
 from search.media import public, stored_items
 from search.service import post_with_versions
@@ -39,6 +42,7 @@ class PostView:
     changes: list[Change]
     media: list[dict[str, Any]] = field(default_factory=list)  # items, with `image`: the file to show
     similar: list[Similar] = field(default_factory=list)
+    matched: dict[str, list[str]] = field(default_factory=dict)
 
 
 def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
@@ -76,7 +80,20 @@ def _shown(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> PostView | None:
+def matched_words(source: dict[str, Any], taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Per topic, the words of the post that matched it, as the post writes them. That is what the
+    enricher stores in ``topic_hits``; a post enriched before it did (its hits are the taxonomy's
+    patterns, "гражданств*") has them worked out again from its text."""
+    stored: dict[str, list[str]] = source.get("topic_hits") or {}
+    text = searchable_text(source)
+    folded = text.casefold()
+    if all(word.casefold() in folded for words in stored.values() for word in words):
+        return stored
+    again = Enricher(taxonomy).topic_hits(text, str(source.get("lang") or "und"))
+    return {topic: again.get(topic) or words for topic, words in stored.items()}
+
+
+def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str, taxonomy: Taxonomy) -> PostView | None:
     found = post_with_versions(es, settings, post_id)
     if found is None:
         return None
@@ -85,4 +102,4 @@ def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str) -> PostV
     url = permalink(source.get("channel") or {}, source.get("message_id"))
     media = [_shown(item) for item in stored_items(source.get("media"))]
     similar = similar_posts(es, settings, {**source, "id": post_id}) if media else []
-    return PostView(post_id, source, url, versions, changes(versions), media, similar)
+    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched_words(source, taxonomy))

@@ -1,6 +1,7 @@
 """Page rendering: one Jinja2 environment with autoescaping on for every template. Post text only
 ever reaches a page escaped; highlighted snippets are escaped piece by piece, and only Dozor's own
-<mark> tags are put back."""
+<mark> tags are put back. User text (titles, names, posts) goes through `reveal` (hidden characters
+marked, surfaces/web/text.py) inside an element that isolates its direction (`<bdi>`, `dir="auto"`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from search.hits import HIGHLIGHT_POST, HIGHLIGHT_PRE
+from surfaces.web import alert_view
 from surfaces.web.i18n import Translator, ui_lang
+from surfaces.web.settings import taxonomy
+from surfaces.web.text import hidden_in, isolated, reveal
 
 HERE = Path(__file__).parent
 _MARKS = re.compile(f"({re.escape(HIGHLIGHT_PRE)}|{re.escape(HIGHLIGHT_POST)})")
@@ -30,7 +34,7 @@ def highlight(snippet: str) -> Markup:
         elif piece == HIGHLIGHT_POST:
             inside = False
         elif piece:
-            out.append(f"<mark>{escape(piece)}</mark>" if inside else str(escape(piece)))
+            out.append(f"<mark>{reveal(piece)}</mark>" if inside else str(reveal(piece)))
     return Markup("".join(out))
 
 
@@ -51,6 +55,11 @@ def _environment() -> Environment:
     )
     env.filters["highlight"] = highlight
     env.filters["when"] = when
+    env.filters["reveal"] = reveal
+    env.filters["isolated"] = isolated
+    env.globals["hidden_in"] = hidden_in
+    env.globals["alert_summary"] = alert_view.summary
+    env.globals["channel_label"] = alert_view.channel
     return env
 
 
@@ -60,9 +69,8 @@ ENV = _environment()
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a page. The time spent since the request began goes out as a Server-Timing header."""
     lang = ui_lang(request)
-    html = ENV.get_template(template).render(
-        request=request, t=Translator(lang), ui_lang=lang, path=request.url.path, **context
-    )
+    t = Translator(lang, taxonomy(request).label)
+    html = ENV.get_template(template).render(request=request, t=t, ui_lang=lang, path=request.url.path, **context)
     started = getattr(request.state, "started", None)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
     headers["Content-Security-Policy"] = (

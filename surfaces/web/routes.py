@@ -1,5 +1,5 @@
 """The web UI's routes, under /ui. Every page and export needs a login; /ui/login, the language
-switch and the stylesheet do not."""
+switch, the stylesheet and the icon do not."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ from surfaces.web.i18n import LANGS
 from surfaces.web.params import CATEGORIES, UIQuery
 from surfaces.web.posts import load_post
 from surfaces.web.render import HERE, page
-from surfaces.web.settings import WebSettings
+from surfaces.web.settings import WebSettings, taxonomy, web_settings
 
+_ICON_CACHE = {"Cache-Control": "max-age=86400"}
 SEEN_COOKIE = "dozor_seen"
 SEEN_MAX = 100
 
@@ -52,18 +53,8 @@ def _es(request: Request) -> Elasticsearch:
     return es
 
 
-def _settings(request: Request) -> WebSettings:
-    """The UI's settings: the API's, plus what only the UI reads (registry path, page size)."""
-    cached: WebSettings | None = getattr(request.app.state, "web_settings", None)
-    if cached is None:
-        base = request.app.state.settings
-        cached = base if isinstance(base, WebSettings) else WebSettings(**dict(base))
-        request.app.state.web_settings = cached
-    return cached
-
-
 ES = Annotated[Elasticsearch, Depends(_es)]
-Settings = Annotated[WebSettings, Depends(_settings)]
+Settings = Annotated[WebSettings, Depends(web_settings)]
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -109,6 +100,11 @@ def switch_language(code: str, next: str = "/ui/search") -> Response:
 @public.get("/static/app.css")
 def stylesheet() -> FileResponse:
     return FileResponse(HERE / "static" / "app.css", media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+
+@public.get("/static/favicon.svg")
+def icon() -> FileResponse:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml", headers=_ICON_CACHE)
 
 
 @public.get("")
@@ -180,7 +176,7 @@ def export_jsonl(request: Request, es: ES, settings: Settings) -> Response:
 
 @pages.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(request: Request, es: ES, settings: Settings, post_id: str) -> HTMLResponse:
-    post = load_post(es, settings, post_id)
+    post = load_post(es, settings, post_id, taxonomy(request))
     if post is None:
         return page(request, "error.html", status_code=404, message_key="post.not_found")
     return page(request, "post.html", post=post)
@@ -377,3 +373,9 @@ router.include_router(pages)
 @router.get("/", include_in_schema=False)
 def root() -> Response:
     return _redirect("/ui/search")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links (downloads, JSON views): the same icon."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml", headers=_ICON_CACHE)

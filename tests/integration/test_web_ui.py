@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page
 from web_ui_env import CORPUS, TOKEN, XSS_ID, Env, expected, shot, track
 
 from dozor import es as dozor_es
+from enrich import topics
 
 pytestmark = pytest.mark.integration
 
@@ -170,8 +171,9 @@ def test_post_page_shows_topics_with_matched_terms(env: Env, page: Page) -> None
     src = hit["_source"]
     page.goto(f"{env.base}/ui/posts/{quote(hit['_id'])}")
     topic = src["topics"][0]
-    row = page.locator(".topic-row", has=page.locator(f".tag.topic:text-is('{topic}')"))
-    terms = row.locator("code.term").all_inner_texts()
+    row = page.locator(f".topic-row[data-topic='{topic}']")
+    assert row.locator(".tag.topic").inner_text() == topics.default().label(topic, "en")  # its name, not its id
+    terms = row.locator(".term").all_inner_texts()
     assert terms == list(src["topic_hits"][topic])
 
 

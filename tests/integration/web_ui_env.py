@@ -47,10 +47,20 @@ RULE = "migrants-watch"
 XSS_ID = "tg:1790000777:7"
 FRESH_ID = "tg:1790000777:8"
 XSS_TEXT = 'мигранты <script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> конец'
+# A channel title and a post with hidden characters: an RLO (U+202E) that would reverse what follows,
+# a zero-width space splitting a word, and a family emoji whose ZWJs are meant to be there. The title
+# and a hashtag are long words with no place to break a line (a phone must not scroll sideways).
+BIDI_ID = "tg:1790000778:19"
+BIDI_TITLE = "Новости_миграции_Средней_Азии \u202eздоровья"
+BIDI_TEXT = (
+    "мигранты прислали файл счёт\u202egpj.exe и пишут про мо\u200bбилизацию 👨\u200d👩\u200d👧 в общежитии "
+    "#гражданствоРоссийскойФедерацииДляМигрантов"
+)
 
 
 def _later_posts() -> list[dict[str, Any]]:
-    """Posts imported after the alert rule was first seen: they fire alerts. One carries HTML."""
+    """Posts imported after the alert rule was first seen: they fire alerts. One carries HTML, one
+    hidden characters (its channel's country is written in lower case, as some sources do)."""
     channel = {"id": 1790000777, "username": "xss_probe_example", "title": "<b>XSS</b> probe", "category": "other"}
     base = {
         "schema": 1,
@@ -83,6 +93,20 @@ def _later_posts() -> list[dict[str, Any]]:
             "date": "2026-11-20T11:00:00Z",
             "collected_at": "2026-11-20T11:01:00Z",
             "text": "Рейд на рынке: полиция задержала мигрантов, правозащитники собирают жалобы.",
+        },
+        {
+            **base,
+            "channel": {
+                "id": 1790000778,
+                "username": "bidi_probe_example",
+                "title": BIDI_TITLE,
+                "category": "media",
+                "country": "tj",
+            },
+            "message_id": 19,
+            "date": "2026-11-20T12:00:00Z",
+            "collected_at": "2026-11-20T12:01:00Z",
+            "text": BIDI_TEXT,
         },
     ]
 

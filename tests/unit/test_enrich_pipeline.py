@@ -147,7 +147,7 @@ def test_offline_enrich_with_a_user_taxonomy_and_stdout(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["topic_hits"] == {"weather": ["погода"]}
+    assert json.loads(proc.stdout)["topic_hits"] == {"weather": ["Погода"]}
 
 
 def test_offline_usage_errors_exit_2(tmp_path: Path) -> None:
