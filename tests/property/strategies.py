@@ -3,6 +3,7 @@ often), arbitrary JSON, and valid ``posts.raw`` records to mutate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -25,31 +26,38 @@ ANY_CHAR = st.characters(codec=None, categories=None)
 SPECIAL = st.sampled_from(NUL + BIDI + INVISIBLE + COMBINING + NONCHARACTERS + CONTROLS + SURROGATES + " \n\t")
 
 
-def hostile_text(max_size: int = 200, exclude: str = "") -> st.SearchStrategy[str]:
-    """Text of any code points, hostile characters and real words of the languages Dozor sees, mixed."""
+def hostile_text(max_size: int = 200, exclude: Callable[[str], bool] | None = None) -> st.SearchStrategy[str]:
+    """Text of any code points, hostile characters and real words of the languages Dozor sees, mixed;
+    ``exclude`` leaves out the characters it is true for."""
     chars = st.one_of(ANY_CHAR, SPECIAL)
-    if exclude:
-        chars = chars.filter(lambda c: c not in exclude)
+    if exclude is not None:
+        chars = chars.filter(lambda c: not exclude(c))
     piece = st.one_of(st.text(chars, max_size=12), st.sampled_from(WORDS), st.just(" "))
     return st.lists(piece, max_size=max_size // 6).map("".join).map(lambda s: s[:max_size])
 
 
-JSON_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(),
-    hostile_text(40),
-)
-JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
-)
+def json_values(strict: bool = False) -> st.SearchStrategy[Any]:
+    """Nested JSON values; ``strict``: no NaN or infinities, which JSON has no words for."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=not strict, allow_infinity=not strict),
+        hostile_text(40),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    )
+
+
+JSON_VALUES = json_values()
 
 _ZONES = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-14 * 60, 14 * 60))
-_EDGES = st.sampled_from([datetime.min, datetime.min + timedelta(hours=13), datetime.max, datetime.max - timedelta(hours=13)])
+_DAY = timedelta(hours=13)
+_EDGES = st.sampled_from([datetime.min, datetime.min + _DAY, datetime.max, datetime.max - _DAY])
 DATETIMES = st.one_of(  # the ends of the calendar in any offset: 0001-01-01T00:00+01:00 is year 0 in UTC
     st.datetimes(timezones=st.one_of(st.none(), st.just(UTC), _ZONES)),
     st.builds(lambda edge, zone: edge.replace(tzinfo=zone), _EDGES, _ZONES),
@@ -86,6 +94,6 @@ def raw_records(text: st.SearchStrategy[str] | None = None) -> st.SearchStrategy
             "reactions": st.dictionaries(st.text(max_size=4), st.integers(0, 10**6), max_size=3),
             "media": st.none() | st.fixed_dictionaries({"type": st.sampled_from(["photo", "video", "poll"])}),
             "reply_to": st.none() | st.integers(1, 2**31),
-            "extra_field": JSON_VALUES,
+            "extra_field": json_values(strict=True),
         },
     )
