@@ -91,6 +91,7 @@ FIELDS: dict[str, FieldSpec] = {
 _UNQUALIFIED = FieldSpec("text_stem", "stem")
 _DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _POSITION = re.compile(r"position (\d+)")
+_FRACTIONAL_SLOP = re.compile(r'"~[0-9]*\.')
 _NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
 
 
@@ -141,6 +142,10 @@ def _parse(text: str) -> Item:
         reason = _NOISE.sub("", reason)
         reason = " ".join(reason.split()).rstrip("!").strip()
         raise QuerySyntaxError(reason or "cannot parse the query", position) from None
+    except ValueError:  # luqum builds the tree while parsing: int("1.5") for the ~ of a phrase
+        tilde = _FRACTIONAL_SLOP.search(text)
+        position = tilde.start() + 1 if tilde else 0
+        raise QuerySyntaxError('~ after a phrase takes a whole number of words ("a b"~2)', position) from None
 
 
 def _unquote(phrase: Phrase) -> str:
