@@ -121,7 +121,7 @@ def compile_query(query: str, lang: str | None = None) -> dict[str, Any]:
 def compile_full(query: str, lang: str | None = None) -> Compiled:
     text = query.strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})", MAX_QUERY_CHARS)
     compiled = Compiled({"match_all": {}})
     if text in ("", "*", "*:*"):
         return compiled
