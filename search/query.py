@@ -41,6 +41,7 @@ from luqum.tree import (
 from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 from enrich.entities.search import query as entity_query
+from search.filters import channel_id
 
 MAX_QUERY_CHARS = 4000
 Kind = Literal["stem", "text", "keyword", "date", "number", "channel"]
@@ -295,8 +296,9 @@ class _Compiler:
     def _exact(self, node: Item, spec: FieldSpec, value: str) -> dict[str, Any]:
         target = spec.target
         if spec.kind == "channel":
-            if value.lstrip("-").isdigit():
-                return {"term": {"channel.id": int(value)}}
+            number = channel_id(value)
+            if number is not None:
+                return {"term": {"channel.id": number}}
             target = "channel.username"
         if value == "*":
             return {"exists": {"field": target}}
