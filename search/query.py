@@ -41,6 +41,7 @@ from luqum.tree import (
 from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 from enrich.entities.search import query as entity_query
+from search.datevalues import is_es_date
 from search.filters import channel_id
 
 MAX_QUERY_CHARS = 4000
@@ -90,7 +91,9 @@ FIELDS: dict[str, FieldSpec] = {
     "deadline": FieldSpec("entities.date", "date"),  # dates a post names (`date:` is when it was posted)
 }
 _UNQUALIFIED = FieldSpec("text_stem", "stem")
-_DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE_ONLY = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+_LONG = 2**63
+_MAX_SLOP = 2**31 - 1  # Elasticsearch's int
 _POSITION = re.compile(r"position (\d+)")
 _FRACTIONAL_SLOP = re.compile(r'"~[0-9]*\.')
 _NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
@@ -230,6 +233,8 @@ class _Compiler:
             node = node.term
         if isinstance(node, Phrase):
             slop = int(degree) if degree is not None else 0
+            if slop > _MAX_SLOP:
+                raise self.error(node, f"~{slop} is too far apart; at most ~{_MAX_SLOP}")
             return self._phrase(_unquote(node), spec, slop)
         if not isinstance(node, Word):
             raise self.error(node, f"unsupported expression {node!s}")
@@ -305,6 +310,7 @@ class _Compiler:
         if spec.kind == "number":
             return {"term": {target: self._number(node, value)}}
         if spec.kind == "date":
+            self._date(node, value)
             if _DATE_ONLY.match(value):
                 unit = {4: "y", 7: "M", 10: "d"}[len(value)]
                 return {"range": {target: {"gte": f"{value}||/{unit}", "lte": f"{value}||/{unit}"}}}
@@ -317,9 +323,17 @@ class _Compiler:
 
     def _number(self, node: Item, value: str) -> int:
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise self.error(node, f"{value!r} is not a number") from None
+        if not -_LONG <= number < _LONG:
+            raise self.error(node, f"{value} is out of range")
+        return number
+
+    def _date(self, node: Item, value: str) -> str:
+        if not is_es_date(value):
+            raise self.error(node, f"{value!r} is not a date: use 2024-05-01, 2024-05-01T12:00, or now-7d")
+        return value
 
     def _range(self, node: Item, spec: FieldSpec) -> dict[str, Any]:
         if spec.kind not in ("date", "number"):
@@ -335,7 +349,7 @@ class _Compiler:
             value = str(term.unescaped_value) if isinstance(term, Term) else str(term)
             if value == "*":
                 continue
-            bounds[op] = self._number(term, value) if spec.kind == "number" else value
+            bounds[op] = self._number(term, value) if spec.kind == "number" else self._date(term, value)
         return {"range": {spec.target: bounds}}
 
 
