@@ -59,7 +59,7 @@ def api(stack: LocalStack, run_id: str) -> Iterator[str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=examples(50),
+    max_examples=examples(30),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_the_api_answers_every_request_as_its_schema_says(api: str, case: Any) -> None:
