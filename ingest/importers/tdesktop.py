@@ -21,10 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dozor.dlq import problems
 from dozor.errors import UsageError
 from dozor.records import Channel, RawPost, utcnow
 from ingest.importers import Bad, Item, Skip
-from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, build, check_text, validation_reason
+from ingest.mapping import DEFAULT_MAX_TEXT, BadInput, build, check_text
 from ingest.rawjson import RawCopy, raw_copy
 
 COLLECTOR = "import:tdesktop"
@@ -273,7 +274,7 @@ def read(
         try:
             channel = Channel.model_validate(channel_fields)
         except ValidationError as exc:
-            raise UsageError(f"{source}: the chat's fields are not valid ({validation_reason(exc)})") from None
+            raise UsageError(f"{source}: the chat's fields are not valid ({problems(exc)})") from None
         for index, msg in enumerate(chat["messages"]):
             where = f"{source}:message {msg.get('id', f'#{index}') if isinstance(msg, dict) else f'#{index}'}"
             if isinstance(msg, dict) and msg.get("type") == "service":

@@ -19,10 +19,10 @@ from schemathesis import checks
 from dozor import es as des
 from dozor.stack.local import LocalStack
 from search import index as ix
-from search.api.app import create_app
 from search.settings import SearchSettings
-from search.testing import drop_indices, serve_api
+from surfaces.app import create_app
 from tests.support.profiles import examples
+from tests.support.stack import drop_indices, serve_api
 
 pytestmark = pytest.mark.integration
 TOKEN = "schemathesis-token"

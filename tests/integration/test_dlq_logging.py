@@ -17,7 +17,7 @@ from enrich.pipeline import Enricher
 from enrich.stage import STAGE_NAME, make_stage
 from ingest.importers.run import import_file
 from ingest.settings import IngestSettings
-from search.testing import produce
+from tests.support.stack import produce
 
 pytestmark = pytest.mark.integration
 GOOD = {"schema": 1, "channel": {"id": 7}, "message_id": 1, "text": "Мигранты стоят в очереди за патентом"}

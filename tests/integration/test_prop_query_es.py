@@ -21,9 +21,9 @@ from search import service
 from search.filters import SearchFilters
 from search.query import QuerySyntaxError
 from search.settings import SearchSettings
-from search.testing import drop_indices, enriched
 from tests.property.query_strategies import QUERIES
 from tests.support.profiles import examples
+from tests.support.stack import drop_indices, enriched
 
 pytestmark = pytest.mark.integration
 Posts = tuple[Elasticsearch, SearchSettings]

@@ -11,9 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from dozor.dlq import describe, problems
 from dozor.records import RawPost
-from enrich.stage import describe
-from ingest.mapping import validation_reason
 from tests.property.strategies import DATETIMES, JSON_VALUES, raw_records
 
 FIELDS = sorted((f.alias or name) for name, f in RawPost.model_fields.items())
@@ -24,7 +23,7 @@ def check(obj: Any, field: str | None = None) -> RawPost | None:
     try:
         return RawPost.model_validate(obj)
     except ValidationError as exc:
-        for line in (validation_reason(exc), describe(exc)):
+        for line in (problems(exc), describe(exc, "invalid posts.raw record")):
             assert "\n" not in line and line.strip()
             if field is not None:
                 assert f"{field}:" in line or f"{field}." in line, line
@@ -77,4 +76,4 @@ def test_any_bytes_validate_or_raise_a_validation_error(raw: bytes) -> None:
     try:
         RawPost.model_validate_json(raw)
     except ValidationError as exc:
-        assert "\n" not in validation_reason(exc)
+        assert "\n" not in problems(exc)
