@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-demo system-test demo test lint stack-up stack-down bench lock
+.PHONY: venv system-demo system-test demo test fuzz lint stack-up stack-down bench lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ demo: system-demo stack-up
 
 test: system-test stack-up
 	$(BIN)/pytest -q tests
+
+# The property and API-schema tests with many more examples than `make test` runs (hypothesis profile `deep`).
+fuzz: stack-up
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q tests/property tests/integration/test_prop_query_es.py \
+		tests/integration/test_api_schemathesis.py
 
 lint: venv
 	$(BIN)/ruff check .

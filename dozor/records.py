@@ -39,7 +39,10 @@ def as_utc(value: datetime | None) -> datetime | None:
     """Naive datetimes on the wire are UTC; aware ones are converted to UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC; a ValueError becomes a ValidationError
+        raise ValueError("date out of range once converted to UTC") from None
 
 
 class Forward(_Record):
@@ -88,9 +91,7 @@ class RawPost(_Record):
     @field_validator("date", "edit_date", "collected_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC) if value is not None else None
+        return as_utc(value)
 
     @property
     def doc_id(self) -> str:

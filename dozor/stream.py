@@ -124,7 +124,7 @@ def record_stage(topic: Topic[M], transform: Callable[[Record[M]], Iterable[Outp
             except ValueError as exc:
                 result.rejected.append(Rejected(record.message, describe(exc)))
             except Exception as exc:  # a stage bug on odd input must not stop the stream
-                log.exception("stage failed on %s", record.message.source)
+                # No traceback: the runner logs the record's one line (source, reason) as it goes to the DLQ.
                 result.rejected.append(Rejected(record.message, describe(exc)))
         return result
 
@@ -334,7 +334,8 @@ class StageRunner:
         ]
         for rejected in result.rejected:
             msg = rejected.message
-            log.warning("stage %s: %s -> DLQ: %s", self.name, msg.source, rejected.reason)
+            reason = " ".join(rejected.reason.split())  # one line in the log, whatever the stage wrote
+            log.warning("stage %s: %s -> DLQ: %s", self.name, msg.source, reason)
             dead = dead_letter(msg.value, stage=self.name, reason=rejected.reason, source=msg.source, key=msg.key)
             futures.append(
                 self._producer.send(self.settings.topic(dk.DLQ), value=dead.value, key=dead.key, headers=dead.headers)

@@ -9,6 +9,7 @@ MediaEvent records too).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -21,15 +22,23 @@ from dozor.records import EnrichedPost, MediaEvent, RawPost
 M = TypeVar("M", bound=BaseModel)
 
 
+# orjson reads an integer beyond 64 bits as a float, silently (-9223372036854775809 -> -9.223372036854776e18):
+# where 19 digits or more appear, the standard library reads the document, exactly.
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
 def loads(raw: bytes | str) -> Any:
-    """JSON (orjson; the standard library for integers beyond 64 bits)."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    """JSON (orjson; the standard library for integers beyond 64 bits and what orjson refuses)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if not _LONG_NUMBER.search(data):
         try:
-            return json.loads(raw)
-        except RecursionError:  # orjson stops at 1024 levels; the fallback must not raise past the caller
-            raise ValueError("JSON nested too deeply") from None
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(data)
+    except RecursionError:  # orjson stops at 1024 levels; the fallback must not raise past the caller
+        raise ValueError("JSON nested too deeply") from None
 
 
 def dumps(obj: dict[str, Any]) -> bytes:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.media import FILE_TYPES, check_phash, phash_bands
 
+_CHANNEL_ID = re.compile(r"-?[0-9]{1,19}")
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -76,13 +77,22 @@ class SearchFilters(BaseModel):
         return self.lang[0].lower() if len(self.lang) == 1 else None
 
 
+def channel_id(value: str) -> int | None:
+    """The numeric channel id a value names: ASCII digits within a long ("²" and 20 digits are none)."""
+    if not _CHANNEL_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else None
+
+
 def _channel_clause(values: list[str]) -> dict[str, Any]:
     ids: list[int] = []
     names: list[str] = []
     for value in values:
         v = value.removeprefix("https://").removeprefix("http://").removeprefix("t.me/").lstrip("@")
-        if v.lstrip("-").isdigit():
-            ids.append(int(v))
+        number = channel_id(v)
+        if number is not None:
+            ids.append(number)
         else:
             names.append(v.lower())
     should: list[dict[str, Any]] = []

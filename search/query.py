@@ -45,6 +45,8 @@ from luqum.tree import (
 from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 from enrich.entities.search import query as entity_query
+from search.datevalues import is_es_date
+from search.filters import channel_id
 from search.media import check_phash, phash_bands
 
 MAX_QUERY_CHARS = 4000
@@ -101,8 +103,11 @@ FIELDS: dict[str, FieldSpec] = {
 }
 _UNQUALIFIED = FieldSpec("text_stem", "stem")
 _IMAGE_TEXT = FIELDS["ocr"]
-_DATE_ONLY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE_ONLY = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+_LONG = 2**63
+_MAX_SLOP = 2**31 - 1  # Elasticsearch's int
 _POSITION = re.compile(r"position (\d+)")
+_FRACTIONAL_SLOP = re.compile(r'"~[0-9]*\.')
 _NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
 
 
@@ -132,7 +137,7 @@ def compile_query(query: str, lang: str | None = None, *, image_text: bool = Fal
 def compile_full(query: str, lang: str | None = None, *, image_text: bool = False) -> Compiled:
     text = query.strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})", MAX_QUERY_CHARS)
     compiled = Compiled({"match_all": {}})
     if text in ("", "*", "*:*"):
         return compiled
@@ -153,6 +158,10 @@ def _parse(text: str) -> Item:
         reason = _NOISE.sub("", reason)
         reason = " ".join(reason.split()).rstrip("!").strip()
         raise QuerySyntaxError(reason or "cannot parse the query", position) from None
+    except ValueError:  # luqum builds the tree while parsing: int("1.5") for the ~ of a phrase
+        tilde = _FRACTIONAL_SLOP.search(text)
+        position = tilde.start() + 1 if tilde else 0
+        raise QuerySyntaxError('~ after a phrase takes a whole number of words ("a b"~2)', position) from None
 
 
 def _unquote(phrase: Phrase) -> str:
@@ -239,6 +248,8 @@ class _Compiler:
             node = node.term
         if isinstance(node, Phrase):
             slop = int(degree) if degree is not None else 0
+            if slop > _MAX_SLOP:
+                raise self.error(node, f"~{slop} is too far apart; at most ~{_MAX_SLOP}")
             return self._phrase(_unquote(node), spec, slop)
         if not isinstance(node, Word):
             raise self.error(node, f"unsupported expression {node!s}")
@@ -309,8 +320,9 @@ class _Compiler:
     def _exact(self, node: Item, spec: FieldSpec, value: str) -> dict[str, Any]:
         target = spec.target
         if spec.kind == "channel":
-            if value.lstrip("-").isdigit():
-                return {"term": {"channel.id": int(value)}}
+            number = channel_id(value)
+            if number is not None:
+                return {"term": {"channel.id": number}}
             target = "channel.username"
         if value == "*":
             return {"exists": {"field": target}}
@@ -322,6 +334,7 @@ class _Compiler:
         if spec.kind == "number":
             return {"term": {target: self._number(node, value)}}
         if spec.kind == "date":
+            self._date(node, value)
             if _DATE_ONLY.match(value):
                 unit = {4: "y", 7: "M", 10: "d"}[len(value)]
                 return {"range": {target: {"gte": f"{value}||/{unit}", "lte": f"{value}||/{unit}"}}}
@@ -334,9 +347,17 @@ class _Compiler:
 
     def _number(self, node: Item, value: str) -> int:
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise self.error(node, f"{value!r} is not a number") from None
+        if not -_LONG <= number < _LONG:
+            raise self.error(node, f"{value} is out of range")
+        return number
+
+    def _date(self, node: Item, value: str) -> str:
+        if not is_es_date(value):
+            raise self.error(node, f"{value!r} is not a date: use 2024-05-01, 2024-05-01T12:00, or now-7d")
+        return value
 
     def _range(self, node: Item, spec: FieldSpec) -> dict[str, Any]:
         if spec.kind not in ("date", "number"):
@@ -352,7 +373,7 @@ class _Compiler:
             value = str(term.unescaped_value) if isinstance(term, Term) else str(term)
             if value == "*":
                 continue
-            bounds[op] = self._number(term, value) if spec.kind == "number" else value
+            bounds[op] = self._number(term, value) if spec.kind == "number" else self._date(term, value)
         return {"range": {spec.target: bounds}}
 
 

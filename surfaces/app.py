@@ -11,7 +11,11 @@ from typing import Any
 from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from dozor import __version__
 from dozor import es as dozor_es
@@ -28,6 +32,26 @@ from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every error but FastAPI's 422: a message, or for a query error {message, reason, position}."""
+
+    detail: str | dict[str, Any]
+
+
+# The answers every route may give besides its own (documented so that clients, and schemathesis, know them).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (400, "a bad query, filter or parameter"),
+        (401, "a missing or unknown token"),
+        (404, "no such post, saved search, alert or rule"),
+        (409, "a saved search or rule of that name exists"),
+        (502, "Elasticsearch refused the request"),
+        (503, "Elasticsearch unavailable"),
+    )
+}
 
 
 def create_app(settings: SearchSettings) -> FastAPI:
@@ -53,7 +77,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.state.es = es
     web_settings.load(app.state, settings)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], responses={503: {"description": "Elasticsearch unreachable or red"}})
     def healthz() -> JSONResponse:
         es_status = dozor_es.health(es)
         ok = es_status in ("green", "yellow")
@@ -62,16 +86,23 @@ def create_app(settings: SearchSettings) -> FastAPI:
             status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
 
-    app.include_router(router)
-    app.include_router(media_router)
+    app.include_router(router, responses=ERRORS)
+    app.include_router(media_router, responses=ERRORS)
     app.include_router(web_router)
     app.include_router(web_media_router)
-    app.include_router(alerts_router)
+    app.include_router(alerts_router, responses=ERRORS)
     _install_error_handlers(app)
     return app
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            # Starlette names the methods of the first route on the path; /searches has a GET and a POST route.
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed(app, request))}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(QuerySyntaxError)
     async def _syntax(_: Request, exc: QuerySyntaxError) -> JSONResponse:
         detail: dict[str, Any] = {"message": str(exc), "reason": exc.reason, "position": exc.position}
@@ -102,3 +133,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"detail": f"Elasticsearch error: HTTP {exc.meta.status} {exc.error}"},
             status_code=status.HTTP_502_BAD_GATEWAY,
         )
+
+
+def _allowed(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route takes on the request's path."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import profiles  # noqa: F401  (registers and loads the hypothesis profiles)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

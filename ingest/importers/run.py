@@ -171,7 +171,7 @@ def send_media(media: ExportMedia, sink: RawSink, summary: ImportSummary) -> Non
 
 
 def _reject(bad: Bad, sink: RawSink, pending: Pending) -> None:
-    log.warning("skipped %s: %s", bad.where, bad.reason)
+    log.warning("skipped %s: %s", bad.where, " ".join(bad.reason.split()))  # one line, no traceback
     sink.reject(bad.raw, f"{bad.kind}: {bad.reason}", bad.where, pending)
 
 

@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from dozor.dlq import problems
 from dozor.errors import UsageError
 from dozor.records import Channel, RawPost, utcnow
 from ingest.importers import Bad, Item, Skip
@@ -60,7 +63,7 @@ def chats(data: Any, source: str) -> list[dict[str, Any]]:
 
 def is_wanted(chat: dict[str, Any], include_private: bool) -> bool:
     kind = chat.get("type")
-    return include_private or kind is None or kind in PUBLIC_TYPES
+    return include_private or kind is None or (isinstance(kind, str) and kind in PUBLIC_TYPES)
 
 
 def described_chat(wanted: list[dict[str, Any]], fill: dict[str, Any], source: str, single: bool) -> int | None:
@@ -220,7 +223,7 @@ def message_fields(msg: dict[str, Any], channel: Channel, max_text_chars: int) -
     try:
         date = _when(msg, "date_unixtime", "date")
         edit_date = _when(msg, "edited_unixtime", "edited")
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, OverflowError, OSError, TypeError) as exc:  # int({...}), a time beyond time_t
         raise BadInput(f"bad date: {exc}", "malformed entry") from None
     return {
         "event": "new",
@@ -268,7 +271,10 @@ def read(
         channel_fields = {k: v for k, v in channel_fields.items() if v is not None}
         if "id" not in channel_fields:
             raise UsageError(f"{source}: the export has no chat id; pass --channel with the numeric id")
-        channel = Channel.model_validate(channel_fields)
+        try:
+            channel = Channel.model_validate(channel_fields)
+        except ValidationError as exc:
+            raise UsageError(f"{source}: the chat's fields are not valid ({problems(exc)})") from None
         for index, msg in enumerate(chat["messages"]):
             where = f"{source}:message {msg.get('id', f'#{index}') if isinstance(msg, dict) else f'#{index}'}"
             if isinstance(msg, dict) and msg.get("type") == "service":

@@ -53,7 +53,7 @@ def _item(body: bytes, where: str, channels: Channels, max_text_chars: int, incl
         kind = "invalid Unicode" if isinstance(exc, UnicodeDecodeError) else "invalid JSON"
         return Bad(body, kind, str(exc), where)
     name = obj.get("_") if isinstance(obj, dict) else None
-    if name not in MESSAGE_TYPES:
+    if not isinstance(name, str) or name not in MESSAGE_TYPES:
         what = f"a {name} object" if isinstance(name, str) else f"a JSON {type(obj).__name__}"
         return Bad(body, "not a message", f"{what}, expected a Telethon Message", where)
     try:
@@ -71,6 +71,8 @@ def _item(body: bytes, where: str, channels: Channels, max_text_chars: int, incl
         return message_record(message, channels(chat), max_text_chars=max_text_chars)
     except BadInput as exc:
         return Bad(body, exc.kind, str(exc), where)
+    except (AttributeError, TypeError) as exc:  # an argument the mapping needs is missing (None) in the dump
+        return Bad(body, "malformed entry", f"a field is missing or malformed ({type(exc).__name__}: {exc})", where)
 
 
 def read(

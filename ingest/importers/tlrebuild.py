@@ -9,11 +9,14 @@ Dates are converted where the constructors' annotations take a datetime: they co
 ``b'...'`` reprs from ``default=str``): the mapping only compares them with each other (poll options).
 Dumps come from other layers than the installed Telethon: missing arguments are None, unknown keys are
 dropped, and a type this Telethon does not know becomes an :class:`Unrecognized` object named like it.
+A value of the wrong kind for its argument (a dict for ``Message.id``, a number for ``message``) is a
+ValueError naming the argument: the mapping then only sees the types Telethon itself would give it.
 """
 
 from __future__ import annotations
 
 import inspect
+import types
 import typing
 from datetime import UTC, datetime
 from functools import cache
@@ -49,9 +52,34 @@ def _unrecognized(name: str) -> type[Unrecognized]:
 
 
 @cache
-def _parameters(cls: type) -> dict[str, bool]:
-    """Constructor argument -> whether it takes a datetime, from its annotations."""
-    return {p.name: _mentions(p.annotation, datetime) for p in inspect.signature(cls).parameters.values()}
+def _parameters(cls: type) -> dict[str, Any]:
+    """Constructor argument -> its annotation."""
+    return {p.name: p.annotation for p in inspect.signature(cls).parameters.values()}
+
+
+_SCALARS = (int, float, str, bool, bytes, datetime)
+
+
+def _fits(value: Any, annotation: Any) -> bool:
+    """Whether a rebuilt value can be the argument annotated so. Only plain values and lists are held
+    to their annotation: layers differ in TL types (a poll question was a string before layer 178)."""
+    if value is None or isinstance(value, Unrecognized):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_fits(value, arg) for arg in typing.get_args(annotation))
+    if origin is list:
+        args = typing.get_args(annotation)
+        return isinstance(value, list) and all(_fits(item, args[0] if args else Any) for item in value)
+    if annotation is bytes:
+        return isinstance(value, bytes | str)  # kept as dumped: base64 or a b'...' repr
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation in _SCALARS:
+        return isinstance(value, annotation)
+    return annotation is not type(None)  # a TL type, of this layer or another
 
 
 def _mentions(annotation: Any, wanted: type) -> bool:
@@ -66,7 +94,10 @@ def to_datetime(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValueError(f"{value!r:.40} is not a date ({exc})") from None
     if isinstance(value, str):
         when = datetime.fromisoformat(value)
         return when.replace(tzinfo=UTC) if when.tzinfo is None else when
@@ -86,7 +117,11 @@ def rebuild(value: Any) -> Any:
     if cls is None:
         return _unrecognized(name)(**{key: rebuild(item) for key, item in value.items() if key != "_"})
     kwargs: dict[str, Any] = {}
-    for param, is_date in _parameters(cls).items():
+    for param, annotation in _parameters(cls).items():
         item = rebuild(value.get(param))
-        kwargs[param] = to_datetime(item) if is_date else item
+        if _mentions(annotation, datetime):
+            item = to_datetime(item)
+        if not _fits(item, annotation):
+            raise ValueError(f"{name}.{param} is {type(item).__name__} {item!r:.40}, not what Telethon has there")
+        kwargs[param] = item
     return cls(**kwargs)

@@ -44,7 +44,7 @@ def put_rule(store: Store, settings: Settings, name: str, rule: Annotated[dict[s
         parsed = parse_rule({**rule, "name": name}, "rule")
         compile_rule(parsed, _alert_settings(settings))
     except RuleError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None  # as a bad saved search: 400
     stored = parsed.model_dump(mode="json", exclude_defaults=True) | {"name": name, "type": parsed.type}
     store.store_rule(name, stored)
     return stored

@@ -39,7 +39,7 @@ def test_stored_rules_and_saved_searches_fire_and_alerts_can_be_acked(
     client, ss = api
     with WebhookReceiver() as hook:
         bad = client.put("/alerts/rules/broken", json={"query": "text:(", "notify": [{"webhook": {"url": hook.url}}]})
-        assert bad.status_code == 422 and "rule 'broken': query:" in bad.json()["detail"]
+        assert bad.status_code == 400 and "rule 'broken': query:" in bad.json()["detail"]
         ok = client.put(
             "/alerts/rules/patent-prices", json={"query": "патент", "notify": [{"webhook": {"url": hook.url}}]}
         )
