@@ -12,6 +12,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from dozor.errors import DozorError
+from dozor.security import kafka_options
 from dozor.settings import DozorSettings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
         "compression_type": "gzip",
         "request_timeout_ms": 30_000,
         "client_id": "dozor",
+        **kafka_options(settings),
     }
     config.update(overrides)
     try:
@@ -65,6 +67,7 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
         "fetch_max_bytes": 32 * 1024 * 1024,
         "max_partition_fetch_bytes": 8 * 1024 * 1024,
         "client_id": "dozor",
+        **kafka_options(settings),
     }
     config.update(overrides)
     try:
@@ -75,7 +78,9 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
 
 def admin(settings: DozorSettings) -> KafkaAdminClient:
     try:
-        return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, client_id="dozor-admin")
+        return KafkaAdminClient(
+            bootstrap_servers=settings.kafka_servers, client_id="dozor-admin", **kafka_options(settings)
+        )
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc
 
