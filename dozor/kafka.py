@@ -31,8 +31,15 @@ H_SOURCE = "dozor.source"
 
 
 def _unreachable(settings: DozorSettings, exc: Exception) -> DozorError:
+    # kafka-python retries a refused login until its bootstrap times out, so both look alike here.
+    refused = (
+        f", or it refused the login of DOZOR_KAFKA_USERNAME={settings.kafka_username} "
+        "(check DOZOR_KAFKA_PASSWORD, DOZOR_KAFKA_SASL_MECHANISM and DOZOR_KAFKA_CA)"
+        if settings.kafka_username
+        else ""
+    )
     return DozorError(
-        f"Kafka unreachable at {settings.kafka_bootstrap} ({type(exc).__name__}); "
+        f"Kafka unreachable at {settings.kafka_bootstrap}{refused} ({type(exc).__name__}); "
         "start it with `dozor stack up` or set DOZOR_KAFKA_BOOTSTRAP"
     )
 

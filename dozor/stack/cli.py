@@ -84,11 +84,13 @@ def status() -> None:
 
 
 def _print_client_settings(out: Console, stack: LocalStack) -> None:
-    settings = Table("client setting", "value", title="Secure stack: what a client sets (no secrets here)")
+    """Plain lines a shell can take (never a secret), then who may do what."""
+    print(f"\n# Secure stack: what a client sets. Passwords: {stack.material.secrets_file} (mode 0600),")
+    print("# keys elasticsearch.<user> and kafka.<user>, for DOZOR_ES_PASSWORD and DOZOR_KAFKA_PASSWORD.")
     for name, value in stack.client_settings():
-        settings.add_row(name, value)
-    out.print(settings)
-    users = Table("stage", "user (Elasticsearch / Kafka)", "Elasticsearch", "Kafka", title="Users, least privilege")
+        print(f"{name}={value}")
+    print("# DOZOR_ES_USERNAME and DOZOR_KAFKA_USERNAME: the stage's user below")
+    users = Table("stage", "user", "Elasticsearch", "Kafka", title="Users, least privilege")
     for p in principals.PRINCIPALS:
         users.add_row(
             p.stage, p.user, principals.describe_es(p, stack.settings), principals.describe_kafka(p, stack.settings)

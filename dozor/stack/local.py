@@ -158,17 +158,17 @@ class LocalStack:
                 started.append(node)
             t1 = time.monotonic()
             self._wait_all(started, t1, timeout_s, timings)
-            if self.secure:
-                self._grant(services)
+            if self.secure:  # a node started just now read its realm files already
+                self._grant(services, es_files=self.es not in started)
         except DozorError:
             for node in started:
                 node.proc.stop(timeout_s=10)
             raise
         return timings
 
-    def _grant(self, services: Sequence[str]) -> None:
+    def _grant(self, services: Sequence[str], es_files: bool = True) -> None:
         """Users, roles and ACLs for the settings' prefixes (idempotent; ES re-reads its realm files)."""
-        if "elasticsearch" in services:
+        if "elasticsearch" in services and es_files:
             self.es.write_security()
         if "kafka" in services:
             apply_grants(self.ep, self.material, principals.kafka_acls(self.settings))
@@ -183,13 +183,10 @@ class LocalStack:
         return [
             ("DOZOR_ES_URL", self.es.url),
             ("DOZOR_ES_CA", str(self.material.ca)),
-            ("DOZOR_ES_USERNAME", "the stage's user below"),
             ("DOZOR_KAFKA_BOOTSTRAP", f"{self.ep.kafka_host}:{self.ep.kafka_port}"),
             ("DOZOR_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
             ("DOZOR_KAFKA_SASL_MECHANISM", MECHANISM),
             ("DOZOR_KAFKA_CA", str(self.material.ca)),
-            ("DOZOR_KAFKA_USERNAME", "the stage's user below"),
-            ("passwords", f"{self.material.secrets_file} (mode 0600): elasticsearch.<user>, kafka.<user>"),
         ]
 
     @staticmethod
