@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import threading
 import time
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 from fastapi import HTTPException, Request, status
 from pydantic import SecretStr
+
+log = logging.getLogger(__name__)
 
 HASH_PREFIX = "sha256:"
 FREE_FAILURES = 5
@@ -86,14 +89,17 @@ class LoginThrottle:
             entry = self._seen.get(client)
             return max(0.0, entry.blocked_until - self.clock()) if entry else 0.0
 
-    def failed(self, client: str) -> None:
+    def failed(self, client: str) -> tuple[int, float]:
+        """Count a failure; returns the client's failures and the wait it earned (0: still free)."""
         with self._lock:
             entry = self._seen.get(client) or _Failures(0, 0.0)
             entry.count += 1
-            over = entry.count - self.free
+            over, wait = entry.count - self.free, 0.0
             if over > 0:
-                entry.blocked_until = self.clock() + min(self.max_wait_s, self.first_wait_s * 2 ** (over - 1))
+                wait = min(self.max_wait_s, self.first_wait_s * 2 ** (over - 1))
+                entry.blocked_until = self.clock() + wait
             self._seen[client] = entry  # (re)inserted: its time to be forgotten starts again
+            return entry.count, wait
 
     def succeeded(self, client: str) -> None:
         with self._lock:
@@ -139,5 +145,7 @@ def check_token(request: Request, token: str | None) -> bool:
     if g.tokens.valid(token):
         g.throttle.succeeded(client)
         return True
-    g.throttle.failed(client)
+    failures, wait = g.throttle.failed(client)
+    if wait:
+        log.warning("%d failed logins from %s: it waits %.0f s before its next attempt", failures, client, wait)
     return False
