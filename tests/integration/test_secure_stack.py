@@ -40,8 +40,8 @@ HASHED_TOKEN, PLAIN_TOKEN = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
 def secure() -> Iterator[SecureStack]:
     t0 = time.monotonic()
     stack, printed = start()
-    timings = [line for line in printed.splitlines() if line.startswith("secure stack up")]
-    print(f"\nsecure stack up in {time.monotonic() - t0:.0f} s: {timings}")
+    timings = " ".join(printed.split()).partition("secure stack up (")[2].partition(")")[0]
+    print(f"\nsecure stack up in {time.monotonic() - t0:.0f} s ({timings})")
     try:
         yield stack
     finally:
