@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
+from types import TracebackType
 
 import typer
 
 from dozor.errors import DozorError
+from dozor.redact import RedactingFormatter, redact
 
 _debug = os.environ.get("DOZOR_DEBUG", "") not in ("", "0")
 
@@ -27,7 +30,11 @@ def debug() -> bool:
 
 def setup_logging() -> None:
     level = logging.DEBUG if _debug else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(fmt))
+    sys.excepthook = _redacted_traceback
     # kafka-python logs every refused connection as an error; Dozor reports failures itself.
     logging.getLogger("kafka").setLevel(logging.DEBUG if _debug else logging.CRITICAL)
     logging.getLogger("elastic_transport").setLevel(logging.DEBUG if _debug else logging.ERROR)
@@ -35,8 +42,13 @@ def setup_logging() -> None:
         logging.getLogger(chatty).setLevel(logging.DEBUG if _debug else logging.WARNING)
 
 
+def _redacted_traceback(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """An uncaught exception (shown under --debug) is printed with the secrets masked too."""
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+
 def fail(message: str, code: int) -> None:
-    print(f"dozor: error: {message}", file=sys.stderr)
+    print(f"dozor: error: {redact(message)}", file=sys.stderr)
     raise typer.Exit(code)
 
 

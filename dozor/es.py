@@ -25,8 +25,8 @@ def client(settings: DozorSettings, **overrides: Any) -> Elasticsearch:
         kwargs["api_key"] = settings.es_api_key.get_secret_value()
     elif settings.es_username and settings.es_password is not None:
         kwargs["basic_auth"] = (settings.es_username, settings.es_password.get_secret_value())
-    if settings.es_ca_certs is not None:
-        kwargs["ca_certs"] = str(settings.es_ca_certs)
+    if settings.es_ca is not None:
+        kwargs["ca_certs"] = str(settings.es_ca)
     kwargs.update(overrides)
     return Elasticsearch(**kwargs)
 

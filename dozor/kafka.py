@@ -12,6 +12,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from dozor.errors import DozorError
+from dozor.security import kafka_options
 from dozor.settings import DozorSettings
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,15 @@ class KafkaUnavailable(DozorError):
 
 
 def _unreachable(settings: DozorSettings, exc: Exception) -> KafkaUnavailable:
+    # kafka-python retries a refused login until its bootstrap times out, so both look alike here.
+    refused = (
+        f", or it refused the login of DOZOR_KAFKA_USERNAME={settings.kafka_username} "
+        "(check DOZOR_KAFKA_PASSWORD, DOZOR_KAFKA_SASL_MECHANISM and DOZOR_KAFKA_CA)"
+        if settings.kafka_username
+        else ""
+    )
     return KafkaUnavailable(
-        f"Kafka unreachable at {settings.kafka_bootstrap} ({type(exc).__name__}); "
+        f"Kafka unreachable at {settings.kafka_bootstrap}{refused} ({type(exc).__name__}); "
         "start it with `dozor stack up` or set DOZOR_KAFKA_BOOTSTRAP"
     )
 
@@ -52,6 +60,7 @@ def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
         "compression_type": "gzip",
         "request_timeout_ms": 30_000,
         "client_id": "dozor",
+        **kafka_options(settings),
     }
     config.update(overrides)
     try:
@@ -73,6 +82,7 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
         "fetch_max_bytes": 32 * 1024 * 1024,
         "max_partition_fetch_bytes": 8 * 1024 * 1024,
         "client_id": "dozor",
+        **kafka_options(settings),
     }
     config.update(overrides)
     try:
@@ -84,7 +94,10 @@ def consumer(settings: DozorSettings, group_id: str | None, **overrides: Any) ->
 def admin(settings: DozorSettings) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(
-            bootstrap_servers=settings.kafka_servers, proxy_url=settings.kafka_proxy_url, client_id="dozor-admin"
+            bootstrap_servers=settings.kafka_servers,
+            proxy_url=settings.kafka_proxy_url,
+            client_id="dozor-admin",
+            **kafka_options(settings),
         )
     except KafkaError as exc:
         raise _unreachable(settings, exc) from exc

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,7 +29,9 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from dozor import redact
 from dozor.errors import ConfigError
+from dozor.security import client_security_problems
 from dozor.stack.paths import StackPaths
 
 ENV_PREFIX = "DOZOR_"
@@ -33,7 +43,8 @@ def config_file() -> Path | None:
 
 
 class DozorSettings(BaseSettings):
-    """Base for every service's settings: the two service URLs that every command needs."""
+    """Base for every service's settings: the two service URLs that every command needs, and how to
+    reach them securely (CA, credentials; checked together at start, see dozor/security.py)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
@@ -51,9 +62,18 @@ class DozorSettings(BaseSettings):
     )
     es_url: AnyHttpUrl = Field(AnyHttpUrl("http://127.0.0.1:9200"), description="Elasticsearch URL")
     es_username: str | None = Field(None, description="Elasticsearch user (file realm or native)")
-    es_password: SecretStr | None = None
+    es_password: SecretStr | None = Field(None, description="password of DOZOR_ES_USERNAME")
     es_api_key: SecretStr | None = Field(None, description="Elasticsearch API key (full clusters)")
-    es_ca_certs: Path | None = Field(None, description="CA bundle for an https Elasticsearch")
+    es_ca: Path | None = Field(None, description="CA certificate (PEM) that signs an https Elasticsearch's certificate")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how clients talk to Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism (SCRAM-SHA-512 on the local secure stack)"
+    )
+    kafka_username: str | None = Field(None, description="Kafka SASL user (the stage's own principal)")
+    kafka_password: SecretStr | None = Field(None, description="password of DOZOR_KAFKA_USERNAME")
+    kafka_ca: Path | None = Field(None, description="CA certificate (PEM) that signs the Kafka brokers' certificates")
     topic_prefix: str = Field("", description="prefix for every Kafka topic (tests, shared clusters)")
     index_prefix: str = Field("dozor", description="prefix for every Elasticsearch index and alias")
 
@@ -82,6 +102,13 @@ class DozorSettings(BaseSettings):
         if session is not None and value * 3 > session:
             raise ValueError(f"at most a third of DOZOR_KAFKA_SESSION_TIMEOUT_MS ({session}), got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _check_security(self) -> DozorSettings:
+        problems = client_security_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -173,15 +200,20 @@ def load(model: type[S], **overrides: Any) -> S:
     if path is not None and not path.is_file():
         raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: no such file; point it at a YAML settings file")
     try:
-        return model(**overrides)
+        settings = model(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "?"
-            problems.append(f"{field}: {_fix_hint(field, model, err['msg'])}")
+            field = ".".join(str(p) for p in err["loc"])
+            if field:
+                problems.append(f"{field}: {_fix_hint(field, model, err['msg'])}")
+            else:  # a check across fields: its message names them and the fix
+                problems.append(err["msg"].removeprefix("Value error, "))
         raise ConfigError("bad setting: " + "; ".join(problems)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: not valid YAML ({exc})") from None
+    redact.register_settings(settings)
+    return settings
 
 
 def with_blobs(settings: DozorSettings) -> BlobSettings:

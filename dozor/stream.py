@@ -225,9 +225,7 @@ class StageRunner:
                     if consumer is None:
                         consumer = dk.consumer(self.settings, self.group_id)
                         consumer.subscribe(self.sources)
-                        log.info(
-                            "stage %s consuming %s as group %s", self.name, ", ".join(self.sources), self.group_id
-                        )
+                        log.info("stage %s consuming %s as group %s", self.name, ", ".join(self.sources), self.group_id)
                     batch = self._poll(consumer)
                     if batch:
                         self._handle(consumer, batch)

@@ -27,6 +27,7 @@ from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
 from surfaces.api.media import router as media_router
 from surfaces.api.routes import router
+from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
 from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
@@ -61,7 +62,12 @@ def create_app(settings: SearchSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             ensure_templates(es, settings)
-        except (TransportLayerError, ApiError) as exc:  # ES down at start: the routes answer 503
+        except ApiError as exc:
+            if exc.meta.status == 403:  # a least-privilege API user: the indexer installs them
+                log.info("index templates left to the indexer (%s may not manage templates)", settings.es_username)
+            else:
+                log.warning("could not install index templates now: %s", exc)
+        except TransportLayerError as exc:  # ES down at start: the routes answer 503
             log.warning("could not install index templates now: %s", exc)
         yield
         es.close()
@@ -76,6 +82,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.state.settings = settings
     app.state.es = es
     web_settings.load(app.state, settings)
+    app.state.guard = Guard(Tokens(settings.api_tokens), LoginThrottle())
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Elasticsearch unreachable or red"}})
     def healthz() -> JSONResponse:

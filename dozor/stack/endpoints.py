@@ -25,6 +25,11 @@ class Endpoints:
         return self.kafka_port + 1
 
     @property
+    def kafka_internal_port(self) -> int:
+        """The secure stack's broker-to-broker listener (mutual TLS)."""
+        return self.kafka_port + 2
+
+    @property
     def es_transport_port(self) -> int:
         return self.es_port + 100
 

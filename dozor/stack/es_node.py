@@ -14,6 +14,7 @@ import httpx
 
 from dozor.errors import DozorError
 from dozor.stack.endpoints import Endpoints
+from dozor.stack.es_secure import ESSecurity, tls_settings
 from dozor.stack.fetch import unpack_zip
 from dozor.stack.paths import StackPaths
 from dozor.stack.process import Managed, require_free, tail
@@ -65,8 +66,8 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
 class ESNode:
     name = "elasticsearch"
 
-    def __init__(self, paths: StackPaths, ep: Endpoints, heap: str = "1g") -> None:
-        self.paths, self.ep, self.heap = paths, ep, heap
+    def __init__(self, paths: StackPaths, ep: Endpoints, heap: str = "1g", security: ESSecurity | None = None) -> None:
+        self.paths, self.ep, self.heap, self.security = paths, ep, heap, security
         self.install = paths.es_install
         self.data = paths.data("es", ep.es_port)
         self.log_dir = paths.logs("es", ep.es_port)
@@ -75,7 +76,14 @@ class ESNode:
 
     @property
     def url(self) -> str:
-        return f"http://{self.ep.es_host}:{self.ep.es_port}"
+        scheme = "https" if self.security else "http"
+        return f"{scheme}://{self.ep.es_host}:{self.ep.es_port}"
+
+    def _http(self, timeout_s: float) -> httpx.Client:
+        """A client for the node's own checks: over TLS with the stack's CA and its admin user when secure."""
+        if self.security is None:
+            return httpx.Client(timeout=timeout_s)
+        return httpx.Client(timeout=timeout_s, verify=str(self.security.material.ca), auth=self.security.admin_auth())
 
     @property
     def log_file(self) -> Path:
@@ -106,7 +114,7 @@ class ESNode:
             "http.port": str(self.ep.es_port),
             "transport.port": str(self.ep.es_transport_port),
             "discovery.type": "single-node",
-            "xpack.security.enabled": "false",
+            **(tls_settings() if self.security else {"xpack.security.enabled": "false"}),
             # A nearly full disk must not turn the local node read-only or red.
             "cluster.routing.allocation.disk.threshold_enabled": "false",
             "action.auto_create_index": "true",
@@ -115,6 +123,16 @@ class ESNode:
         opts = self.config_dir / "jvm.options.d"
         opts.mkdir(exist_ok=True)
         (opts / "heap.options").write_text(f"-Xms{self.heap}\n-Xmx{self.heap}\n")
+        self.write_security()
+
+    def write_security(self) -> None:
+        """Certificates, users and roles into the node's config (ES re-reads the realm files by itself)."""
+        if self.security is None:
+            return
+        self.security.write_config(self.config_dir)
+        if os.geteuid() == 0:
+            user, group = ensure_user(self.paths.home)
+            _chown_tree(self.config_dir, user, group)
 
     def start(self) -> None:
         require_free(self.ep.es_host, self.ep.es_port, "Elasticsearch HTTP", "DOZOR_ES_URL")
@@ -146,10 +164,11 @@ class ESNode:
 
     def health(self, timeout_s: float = 2.0) -> str | None:
         try:
-            resp = httpx.get(f"{self.url}/_cluster/health", timeout=timeout_s)
+            with self._http(timeout_s) as http:
+                resp = http.get(f"{self.url}/_cluster/health")
             if resp.status_code == 200:
                 return str(resp.json().get("status"))
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, DozorError):
             return None
         return None
 
@@ -158,10 +177,11 @@ class ESNode:
 
     def version(self) -> str | None:
         try:
-            resp = httpx.get(f"{self.url}/_nodes/_local/_none", timeout=2.0)
+            with self._http(2.0) as http:
+                resp = http.get(f"{self.url}/_nodes/_local/_none")
             nodes = resp.json().get("nodes", {})
             return next(iter(nodes.values())).get("version") if nodes else None
-        except (httpx.HTTPError, ValueError, StopIteration):
+        except (httpx.HTTPError, ValueError, StopIteration, DozorError):
             return None
 
     def ready_or_raise(self, remaining_s: float) -> bool:

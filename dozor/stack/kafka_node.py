@@ -15,8 +15,10 @@ from kafka.errors import KafkaError
 
 from dozor.errors import DozorError
 from dozor.stack.endpoints import Endpoints
+from dozor.stack.kafka_secure import internal_admin, listener_properties
 from dozor.stack.paths import StackPaths
 from dozor.stack.process import Managed, require_free, tail
+from dozor.stack.secure import Security
 
 LOG4J2 = """status = warn
 appender.file.type = File
@@ -33,17 +35,24 @@ logger.state.level = WARN
 """
 
 
-def server_properties(ep: Endpoints, data: Path) -> str:
+def plain_listeners(ep: Endpoints) -> list[str]:
     host, port, ctl = ep.kafka_host, ep.kafka_port, ep.controller_port
+    return [
+        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
+        f"advertised.listeners=PLAINTEXT://{host}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+
+
+def server_properties(ep: Endpoints, data: Path, security: Security | None = None) -> str:
+    host, ctl = ep.kafka_host, ep.controller_port
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
-            f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
-            f"advertised.listeners=PLAINTEXT://{host}:{port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            *(listener_properties(ep, security) if security else plain_listeners(ep)),
             f"controller.quorum.bootstrap.servers={host}:{ctl}",
             f"log.dirs={data}",
             "num.partitions=3",
@@ -65,8 +74,8 @@ def server_properties(ep: Endpoints, data: Path) -> str:
 class KafkaNode:
     name = "kafka"
 
-    def __init__(self, paths: StackPaths, ep: Endpoints, lib: Path) -> None:
-        self.paths, self.ep, self.lib = paths, ep, lib
+    def __init__(self, paths: StackPaths, ep: Endpoints, lib: Path, security: Security | None = None) -> None:
+        self.paths, self.ep, self.lib, self.security = paths, ep, lib, security
         self.dir = paths.data("kafka", ep.kafka_port).parent
         self.data = paths.data("kafka", ep.kafka_port)
         self.log_dir = paths.logs("kafka", ep.kafka_port)
@@ -99,7 +108,7 @@ class KafkaNode:
         self.data.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         props = self.dir / "server.properties"
-        props.write_text(server_properties(self.ep, self.data))
+        props.write_text(server_properties(self.ep, self.data, self.security))
         (self.dir / "log4j2.properties").write_text(LOG4J2.format(log=self.log_file))
         if not (self.data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -119,6 +128,9 @@ class KafkaNode:
             "Kafka controller (bootstrap port + 1)",
             "DOZOR_KAFKA_BOOTSTRAP",
         )
+        if self.security:
+            what = "Kafka internal listener (bootstrap port + 2)"
+            require_free(self.ep.kafka_host, self.ep.kafka_internal_port, what, "DOZOR_KAFKA_BOOTSTRAP")
         props = self.configure()
         env = dict(os.environ)
         self.proc.start(
@@ -127,16 +139,20 @@ class KafkaNode:
 
     def healthy(self, timeout_s: float = 3.0) -> bool:
         # A plain connect first: kafka-python's bootstrap would retry for its whole timeout.
+        port = self.ep.kafka_internal_port if self.security else self.ep.kafka_port
         try:
-            socket.create_connection((self.ep.kafka_host, self.ep.kafka_port), timeout=1.0).close()
+            socket.create_connection((self.ep.kafka_host, port), timeout=1.0).close()
         except OSError:
             return False
         try:
-            client = KafkaAdminClient(
-                bootstrap_servers=[f"{self.ep.kafka_host}:{self.ep.kafka_port}"],
-                request_timeout_ms=int(timeout_s * 1000),
-                client_id="dozor-stack",
-            )
+            if self.security:  # the broker's own certificate on its internal listener: no password needed
+                client = internal_admin(self.ep, self.security, timeout_s)
+            else:
+                client = KafkaAdminClient(
+                    bootstrap_servers=[f"{self.ep.kafka_host}:{self.ep.kafka_port}"],
+                    request_timeout_ms=int(timeout_s * 1000),
+                    client_id="dozor-stack",
+                )
         except (KafkaError, OSError, ValueError):
             return False
         try:

@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dozor.errors import DozorError
+from dozor.errors import ConfigError, DozorError
 from dozor.settings import DozorSettings, with_blobs
+from dozor.stack import principals
 from dozor.stack.endpoints import Endpoints
-from dozor.stack.es_node import ESNode
+from dozor.stack.es_node import ESNode, java_home
+from dozor.stack.es_secure import ESSecurity
 from dozor.stack.fetch import ensure_es_zip, ensure_kafka, ensure_s3proxy
 from dozor.stack.kafka_node import KafkaNode
+from dozor.stack.kafka_secure import MECHANISM, apply_grants
 from dozor.stack.paths import StackPaths
 from dozor.stack.process import Managed
 from dozor.stack.s3proxy_node import S3ProxyNode, tree_usage
+from dozor.stack.secure import Security
 from dozor.stack.versions import ES_VERSION, KAFKA_VERSION, S3PROXY_VERSION
 
 log = logging.getLogger(__name__)
@@ -44,12 +48,24 @@ def human_size(n: int) -> str:
 
 
 class LocalStack:
-    def __init__(self, settings: DozorSettings, paths: StackPaths | None = None) -> None:
+    """The local stack. `secure=True` (or a stack home that was made secure once: it stays so) runs
+    Elasticsearch with TLS and file-realm users, Kafka with SASL_SSL and ACLs (dozor/stack/principals.py)."""
+
+    def __init__(self, settings: DozorSettings, paths: StackPaths | None = None, *, secure: bool = False) -> None:
         self.settings = with_blobs(settings)
         self.paths = paths or StackPaths.default()
         self.ep = Endpoints.from_settings(self.settings)
-        self.kafka = KafkaNode(self.paths, self.ep, self.paths.kafka_lib)
-        self.es = ESNode(self.paths, self.ep)
+        self.material = Security.of(self.paths.home)
+        self.secure = secure or self.material.enabled
+        _check_scheme(self.settings, self.secure, self.paths)
+        es_security = (
+            ESSecurity(self.material, principals.roles(self.settings), principals.user_roles(), principals.ADMIN)
+            if self.secure
+            else None
+        )
+        kafka_security = self.material if self.secure else None
+        self.kafka = KafkaNode(self.paths, self.ep, self.paths.kafka_lib, security=kafka_security)
+        self.es = ESNode(self.paths, self.ep, security=es_security)
         self.s3 = S3ProxyNode(self.paths, self.ep, self.settings)
 
     def nodes(self, services: Sequence[str] = SERVICES) -> list[Node]:
@@ -119,11 +135,18 @@ class LocalStack:
         timings: dict[str, float] = {}
         down = [node for node in self.nodes(services) if not node.healthy()]
         if not down:
+            if self.secure:
+                self._grant(services)
             return timings
         t0 = time.monotonic()
         for node in down:
             self._fetch(node)
         timings["fetch"] = time.monotonic() - t0
+        if self.secure and not self.material.complete:
+            t_certs = time.monotonic()
+            self.es.install_from(ensure_es_zip(self.paths))  # its certutil makes the certificates
+            self.material.ensure(self.es.install, java_home())
+            timings["certificates"] = time.monotonic() - t_certs
         started: list[Node] = []
         try:
             for node in down:
@@ -135,11 +158,36 @@ class LocalStack:
                 started.append(node)
             t1 = time.monotonic()
             self._wait_all(started, t1, timeout_s, timings)
+            if self.secure:  # a node started just now read its realm files already
+                self._grant(services, es_files=self.es not in started)
         except DozorError:
             for node in started:
                 node.proc.stop(timeout_s=10)
             raise
         return timings
+
+    def _grant(self, services: Sequence[str], es_files: bool = True) -> None:
+        """Users, roles and ACLs for the settings' prefixes (idempotent; ES re-reads its realm files)."""
+        if "elasticsearch" in services and es_files:
+            self.es.write_security()
+        if "kafka" in services:
+            apply_grants(self.ep, self.material, principals.kafka_acls(self.settings))
+
+    def client_settings(self) -> list[tuple[str, str]]:
+        """What a client of the secure stack sets (never a secret: passwords stay in the secrets file)."""
+        if not self.secure:
+            return [
+                ("DOZOR_KAFKA_BOOTSTRAP", f"{self.ep.kafka_host}:{self.ep.kafka_port}"),
+                ("DOZOR_ES_URL", self.es.url),
+            ]
+        return [
+            ("DOZOR_ES_URL", self.es.url),
+            ("DOZOR_ES_CA", str(self.material.ca)),
+            ("DOZOR_KAFKA_BOOTSTRAP", f"{self.ep.kafka_host}:{self.ep.kafka_port}"),
+            ("DOZOR_KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+            ("DOZOR_KAFKA_SASL_MECHANISM", MECHANISM),
+            ("DOZOR_KAFKA_CA", str(self.material.ca)),
+        ]
 
     @staticmethod
     def _wait_all(nodes: list[Node], t1: float, timeout_s: float, timings: dict[str, float]) -> None:
@@ -163,3 +211,16 @@ class LocalStack:
             if node.proc.stop():
                 stopped.append(node.name)
         return stopped
+
+
+def _check_scheme(settings: DozorSettings, secure: bool, paths: StackPaths) -> None:
+    scheme = urlsplit(str(settings.es_url)).scheme
+    if secure and scheme != "https":
+        raise ConfigError(
+            f"DOZOR_ES_URL={settings.es_url}: the secure stack (in {paths.home}) serves HTTPS; use an https:// URL"
+        )
+    if not secure and scheme == "https":
+        raise ConfigError(
+            f"DOZOR_ES_URL={settings.es_url}: the stack in {paths.home} is not secure; "
+            "use http://, or start it with `dozor stack up --secure`"
+        )

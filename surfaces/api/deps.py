@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from elasticsearch import Elasticsearch
@@ -10,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from search.settings import SearchSettings
+from surfaces.auth import check_token
 
 _bearer = HTTPBearer(auto_error=False, description="a token from DOZOR_API_TOKENS")
 
@@ -28,16 +28,15 @@ def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The caller's token (checked in constant time against the configured ones)."""
-    settings = get_settings(request)
+    """The caller's token (checked in constant time against the configured ones, or their hashes); 429
+    while the caller's address must wait after repeated failures."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing bearer token (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    given = credentials.credentials.encode()
-    if not any(hmac.compare_digest(given, t.get_secret_value().encode()) for t in settings.api_tokens):
+    if not check_token(request, credentials.credentials):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"})
     return credentials.credentials
 

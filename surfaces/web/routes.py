@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import orjson
 from elasticsearch import Elasticsearch
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
@@ -74,7 +74,14 @@ def login(
     request: Request, settings: Settings, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""
 ) -> Response:
     auth.check_same_origin(request)
-    if not auth.valid_token(settings, token.strip()):
+    try:
+        valid = auth.valid_token(request, token.strip())
+    except HTTPException as exc:  # too many failures from this address: wait first
+        wait = (exc.headers or {}).get("Retry-After", "")
+        slow = page(request, "login.html", status_code=exc.status_code, next=auth.safe_next(next), wait_s=wait)
+        slow.headers["Retry-After"] = wait
+        return slow
+    if not valid:
         return page(request, "login.html", status_code=401, next=auth.safe_next(next), failed=True)
     response = _redirect(auth.safe_next(next))
     auth.set_session(response, token.strip(), settings.ui_cookie_secure)

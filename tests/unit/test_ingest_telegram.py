@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
+from telethon.crypto import AuthKey
 from typer.testing import CliRunner
 
 from cli.main import app, build
@@ -28,6 +30,26 @@ def test_session_file_is_created_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert client.flood_sleep_threshold == 0  # every FloodWait reaches the collector
     client.session.close()
+
+
+def test_session_files_stay_private_after_telethon_writes(tmp_path: Path) -> None:
+    """Under a permissive umask, what Telethon writes (the login's auth key, its SQLite journal) stays 0600."""
+    old = os.umask(0o022)
+    try:
+        settings = IngestSettings(
+            telegram_api_id=12345, telegram_api_hash="0123456789abcdef", telegram_session=tmp_path / "acct" / "main"
+        )
+        client = build_client(settings)
+        client.session.set_dc(2, "149.154.167.51", 443)
+        client.session.auth_key = AuthKey(os.urandom(256))
+        client.session.save()
+        client.session.close()
+        client = build_client(settings)  # opened again, as `dozor collect` does
+        client.session.close()
+    finally:
+        os.umask(old)
+    files = list((tmp_path / "acct").iterdir())
+    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files), files
 
 
 def test_existing_loose_file_is_tightened(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_missing_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 
 def test_secrets_never_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOZOR_ES_USERNAME", "someone")
     monkeypatch.setenv("DOZOR_ES_PASSWORD", "hunter2")
     s = cfg.load(cfg.DozorSettings)
     assert s.es_password is not None and s.es_password.get_secret_value() == "hunter2"
