@@ -354,10 +354,12 @@ class StageRunner:
                 self._producer = None
 
 
-def run_in_memory(stage: Stage, values: Iterable[bytes | str | dict[str, Any] | BaseModel]) -> BatchResult:
+def run_in_memory(
+    stage: Stage, values: Iterable[bytes | str | dict[str, Any] | BaseModel], *, topic: str = "memory"
+) -> BatchResult:
     """Test harness: run a stage over an in-memory list of records (bytes as they are, a str as its
-    UTF-8, a dict or a model as its JSON)."""
-    batch = [Message(value=_as_bytes(v), topic="memory", offset=i) for i, v in enumerate(values)]
+    UTF-8, a dict or a model as its JSON), as if they came from ``topic``."""
+    batch = [Message(value=_as_bytes(v), topic=topic, offset=i) for i, v in enumerate(values)]
     return stage(batch)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +16,6 @@ from dozor.settings import load
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
-    from dozor.stream import RunStats, StageRunner
     from evidence.chain import Chain
     from evidence.settings import EvidenceSettings
 
@@ -57,56 +54,23 @@ def run(
         from dozor import kafka as dk
         from dozor.stream import StageRunner
         from evidence.chain import Chain
-        from evidence.stage import MEDIA_TOPIC, STAGE_NAME, EvidenceStage
+        from evidence.stage import STAGE_NAME, EvidenceStage
 
         settings, es = _connect()
-        group = f"{settings.topic_prefix}dozor-{STAGE_NAME}"  # one consumer group over both topics
-        stages = [EvidenceStage(Chain(es, settings)) for _ in range(2)]
-        runners = [
-            StageRunner(STAGE_NAME, settings, topic, stage, max_batch=settings.evidence_batch, group_id=group)
-            for topic, stage in zip((dk.RAW, MEDIA_TOPIC), stages, strict=True)
-        ]
-        stages[0].chain.ensure_indices()
+        stage = EvidenceStage(Chain(es, settings), media_topic=settings.topic(dk.MEDIA))
+        # One consumer over both topics: partition n of each (one channel's posts and files) in one process.
+        runner = StageRunner(STAGE_NAME, settings, [dk.RAW, dk.MEDIA], stage, max_batch=settings.evidence_batch)
+        stage.chain.ensure_indices()
         dk.ensure_topics(settings, [dk.DLQ])
-        stats = [r.drain() for r in runners] if drain else _serve(runners)
-        appended = sum(s.appended for s in stages)
-        repeated = sum(s.repeated for s in stages)
+        stats = runner.drain() if drain else runner.run_forever()
         print(
-            f"evidence: {sum(s.consumed for s in stats)} consumed, {appended} entries appended, "
-            f"{repeated} already in the log, {sum(s.rejected for s in stats)} to DLQ",
+            f"evidence: {stats.consumed} consumed, {stage.appended} entries appended, "
+            f"{stage.repeated} already in the log, {stats.rejected} to DLQ",
             file=sys.stderr,
         )
         return 0
 
     run_command(body)
-
-
-def _serve(runners: list[StageRunner]) -> list[RunStats]:
-    """Both topics at once, one runner thread each; SIGINT/SIGTERM stop both."""
-
-    def stop(*_: object) -> None:
-        for r in runners:
-            r.stop()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, stop)
-    errors: list[BaseException] = []
-
-    def work(runner: StageRunner) -> None:
-        try:
-            runner.run_forever()
-        except BaseException as exc:  # one failing runner stops the other; the error is raised below
-            errors.append(exc)
-            stop()
-
-    threads = [threading.Thread(target=work, args=(r,), name=f"evidence-{r.source}") for r in runners]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return [r.stats for r in runners]
 
 
 def _parse_day(value: str) -> date:

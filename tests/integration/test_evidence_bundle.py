@@ -77,8 +77,9 @@ def _append(es: Elasticsearch, settings: EvidenceSettings, raw: list[str], photo
         {"event": "edit", "channel": CHANNEL, "message_id": 1, "edit_date": "2026-01-05T09:30:00Z",
          "raw_sha256": raw[1], "collector": "telethon:desk"},
         {"event": "new", "channel": CHANNEL, "message_id": 2},
-        {"channel": CHANNEL, "message_id": 1, "item": {"sha256": photo, "status": "stored", "thumb_sha256": thumb}},
     ])  # fmt: skip
+    item = {"sha256": photo, "type": "photo", "status": "stored", "thumb_sha256": thumb}
+    run_in_memory(on_day, [{"channel": CHANNEL, "message_id": 1, "item": item}], topic="posts.media")
     later = EvidenceStage(Chain(es, settings, clock=_at(datetime(2026, 1, 6, 8, tzinfo=UTC))))
     run_in_memory(later, [{"event": "delete", "channel": CHANNEL, "message_id": 1}])
     assert on_day.appended == 5 and later.appended == 1

@@ -133,22 +133,30 @@ def test_the_stage_appends_each_version_and_file_once_under_redelivery(ev: Evide
     chain = Chain(es, ev, clock=lambda: datetime(2026, 1, 5, 10, tzinfo=UTC))
     stage = EvidenceStage(chain)
     channel = {"id": 100, "username": "chan"}
-    records = [
+    posts = [
         {"event": "new", "channel": channel, "message_id": 1, "date": "2026-01-05T09:00:00Z", "raw_sha256": SHA_A,
          "collector": "telethon:desk", "collected_at": "2026-01-05T09:00:05Z"},
         {"event": "edit", "channel": channel, "message_id": 1, "edit_date": "2026-01-05T09:30:00Z",
          "raw_sha256": SHA_B, "collected_at": "2026-01-05T09:30:05Z"},
         {"event": "delete", "channel": channel, "message_id": 1},
+        "not json",
+        {"event": "new", "channel": channel, "message_id": 2, "raw_sha256": "NOT-A-HASH"},
+    ]  # fmt: skip
+    files = [
         {"schema": 1, "channel": channel, "message_id": 1, "collected_at": "2026-01-05T09:01:00Z",
          "item": {"sha256": "c" * 64, "type": "video", "status": "stored", "thumb_sha256": "d" * 64}},
         {"schema": 1, "channel": channel, "message_id": 1, "item": {"sha256": None, "type": "video",
          "status": "skipped", "reason": "over the cap"}},
-        "not json",
-        {"event": "new", "channel": channel, "message_id": 2, "raw_sha256": "NOT-A-HASH"},
+        {"schema": 1, "channel": channel, "message_id": 3, "item": {"sha256": "E" * 64, "type": "photo",
+         "status": "stored"}},
     ]  # fmt: skip
-    result = run_in_memory(stage, records)
-    # the bad hash is refused by the posts.raw model itself (raw_sha256 has a pattern)
-    assert [r.reason.split(":")[0] for r in result.rejected] == ["JSONDecodeError", "invalid record"]
+    rejected = run_in_memory(stage, posts).rejected + run_in_memory(stage, files, topic="posts.media").rejected
+    # Each topic's model decides: the bad hashes are refused by the posts.raw and posts.media models themselves.
+    assert [r.reason.split(":")[0] for r in rejected] == [
+        "JSONDecodeError",
+        "invalid posts.raw record",
+        "invalid posts.media record",
+    ]
     entries = chain.for_post("tg:100:1")
     assert [(e["kind"], e["version"], e["raw_sha256"], e["media_sha256"]) for e in entries] == [
         ("post", "new", SHA_A, []),
@@ -162,7 +170,8 @@ def test_the_stage_appends_each_version_and_file_once_under_redelivery(ev: Evide
     assert stage.appended == 5
     # The whole batch again (a redelivery after a crash), from a fresh stage: nothing new.
     again = EvidenceStage(Chain(es, ev))
-    run_in_memory(again, records)
+    run_in_memory(again, posts)
+    run_in_memory(again, files, topic="posts.media")
     assert (again.appended, again.repeated) == (0, 5)
     assert len(chain.for_post("tg:100:1")) == 5
 
@@ -170,16 +179,15 @@ def test_the_stage_appends_each_version_and_file_once_under_redelivery(ev: Evide
 def test_the_command_drains_both_topics_into_the_log(ev: EvidenceSettings, es: Elasticsearch) -> None:
     from dozor import kafka as dk
     from dozor.stream import StageRunner
-    from evidence.stage import MEDIA_TOPIC
 
     settings = ev
     channel = {"id": 300, "username": "chan"}
-    dk.ensure_topics(settings, [dk.RAW, MEDIA_TOPIC, dk.DLQ], partitions=2)
+    dk.ensure_topics(settings, [dk.RAW, dk.MEDIA, dk.DLQ], partitions=2)
     producer = dk.producer(settings)
     for topic, value in (
         (dk.RAW, {"event": "new", "channel": channel, "message_id": 1, "raw_sha256": SHA_A}),
         (dk.RAW, {"event": "new", "channel": {"id": "not a number"}, "message_id": 2}),
-        (MEDIA_TOPIC, {"channel": channel, "message_id": 1, "item": {"sha256": SHA_B, "status": "stored",
+        (dk.MEDIA, {"channel": channel, "message_id": 1, "item": {"sha256": SHA_B, "type": "photo", "status": "stored",
                                                                       "thumb_sha256": "c" * 64}}),
     ):  # fmt: skip
         producer.send(settings.topic(topic), value=json.dumps(value).encode(), key=b"300")
