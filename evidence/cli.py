@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dozor.cli_support import run_command
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 
@@ -50,16 +50,19 @@ def run(
     drain: Annotated[
         bool, typer.Option("--drain", help="consume up to the end offsets seen at start, commit, exit")
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Append one log entry per post version (posts.raw) and per stored media file (posts.media)."""
 
     def body() -> int:
         from dozor import kafka as dk
+        from dozor import metrics
         from dozor.stream import StageRunner
         from evidence.chain import Chain
         from evidence.stage import MEDIA_TOPIC, STAGE_NAME, EvidenceStage
 
         settings, es = _connect()
+        metrics.start(settings, metrics_port)
         group = f"{settings.topic_prefix}dozor-{STAGE_NAME}"  # one consumer group over both topics
         stages = [EvidenceStage(Chain(es, settings)) for _ in range(2)]
         runners = [
