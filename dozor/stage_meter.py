@@ -9,14 +9,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kafka.errors import KafkaError
 
+from dozor import kafka as dk
 from dozor import metrics
-
-if TYPE_CHECKING:
-    from dozor.stream import BatchResult, Message
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +29,16 @@ class StageMeter:
         self._lag_labels: set[tuple[str, str]] = set()
         metrics.set_degraded(stage, False)  # the series exists from the start
 
-    def batch(self, batch: Sequence[Message], result: BatchResult, dlq_topic: str, seconds: float) -> None:
-        """A batch whose outputs were acknowledged and whose offsets were committed."""
-        for topic, n in Counter(m.topic for m in batch).items():
+    def batch(self, inputs: Sequence[str], outputs: Sequence[str], reasons: Sequence[str], seconds: float) -> None:
+        """A batch whose outputs were acknowledged and whose offsets were committed: the topic of each
+        input record (as consumed), of each output (unprefixed) and each dead letter's reason."""
+        for topic, n in Counter(inputs).items():
             metrics.RECORDS_IN.labels(self.stage, topic).inc(n)
-        for topic, n in Counter(self._topic(out.topic) for out in result.outputs).items():
+        for topic, n in Counter(self._topic(name) for name in outputs).items():
             metrics.RECORDS_OUT.labels(self.stage, topic).inc(n)
-        if result.rejected:
-            metrics.RECORDS_OUT.labels(self.stage, dlq_topic).inc(len(result.rejected))
-        for kind, n in Counter(metrics.reason_kind(r.reason) for r in result.rejected).items():
+        if reasons:
+            metrics.RECORDS_OUT.labels(self.stage, self._topic(dk.DLQ)).inc(len(reasons))
+        for kind, n in Counter(metrics.reason_kind(reason) for reason in reasons).items():
             metrics.DLQ.labels(self.stage, kind).inc(n)
         metrics.BATCH_SECONDS.labels(self.stage).observe(seconds)
 

@@ -314,7 +314,8 @@ class StageRunner:
             # The group rebalanced while we worked: the new owner re-reads from the last commit, so the
             # batch is delivered again (at-least-once; writes downstream are idempotent).
             log.warning("stage %s: commit failed after a rebalance (%s); batch will be re-delivered", self.name, exc)
-        self.meter.batch(batch, result, self.settings.topic(dk.DLQ), time.perf_counter() - started)
+        outputs, reasons = [o.topic for o in result.outputs], [r.reason for r in result.rejected]
+        self.meter.batch([m.topic for m in batch], outputs, reasons, time.perf_counter() - started)
         if self.degraded is None:
             self.meter.degraded(False)
         self.stats.batches += 1
