@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -154,3 +155,21 @@ def test_promtool_accepts_the_config_and_rules(tmp_path: Path) -> None:
     for args in checks:
         proc = subprocess.run([promtool, *args], capture_output=True, text=True, check=False, timeout=60)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_blob_store_gauges_follow_the_store(tmp_path: Path) -> None:
+    from media.settings import MediaSettings
+    from media.store import open_store
+
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "media").as_uri()))
+    store.put(b"first blob")
+    store.put(b"second, longer blob")
+    stop = metrics.watch_store(store.usage, every_s=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while REGISTRY.get_sample_value("dozor_blob_store_objects") != 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert REGISTRY.get_sample_value("dozor_blob_store_objects") == 2
+        assert REGISTRY.get_sample_value("dozor_blob_store_bytes") == len(b"first blob") + len(b"second, longer blob")
+    finally:
+        stop.set()
