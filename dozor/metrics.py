@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from dozor import logs
 from dozor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ DELIVERY_SECONDS = Histogram(
 )
 FLOODWAIT_SECONDS = Counter("dozor_floodwait_seconds", "Seconds Telegram asked an account to wait", ["account"])
 FLOODWAITS = Counter("dozor_floodwaits", "FloodWait errors from Telegram", ["account"])
-STORE_OBJECTS = Gauge("dozor_blob_store_objects", "Objects in the media blob store")
-STORE_BYTES = Gauge("dozor_blob_store_bytes", "Bytes in the media blob store")
+# Labelled by the service that reads them, so a service that does not look at the store shows no series.
+STORE_OBJECTS = Gauge("dozor_blob_store_objects", "Objects in the media blob store", ["service"])
+STORE_BYTES = Gauge("dozor_blob_store_bytes", "Bytes in the media blob store", ["service"])
 
 MAX_REASONS = 30  # distinct dead-letter kinds per process; later ones count as "other"
 _ERROR_NAME = re.compile(r"([A-Z][A-Za-z0-9_]*)(?::|$)")
@@ -117,13 +119,14 @@ def watch_store(usage: Callable[[], Usage], every_s: float = 300.0) -> threading
     """Keep the blob store gauges up to date from ``usage()`` (a full listing, so rarely: every
     ``every_s`` seconds) in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
+    objects, size = STORE_OBJECTS.labels(logs.service()), STORE_BYTES.labels(logs.service())
 
     def loop() -> None:
         while True:
             try:
                 found = usage()
-                STORE_OBJECTS.set(found.objects)
-                STORE_BYTES.set(found.bytes)
+                objects.set(found.objects)
+                size.set(found.bytes)
             except Exception as exc:  # the store may be down for a while; the gauges keep their last values
                 log.debug("blob store usage not read: %s", exc)
             if stop.wait(every_s):

@@ -164,12 +164,15 @@ def test_blob_store_gauges_follow_the_store(tmp_path: Path) -> None:
     store = open_store(load(MediaSettings, media_url=(tmp_path / "media").as_uri()))
     store.put(b"first blob")
     store.put(b"second, longer blob")
+    logs.set_service("ocr")
     stop = metrics.watch_store(store.usage, every_s=0.05)
+    gauge = {"service": "ocr"}
     try:
         deadline = time.monotonic() + 10
-        while REGISTRY.get_sample_value("dozor_blob_store_objects") != 2 and time.monotonic() < deadline:
+        while REGISTRY.get_sample_value("dozor_blob_store_objects", gauge) != 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert REGISTRY.get_sample_value("dozor_blob_store_objects") == 2
-        assert REGISTRY.get_sample_value("dozor_blob_store_bytes") == len(b"first blob") + len(b"second, longer blob")
+        assert REGISTRY.get_sample_value("dozor_blob_store_objects", gauge) == 2
+        assert REGISTRY.get_sample_value("dozor_blob_store_bytes", gauge) == len(b"first blob" + b"second, longer blob")
     finally:
         stop.set()
+        logs.set_service("dozor")
