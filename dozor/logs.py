@@ -16,6 +16,7 @@ from dozor.redact import RedactingFormatter, redact
 FORMATS = ("text", "json")
 TEXT = "%(asctime)s %(levelname)s [%(stage)s] %(name)s: %(message)s"
 JSON_FIELDS = ("asctime", "levelname", "stage", "name", "message")
+DROPPED = {"color_message"}  # uvicorn's copy of the message with terminal colours
 RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 _service = "dozor"
@@ -58,7 +59,8 @@ class RedactingJsonFormatter(JsonFormatter):
         )
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return {key: _masked(value) for key, value in super().process_log_record(log_data).items()}
+        data = super().process_log_record(log_data)
+        return {key: _masked(value) for key, value in data.items() if key not in DROPPED}
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))  # a second net, as in text mode

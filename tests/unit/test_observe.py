@@ -44,13 +44,16 @@ def test_json_lines_parse_carry_the_stage_and_mask_secrets(monkeypatch: pytest.M
     try:
         raise ValueError(f"login failed with {secret}")
     except ValueError as exc:
-        line = logs.formatter("json").format(_filtered(_record("url %s failed", f"https://u:{secret}@h", exc=exc)))
+        record = _filtered(_record("url %s failed", f"https://u:{secret}@h", exc=exc))
+    record.color_message = "\x1b[36murl\x1b[0m"  # uvicorn's extra: left out
+    line = logs.formatter("json").format(record)
     assert "\n" not in line and "Пароль" not in line and "quoted" not in line
     obj = json.loads(line)
     assert obj["stage"] == "enrich" and obj["level"] == "WARNING" and obj["logger"] == "dozor.stream"
     assert obj["message"] == "url https://u:***@h failed"
     assert "ValueError: login failed with ***" in obj["exc_info"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", obj["time"])
+    assert set(obj) == {"time", "level", "stage", "logger", "message", "exc_info"}
 
 
 def test_text_lines_name_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:
