@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from dozor import __version__
+from dozor import __version__, metrics
 from dozor import es as dozor_es
 from dozor.errors import UsageError
 from search.index import ensure_templates
@@ -90,6 +90,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     def healthz() -> JSONResponse:
         es_status = dozor_es.health(es)
         ok = es_status in ("green", "yellow")
+        metrics.set_degraded("api", not ok)  # as of the last health check (docker-compose's, every 15 s)
         return JSONResponse(
             {"status": "ok" if ok else "degraded", "elasticsearch": es_status or "unreachable"},
             status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,

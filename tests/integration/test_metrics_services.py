@@ -169,3 +169,4 @@ def test_api_serves_metrics_without_a_token(settings: DozorSettings) -> None:
     route = {"route": "/healthz", "method": "GET", "status": "200"}
     assert total(after, "dozor_http_requests_total", **route) - total(before, "dozor_http_requests_total", **route) == 1
     assert total(after, "dozor_http_requests_total", route="/search", status="401") >= 1
+    assert total(after, "dozor_degraded", service="api") == 0  # Elasticsearch answered the health check
