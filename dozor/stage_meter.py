@@ -45,10 +45,10 @@ class StageMeter:
     def degraded(self, on: bool) -> None:
         metrics.set_degraded(self.stage, on)
 
-    def lag(self, consumer: Any, force: bool = False) -> None:
+    def lag(self, consumer: Any) -> None:
         """Refresh the lag of the partitions this member holds (not more often than every few seconds)."""
         now = time.monotonic()
-        if not force and now - self._lag_at < LAG_EVERY_S:
+        if now - self._lag_at < LAG_EVERY_S:
             return
         self._lag_at = now
         try:
