@@ -170,3 +170,26 @@ def test_api_serves_metrics_without_a_token(settings: DozorSettings) -> None:
     assert total(after, "dozor_http_requests_total", **route) - total(before, "dozor_http_requests_total", **route) == 1
     assert total(after, "dozor_http_requests_total", route="/search", status="401") >= 1
     assert total(after, "dozor_degraded", service="api") == 0  # Elasticsearch answered the health check
+
+
+@pytest.mark.parametrize(
+    ("args", "service_name"),
+    [(["ocr"], "ocr"), (["evidence", "run"], "evidence"), (["alert", "--rules", "{rules}"], "alert")],
+)
+def test_every_other_service_serves_metrics(
+    env_settings: DozorSettings, ss: SearchSettings, tmp_path: Path, args: list[str], service_name: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: metrics-smoke\n    query: 'мобилизация'\n", encoding="utf-8")
+    port = free_port()
+    with service([a.format(rules=rules) for a in args], port, tmp_path / "service.log") as proc:
+        samples = wait_for(
+            f"http://127.0.0.1:{port}/metrics",
+            lambda s: ("dozor_degraded", frozenset({("service", service_name)})) in s,
+            90,
+            f"{service_name} serves its degraded gauge",
+        )
+        assert proc.poll() is None
+    assert total(samples, "dozor_degraded", service=service_name) == 0
+    lines = log_objects(tmp_path / "service.log", f"{service_name}:")
+    assert lines and {line["stage"] for line in lines} == {service_name}
