@@ -54,6 +54,7 @@ DELIVERY_SECONDS = Histogram(
     buckets=_DELIVERY,
 )
 FLOODWAIT_SECONDS = Counter("dozor_floodwait_seconds", "Seconds Telegram asked an account to wait", ["account"])
+CHANNEL_ERRORS = Counter("dozor_channel_errors", "Channels the collector could not read this pass, by error", ["error"])
 FLOODWAITS = Counter("dozor_floodwaits", "FloodWait errors from Telegram", ["account"])
 # Labelled by the service that reads them, so a service that does not look at the store shows no series.
 STORE_OBJECTS = Gauge("dozor_blob_store_objects", "Objects in the media blob store", ["service"])

@@ -247,10 +247,13 @@ def test_a_failing_channel_does_not_stop_the_others(settings: DozorSettings) -> 
     fake.add_message(big)
     fake.add_message(bad)
 
+    errors_before = _metric("dozor_channel_errors_total", error="ChannelPrivateError")
     collector = asyncio.run(run_once(s, [fake]))
     ids = {(r["channel"]["id"], r["message_id"]) for r in raw_records(s)}
     assert ids == {i for i in expected_ids() if i[0] != broken}
     assert collector.stats.channel_errors >= 1
+    errors = _metric("dozor_channel_errors_total", error="ChannelPrivateError") - errors_before
+    assert errors == collector.stats.channel_errors  # in /metrics too
     assert collector.stats.skipped == Counter({"service message": 1, "text too long": 1, "invalid Unicode": 1})
     # The channel's position still moved past the skipped messages (they are not retried forever).
     assert collector.checkpoints.positions[other].last_id > 12
