@@ -69,7 +69,7 @@ class RedactingJsonFormatter(JsonFormatter):
 def requested() -> str:
     """The format ``DOZOR_LOG_FORMAT`` asks for; an unknown value logs as text until the settings,
     loaded next, fail naming the field."""
-    value = os.environ.get("DOZOR_LOG_FORMAT", "text").strip().lower()
+    value = os.environ.get("DOZOR_LOG_FORMAT", "text").strip()
     return value if value in FORMATS else "text"
 
 
