@@ -14,7 +14,8 @@ from elastic_transport import TransportError as TransportLayerError
 
 from alerts.settings import AlertSettings
 from dozor import es as des
-from dozor.cli_support import run_command
+from dozor import metrics
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 
@@ -34,6 +35,7 @@ def alert_command(
     drain: Annotated[
         bool, typer.Option("--drain", help="evaluate what was indexed since the last run, send, exit")
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Run the alerter: match newly indexed posts against the rules and notify, once per alert."""
 
@@ -41,6 +43,7 @@ def alert_command(
         from alerts.service import Alerter
 
         settings = _settings()
+        metrics.start(settings, metrics_port)
         try:
             alerter = Alerter(settings, rules)
             stats = alerter.drain() if drain else alerter.run_forever()

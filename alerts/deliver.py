@@ -33,6 +33,7 @@ from alerts.rules import Notify
 from alerts.settings import AlertSettings
 from alerts.state import FAILED, PENDING, SENT, SUPPRESSED, AlertStore, backoff, iso
 from dozor import kafka as dk
+from dozor import metrics
 from dozor.errors import DozorError
 from dozor.records import utcnow
 
@@ -61,6 +62,11 @@ def _delivery(key: str, target: Notify | None) -> dict[str, Any]:
         "attempts": 0,
         "errors": [],
     }
+
+
+def _kind(delivery: dict[str, Any]) -> str:
+    """The notifier kind of a delivery (its key is `kafka` or `<n>:<kind>`): a bounded metrics label."""
+    return str(delivery["key"]).rpartition(":")[2]
 
 
 class Dispatcher:
@@ -181,10 +187,15 @@ class Dispatcher:
             with attempt:
                 self.store.save(alert_id, fields)
 
-    def _sent(self, delivery: dict[str, Any]) -> None:
-        delivery["status"], delivery["sent_at"] = SENT, iso(utcnow())
+    def _sent(self, alert: Alert, delivery: dict[str, Any]) -> None:
+        now = utcnow()
+        delivery["status"], delivery["sent_at"] = SENT, iso(now)
+        kind = _kind(delivery)
+        metrics.DELIVERIES.labels(kind, "sent").inc()
+        metrics.DELIVERY_SECONDS.labels(kind).observe(max(0.0, (now - alert.fired_at).total_seconds()))
 
     def _failed(self, alert: Alert, delivery: dict[str, Any], exc: Exception) -> None:
+        metrics.DELIVERIES.labels(_kind(delivery), "failed").inc()
         delivery["errors"] = [*delivery["errors"], {"at": iso(utcnow()), "error": str(exc)}][-MAX_ERRORS:]
         log.warning("alert %s: %s delivery failed: %s", alert.id, delivery["key"], exc)
 
@@ -202,7 +213,7 @@ class Dispatcher:
                 with attempt:
                     delivery["attempts"] += 1
                     send(alert)
-            self._sent(delivery)
+            self._sent(alert, delivery)
             return True
         except DeliveryError as exc:
             self._failed(alert, delivery, exc)
@@ -232,7 +243,7 @@ class Dispatcher:
             delivery["attempts"] += 1
             try:
                 future.get(timeout=self.settings.notify_timeout_s)
-                self._sent(delivery)
+                self._sent(alert, delivery)
                 published.add(alert.id)
             except KafkaError as exc:
                 self._failed(alert, delivery, DeliveryError(f"Kafka topic {dk.ALERTS}: {type(exc).__name__}: {exc}"))

@@ -29,6 +29,7 @@ from alerts.ruleset import load_all
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore, throttle_claim
 from dozor import es as des
+from dozor import metrics
 from dozor.records import utcnow
 from search import index as ix
 from search.hits import SearchHit
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HANDLED_KEYS = 200_000  # alert keys this process has already seen, so the overlap is not re-claimed
 RELOAD_S = 10.0  # how often the service reloads the rules (file, API, saved searches)
 FLATLINE_S = 60.0  # how often the service checks for silent channels
+SERVICE = "alert"  # its name in metrics (dozor_degraded{service="alert"})
 
 
 @dataclass
@@ -158,6 +160,7 @@ class Alerter:
                 self.stats.suppressed += 1
             else:
                 self.stats.fired += 1
+                metrics.ALERTS_FIRED.labels(item.alert.rule).inc()
                 log.info("alert %s: %s", item.alert.id, item.alert.summary)
 
     def _remember(self, key: str) -> None:
@@ -190,6 +193,7 @@ class Alerter:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
+        metrics.set_degraded(SERVICE, False)
         try:
             loaded: float | None = None  # when the rules were loaded; the first load is retried like a pass
             failing = 0
@@ -207,12 +211,14 @@ class Alerter:
                     failing += 1
                     wait = min(2.0**failing, 30.0)
                     self.degraded = f"Elasticsearch failed ({type(exc).__name__}: {_first_line(exc)})"
+                    metrics.set_degraded(SERVICE, True)
                     log.warning("alerter degraded: %s; retrying in %.0fs", self.degraded, wait)
                     self._stop.wait(wait)
                     continue
                 if failing:
                     log.info("alerter resumed after %d failed attempts", failing)
                     failing, self.degraded = 0, None
+                    metrics.set_degraded(SERVICE, False)
                 self._stop.wait(self.settings.alert_poll_s)
         finally:
             self.close()

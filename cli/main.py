@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from dozor import __version__
+from dozor import __version__, logs
 from dozor.cli_support import set_debug, setup_logging
 
 app = typer.Typer(
@@ -25,9 +25,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="show tracebacks and debug logs"),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:
+    logs.set_service(ctx.invoked_subcommand or "dozor")  # the `stage` of every log line: enrich, index, api...
     set_debug(debug)
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dozor import kafka as dk
-from dozor.cli_support import run_command
+from dozor import metrics
+from dozor.cli_support import MetricsPort, run_command
 from dozor.settings import load
 from dozor.stream import StageRunner
 
@@ -34,6 +35,7 @@ def ocr(
     drain: Annotated[
         bool, typer.Option("--drain", help="consume posts.media up to the end offsets seen at start, commit, exit")
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Read the text inside stored images and hash them (posts.media -> posts.media.ocr)."""
 
@@ -44,7 +46,10 @@ def ocr(
         from media.store import open_store
 
         settings = load(OcrSettings)
-        stage = build_stage(settings, open_store(load(MediaSettings)))
+        store = open_store(load(MediaSettings))
+        if metrics.start(settings, metrics_port):
+            metrics.watch_store(store.usage)
+        stage = build_stage(settings, store)
         runner = StageRunner("ocr", settings, dk.MEDIA, stage, max_batch=settings.ocr_batch)
         dk.ensure_topics(settings, [MEDIA_OCR.name, dk.DLQ])
         result = runner.drain() if drain else runner.run_forever()

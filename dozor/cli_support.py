@@ -9,11 +9,21 @@ import sys
 import traceback
 from collections.abc import Callable
 from types import TracebackType
+from typing import Annotated
 
 import typer
 
+from dozor import logs
 from dozor.errors import DozorError
-from dozor.redact import RedactingFormatter, redact
+from dozor.redact import redact
+
+# Every service command takes it (dozor/metrics.py); unset: DOZOR_METRICS_PORT, 0: no metrics server.
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port", min=0, max=65535, help="Prometheus /metrics port (default DOZOR_METRICS_PORT; 0: off)"
+    ),
+]
 
 _debug = os.environ.get("DOZOR_DEBUG", "") not in ("", "0")
 
@@ -29,11 +39,10 @@ def debug() -> bool:
 
 
 def setup_logging() -> None:
+    """Text or JSON (DOZOR_LOG_FORMAT, dozor/logs.py), secrets masked, the service's name on each line."""
     level = logging.DEBUG if _debug else logging.INFO
-    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=level, format=fmt, force=True)
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(RedactingFormatter(fmt))
+    logging.basicConfig(level=level, force=True)
+    logs.install(logs.requested())
     sys.excepthook = _redacted_traceback
     # kafka-python logs every refused connection as an error; Dozor reports failures itself.
     logging.getLogger("kafka").setLevel(logging.DEBUG if _debug else logging.CRITICAL)
@@ -48,7 +57,10 @@ def _redacted_traceback(kind: type[BaseException], value: BaseException, tb: Tra
 
 
 def fail(message: str, code: int) -> None:
-    print(f"dozor: error: {redact(message)}", file=sys.stderr)
+    if logs.requested() == "json":  # a log collector gets the error as one JSON line too
+        logging.getLogger("dozor").error("dozor: error: %s", message)
+    else:
+        print(f"dozor: error: {redact(message)}", file=sys.stderr)
     raise typer.Exit(code)
 
 

@@ -29,7 +29,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from dozor import redact
+from dozor import logs, redact
 from dozor.errors import ConfigError
 from dozor.security import client_security_problems
 from dozor.stack.paths import StackPaths
@@ -76,6 +76,12 @@ class DozorSettings(BaseSettings):
     kafka_ca: Path | None = Field(None, description="CA certificate (PEM) that signs the Kafka brokers' certificates")
     topic_prefix: str = Field("", description="prefix for every Kafka topic (tests, shared clusters)")
     index_prefix: str = Field("dozor", description="prefix for every Elasticsearch index and alias")
+    # Observability (dozor/metrics.py, dozor/logs.py): the services' /metrics server, and the log format.
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="port of a service's Prometheus /metrics server (0: none, e.g. for --drain)"
+    )
+    metrics_host: str = Field("127.0.0.1", description="address of the /metrics server (0.0.0.0 in a container)")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text or as one JSON object each")
 
     @field_validator("kafka_bootstrap")
     @classmethod
@@ -213,6 +219,9 @@ def load(model: type[S], **overrides: Any) -> S:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{ENV_PREFIX}CONFIG={path}: not valid YAML ({exc})") from None
     redact.register_settings(settings)
+    wanted = getattr(settings, "log_format", None)
+    if wanted is not None and wanted != logs.requested():  # set in the YAML file rather than the environment
+        logs.install(wanted)
     return settings
 
 

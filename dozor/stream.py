@@ -31,6 +31,7 @@ from dozor import kafka as dk
 from dozor.dlq import dead_letter, describe
 from dozor.errors import DozorError
 from dozor.settings import DozorSettings
+from dozor.stage_meter import StageMeter
 from dozor.topics import Topic, dumps
 
 M = TypeVar("M", bound=BaseModel)
@@ -178,6 +179,7 @@ class StageRunner:
         self._stop = threading.Event()
         self._producer: Any = None
         self.degraded: str | None = None  # why the service is waiting for Kafka, while it is
+        self.meter = StageMeter(name, settings.topic)  # Prometheus metrics (dozor/metrics.py)
 
     # ---- public entry points -------------------------------------------------------------------
 
@@ -208,6 +210,7 @@ class StageRunner:
                         remaining.discard(tp)
                 if batch:
                     self._handle(consumer, batch)
+                self.meter.lag(consumer)
             return self.stats
         finally:
             self._close(consumer)
@@ -229,10 +232,12 @@ class StageRunner:
                     batch = self._poll(consumer)
                     if batch:
                         self._handle(consumer, batch)
+                    self.meter.lag(consumer)
                 except (KafkaError, dk.KafkaUnavailable) as exc:
                     failing += 1
                     wait = min(0.5 * 2**failing, self.max_backoff)
                     self.degraded = f"Kafka failed ({_one_line(exc)})"
+                    self.meter.degraded(True)
                     log.warning("stage %s degraded: %s; retrying in %.1fs", self.name, self.degraded, wait)
                     if consumer is not None and batch:
                         self._rewind(consumer, batch)
@@ -241,6 +246,7 @@ class StageRunner:
                 if failing and (batch or connected):  # an empty poll proves nothing: Kafka may still be down
                     log.info("stage %s resumed after %d failed attempts", self.name, failing)
                     failing, self.degraded = 0, None
+                    self.meter.degraded(False)
             return self.stats
         finally:
             if consumer is not None:
@@ -287,7 +293,7 @@ class StageRunner:
         return batch
 
     def _handle(self, consumer: Any, batch: list[Message]) -> None:
-        delay = 0.5
+        delay, started = 0.5, time.perf_counter()
         while True:
             try:
                 result = self.stage(batch)
@@ -297,6 +303,7 @@ class StageRunner:
                     raise DozorError(f"stage {self.name} stopped while downstream was failing: {exc}") from exc
                 wait = min(max(exc.retry_after, delay), self.max_backoff)
                 log.warning("stage %s: %s; retrying the batch in %.1fs", self.name, exc, wait)
+                self.meter.degraded(True)  # downstream (Elasticsearch) is failing: degraded until a batch passes
                 # Keep group membership alive while waiting; nothing new is fetched meanwhile.
                 self._sleep_paused(consumer, wait)
                 delay = min(delay * 2, self.max_backoff)
@@ -307,6 +314,10 @@ class StageRunner:
             # The group rebalanced while we worked: the new owner re-reads from the last commit, so the
             # batch is delivered again (at-least-once; writes downstream are idempotent).
             log.warning("stage %s: commit failed after a rebalance (%s); batch will be re-delivered", self.name, exc)
+        outputs, reasons = [o.topic for o in result.outputs], [r.reason for r in result.rejected]
+        self.meter.batch([m.topic for m in batch], outputs, reasons, time.perf_counter() - started)
+        if self.degraded is None:
+            self.meter.degraded(False)
         self.stats.batches += 1
         self.stats.consumed += len(batch)
         self.stats.produced += len(result.outputs)

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from dozor import kafka as dk
-from dozor.cli_support import run_command
+from dozor import metrics
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 from dozor.stream import StageRunner
@@ -37,6 +38,7 @@ def enrich(
     taxonomy: Annotated[
         Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
     ] = None,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
 
@@ -57,6 +59,7 @@ def enrich(
             stats = offline.run(input_file, output_file or "-", enricher)
             print(stats.summary(), file=sys.stderr)
             return 0
+        metrics.start(settings, metrics_port)
         runner = StageRunner(
             STAGE_NAME,
             settings,

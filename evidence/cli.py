@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dozor.cli_support import run_command
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 
@@ -47,16 +47,19 @@ def run(
     drain: Annotated[
         bool, typer.Option("--drain", help="consume up to the end offsets seen at start, commit, exit")
     ] = False,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Append one log entry per post version (posts.raw) and per stored media file (posts.media)."""
 
     def body() -> int:
         from dozor import kafka as dk
+        from dozor import metrics
         from dozor.stream import StageRunner
         from evidence.chain import Chain
         from evidence.stage import STAGE_NAME, EvidenceStage
 
         settings, es = _connect()
+        metrics.start(settings, metrics_port)
         stage = EvidenceStage(Chain(es, settings), media_topic=settings.topic(dk.MEDIA))
         # One consumer over both topics: partition n of each (one channel's posts and files) in one process.
         runner = StageRunner(STAGE_NAME, settings, [dk.RAW, dk.MEDIA], stage, max_batch=settings.evidence_batch)

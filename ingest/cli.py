@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dozor.cli_support import run_command
+from dozor import metrics
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import DozorError, UsageError
 from dozor.settings import load
 from ingest import registry as reg
@@ -82,13 +83,15 @@ def collect_command(
     registry: Annotated[Path | None, typer.Option("--registry", help="channel registry YAML (DOZOR_REGISTRY)")] = None,
     live: Annotated[bool, typer.Option("--live/--backfill-only", help="follow channels after the backfill")] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Rich progress bars")] = True,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Collect the registry's channels: backfill from each checkpoint, then follow them live."""
 
     def body() -> int:
         settings = _settings(registry)
         channels = reg.load(settings.registry)
-        stats = asyncio.run(_collect(settings, channels, _parse_since(since), live, progress))
+        serving = metrics.start(settings, metrics_port) is not None
+        stats = asyncio.run(_collect(settings, channels, _parse_since(since), live, progress, serving))
         print(stats.summary())
         return 0
 
@@ -96,16 +99,19 @@ def collect_command(
 
 
 async def _collect(
-    settings: IngestSettings, channels: reg.Registry, since: datetime | None, live: bool, progress: bool
+    settings: IngestSettings, channels: reg.Registry, since: datetime | None, live: bool, progress: bool, serving: bool
 ) -> CollectStats:
     from ingest.checkpoints import CheckpointStore
     from ingest.collector import Account, Collector
     from ingest.producer import RawSink, prepare_topics
     from ingest.progress import RichProgress
     from ingest.telegram import build_client, connect
-    from media.blobs import open_blob_store
+    from media.settings import MediaSettings
+    from media.store import open_store
 
-    store = open_blob_store()  # a bad DOZOR_MEDIA_URL fails here, before Telegram is touched
+    store = open_store(load(MediaSettings))  # a bad DOZOR_MEDIA_URL fails here, before Telegram is touched
+    if serving:
+        metrics.watch_store(store.usage)
     clients = [build_client(settings)] + [
         build_client(settings, session_file=p) for p in settings.telegram_more_sessions
     ]

@@ -26,6 +26,7 @@ from telethon import events, utils
 from telethon.errors import FloodWaitError, RPCError
 from telethon.tl import types as tl
 
+from dozor import metrics
 from dozor.records import Channel, MediaEvent, RawPost
 from ingest.checkpoints import CheckpointStore
 from ingest.floodgate import FloodGate
@@ -223,6 +224,7 @@ class Collector:
 
     def _channel_failed(self, state: ChannelState, exc: Exception) -> None:
         self.stats.channel_errors += 1
+        metrics.CHANNEL_ERRORS.labels(metrics.reason_kind(type(exc).__name__)).inc()
         state.error = f"{type(exc).__name__}: {exc}"
         log.warning("channel %s: %s; the other channels go on, this one is retried next pass", state.label, state.error)
 

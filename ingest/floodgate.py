@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from telethon.errors import FloodWaitError
 
+from dozor import metrics
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -32,6 +34,8 @@ class FloodGate:
     def hold(self, seconds: int, where: str) -> None:
         """Telegram asked this account to wait ``seconds``: no request of the account before then."""
         self.waits.append((where, seconds))
+        metrics.FLOODWAITS.labels(self.account).inc()
+        metrics.FLOODWAIT_SECONDS.labels(self.account).inc(seconds)
         self._until = max(self._until, time.monotonic() + seconds)
         log.warning(
             "account %s: FloodWait of %ds (on %s); pausing all channels of this account", self.account, seconds, where

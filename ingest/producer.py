@@ -13,7 +13,7 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from dozor import kafka as dk
-from dozor import topics
+from dozor import metrics, topics
 from dozor.dlq import dead_letter
 from dozor.errors import DozorError
 from dozor.records import MediaEvent, RawPost
@@ -74,6 +74,7 @@ class RawSink:
         self._raw = settings.topic(dk.RAW)
         self._dlq = settings.topic(dk.DLQ)
         self._media = settings.topic(dk.MEDIA)
+        self._out = {t: metrics.RECORDS_OUT.labels(stage, t) for t in (self._raw, self._media, self._dlq)}
 
     @property
     def producer(self) -> Any:
@@ -84,15 +85,19 @@ class RawSink:
 
     def send_encoded(self, value: bytes, channel_id: int, pending: Pending) -> None:
         pending.futures.append(self._producer.send(self._raw, value=value, key=channel_key(channel_id)))
+        self._out[self._raw].inc()
 
     def send_media(self, event: MediaEvent, pending: Pending) -> None:
         value = topics.MEDIA.encode(event)
         pending.futures.append(self._producer.send(self._media, value=value, key=channel_key(event.channel.id)))
+        self._out[self._media].inc()
 
     def reject(self, value: bytes, reason: str, source: str, pending: Pending) -> None:
         """Send the original bytes to posts.dlq with the stage, reason and where they came from."""
         dead = dead_letter(value, stage=self.stage, reason=reason, source=source)
         pending.futures.append(self._producer.send(self._dlq, value=dead.value, headers=dead.headers))
+        self._out[self._dlq].inc()
+        metrics.DLQ.labels(self.stage, metrics.reason_kind(reason)).inc()
 
     def close(self) -> None:
         try:

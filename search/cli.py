@@ -10,7 +10,8 @@ from elastic_transport import TransportError as TransportLayerError
 
 from dozor import es as dozor_es
 from dozor import kafka as dk
-from dozor.cli_support import run_command
+from dozor import metrics
+from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from search import render
 from search.cli_common import (
@@ -42,6 +43,7 @@ DRAIN_GIVE_UP_S = 120.0
 def index_command(
     drain: Annotated[bool, typer.Option("--drain", help="index what is in the topic now, then exit")] = False,
     batch: Annotated[int | None, typer.Option("--batch", min=1, max=10_000, help="records per batch")] = None,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Index posts.enriched, posts.media and posts.media.ocr into Elasticsearch (idempotent; edits,
     deletes and media applied whatever order they arrive in)."""
@@ -52,6 +54,7 @@ def index_command(
         from search.media import MEDIA_TOPICS
 
         settings = load_settings()
+        metrics.start(settings, metrics_port)
         es = client(settings)
         indexer = Indexer(es, settings)
         if drain and indexer.give_up_s is None:

@@ -31,6 +31,7 @@ from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
 from dozor import es as dozor_es
+from dozor import metrics
 from dozor.errors import DozorError
 from dozor.records import utcnow
 from dozor.stream import Backpressure, BatchResult, Message, Rejected
@@ -275,14 +276,15 @@ class Indexer:
     def _bulk(self, plan: list[Planned], body: bytes) -> _Outcome:
         """Send one bulk request (in the worker thread); say what was written, found taken, rejected,
         or must be retried."""
-        resp = self.es.perform_request(
-            "POST",
-            "/_bulk",
-            params={"filter_path": _BULK_RESPONSE},
-            headers={"accept": "application/json", "content-type": "application/x-ndjson"},
-            body=body,
-            endpoint_id="bulk",
-        )
+        with metrics.ES_BULK_SECONDS.labels("index").time():
+            resp = self.es.perform_request(
+                "POST",
+                "/_bulk",
+                params={"filter_path": _BULK_RESPONSE},
+                headers={"accept": "application/json", "content-type": "application/x-ndjson"},
+                body=body,
+                endpoint_id="bulk",
+            )
         out = _Outcome()
         failed: dict[int, tuple[Message, str]] = {}
         for planned, item in zip(plan, resp.body["items"], strict=True):

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from dozor import __version__
+from dozor import __version__, metrics
 from dozor import es as dozor_es
 from dozor.errors import UsageError
 from search.index import ensure_templates
@@ -26,6 +26,8 @@ from search.saved import Conflict, NotFound
 from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
 from surfaces.api.media import router as media_router
+from surfaces.api.metrics import RequestMetrics
+from surfaces.api.metrics import router as metrics_router
 from surfaces.api.routes import router
 from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
@@ -76,7 +78,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
         title="Dozor API",
         version=__version__,
         description="Search Telegram posts, their edit history, and saved searches. "
-        "Every route but /healthz needs `Authorization: Bearer <token>`.",
+        "Every route but /healthz (and /metrics, Prometheus's) needs `Authorization: Bearer <token>`.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -88,11 +90,14 @@ def create_app(settings: SearchSettings) -> FastAPI:
     def healthz() -> JSONResponse:
         es_status = dozor_es.health(es)
         ok = es_status in ("green", "yellow")
+        metrics.set_degraded("api", not ok)  # as of the last health check (docker-compose's, every 15 s)
         return JSONResponse(
             {"status": "ok" if ok else "degraded", "elasticsearch": es_status or "unreachable"},
             status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
 
+    app.include_router(metrics_router)
+    app.add_middleware(RequestMetrics)
     app.include_router(router, responses=ERRORS)
     app.include_router(media_router, responses=ERRORS)
     app.include_router(web_router)

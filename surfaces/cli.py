@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+from dozor import metrics
 from dozor.cli_support import run_command
 from dozor.errors import ConfigError
+from dozor.settings import load
 from search.cli_common import load_settings
 from surfaces.kibana.cli import kibana_app
 
@@ -26,10 +29,30 @@ def api_command(
         settings = load_settings()
         if not settings.api_tokens:
             raise ConfigError("set DOZOR_API_TOKENS (comma-separated bearer tokens) to serve the API")
-        uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+        metrics.watch_store(_store_usage())
+        # log_config=None: uvicorn's lines go through Dozor's handlers (text or JSON, secrets masked, `stage`).
+        uvicorn.run(
+            create_app(settings), host=host or settings.api_host, port=port or settings.api_port, log_config=None
+        )
         return 0
 
     run_command(body)
+
+
+def _store_usage() -> Callable[[], metrics.Usage]:
+    """The blob store's usage for /metrics; the store is opened at the first reading (the API serves
+    without a media store, as before: a failed reading leaves the gauges unset)."""
+    from media.settings import MediaSettings
+    from media.store import BlobStore, open_store
+
+    opened: list[BlobStore] = []
+
+    def usage() -> metrics.Usage:
+        if not opened:
+            opened.append(open_store(load(MediaSettings)))
+        return opened[0].usage()
+
+    return usage
 
 
 def register(app: typer.Typer) -> None:

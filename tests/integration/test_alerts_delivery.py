@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from alerts.receiver import WebhookReceiver
 from alerts.service import Alerter
@@ -147,13 +148,29 @@ def test_a_live_alerters_lease_is_renewed_while_a_send_takes_longer(world: World
     assert world.stored()["status"] == "sent" and len(world.first.received) == 1
 
 
+def _delivery_metrics() -> dict[str, float]:
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return {
+        "fired": value("dozor_alerts_fired_total", rule="revocation"),
+        "kafka sent": value("dozor_alert_deliveries_total", kind="kafka", outcome="sent"),
+        "webhook sent": value("dozor_alert_deliveries_total", kind="webhook", outcome="sent"),
+        "webhook failed": value("dozor_alert_deliveries_total", kind="webhook", outcome="failed"),
+        "webhook timed": value("dozor_alert_delivery_seconds_count", kind="webhook"),
+    }
+
+
 def test_a_post_indexed_late_alerts_exactly_once(world: World) -> None:
     world.second.release()  # no hanging receiver here
     world.alerter().drain()
     old = utcnow() - timedelta(days=40)  # another month's index, long before the rule was seen
     message_id = int(time.time())
     world.publish(message_id, date=old.isoformat().replace("+00:00", "Z"))
+    before = _delivery_metrics()
     assert world.alerter().drain().fired == 1
+    moved = {k: v - before[k] for k, v in _delivery_metrics().items()}  # Prometheus metrics (dozor/metrics.py)
+    assert moved == {"fired": 1, "kafka sent": 1, "webhook sent": 2, "webhook failed": 0, "webhook timed": 2}
     [hook] = world.first.received
     assert hook.body["post"]["id"] == f"tg:8001:{message_id}" and hook.body["post"]["date"].startswith(
         old.date().isoformat()

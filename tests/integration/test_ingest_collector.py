@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY as METRICS
 from telethon import events
 from telethon.errors import ChannelPrivateError, FloodWaitError
 from telethon.tl import types as tl
@@ -207,8 +208,13 @@ def test_floodwait_pauses_that_account_only_and_then_continues(settings: DozorSe
     assert victim is not None
     victim_id = next(r["channel"]["id"] for r in NEW if r["channel"]["username"] == victim.username)
     fakes[0].failures[victim_id] = [FloodWaitError(request=None, capture=2)]
+    raw_topic = {"stage": "ingest.collect", "topic": s.topic(dk.RAW)}
+    before = [_metric(n, account="acct-a") for n in ("dozor_floodwaits_total", "dozor_floodwait_seconds_total")]
+    sent_before = _metric("dozor_records_out_total", **raw_topic)
 
     collector = asyncio.run(run_once(s, fakes))
+    after = [_metric(n, account="acct-a") for n in ("dozor_floodwaits_total", "dozor_floodwait_seconds_total")]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 2]  # Prometheus metrics (dozor/metrics.py)
 
     gate = collector.accounts[0].gate
     assert gate.waits == [(victim.label, 2)]
@@ -218,6 +224,11 @@ def test_floodwait_pauses_that_account_only_and_then_continues(settings: DozorSe
     assert any(raised_at < t < raised_at + 1.9 for t, _, _ in fakes[1].calls)  # account B went on
     ids = {(r["channel"]["id"], r["message_id"]) for r in raw_records(s)}
     assert ids == expected_ids()
+    assert _metric("dozor_records_out_total", **raw_topic) - sent_before == len(raw_records(s))
+
+
+def _metric(name: str, **labels: str) -> float:
+    return METRICS.get_sample_value(name, labels) or 0.0
 
 
 def test_a_failing_channel_does_not_stop_the_others(settings: DozorSettings) -> None:
@@ -236,10 +247,13 @@ def test_a_failing_channel_does_not_stop_the_others(settings: DozorSettings) -> 
     fake.add_message(big)
     fake.add_message(bad)
 
+    errors_before = _metric("dozor_channel_errors_total", error="ChannelPrivateError")
     collector = asyncio.run(run_once(s, [fake]))
     ids = {(r["channel"]["id"], r["message_id"]) for r in raw_records(s)}
     assert ids == {i for i in expected_ids() if i[0] != broken}
     assert collector.stats.channel_errors >= 1
+    errors = _metric("dozor_channel_errors_total", error="ChannelPrivateError") - errors_before
+    assert errors == collector.stats.channel_errors  # in /metrics too
     assert collector.stats.skipped == Counter({"service message": 1, "text too long": 1, "invalid Unicode": 1})
     # The channel's position still moved past the skipped messages (they are not retried forever).
     assert collector.checkpoints.positions[other].last_id > 12

@@ -43,6 +43,7 @@ def test_every_dozor_service_and_health_check_is_there() -> None:
         "alerter",
         "api",
         "kibana-setup",
+        "prometheus",
     ):
         assert name in services, name
     for name in ("kafka", "elasticsearch", "kibana", "api"):
@@ -58,5 +59,6 @@ def test_compose_config_validates(tmp_path: Path) -> None:
     for name in ("docker-compose.yml", "Dockerfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")  # Prometheus's config, mounted
     proc = subprocess.run([tool, "config", "-q"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
