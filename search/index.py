@@ -168,6 +168,7 @@ SEARCH_MAPPINGS: dict[str, Any] = {
         "query": {"type": "text", "fields": {"raw": _KW}},
         "filters": _STORED_ONLY,
         "owner": _KW,
+        "team": _KW,
         "notify": _STORED_ONLY,
         "active": {"type": "boolean"},
         "created_at": {"type": "date"},
