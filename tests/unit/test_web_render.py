@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from starlette.datastructures import ImmutableMultiDict
-from surfaces.web.export import CSV_COLUMNS, csv_row
 
+from surfaces.exports import CSV_COLUMNS, csv_row
 from surfaces.web.auth import safe_next
 from surfaces.web.channels import gap_ranges
 from surfaces.web.params import UIQuery
