@@ -28,6 +28,7 @@ from surfaces.api.alerts import router as alerts_router
 from surfaces.api.desk import router as desk_router
 from surfaces.api.media import router as media_router
 from surfaces.api.routes import router
+from surfaces.audit import AuditLog, record_users
 from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
 from surfaces.web.media import router as web_media_router
@@ -71,6 +72,10 @@ def create_app(settings: SearchSettings) -> FastAPI:
                 log.warning("could not install index templates now: %s", exc)
         except TransportLayerError as exc:  # ES down at start: the routes answer 503
             log.warning("could not install index templates now: %s", exc)
+        try:
+            record_users(AuditLog(es, settings, "dozor api"), app.state.guard.tokens.users())
+        except (ApiError, TransportLayerError) as exc:
+            log.warning("could not record the users in the audit log now: %s", exc)
         yield
         es.close()
 

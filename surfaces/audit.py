@@ -172,3 +172,21 @@ def audit_log(request: Request) -> AuditLog:
 
 
 Audit = Annotated[AuditLog, Depends(audit_log)]
+
+
+def record_users(log: AuditLog, users: list[User]) -> dict[str, Any] | None:
+    """At start: a `users.change` entry when the users (names, roles, teams) differ from those the log
+    last recorded, naming who was added, removed or changed; None when nothing changed."""
+    now = {u.name: {"role": u.role.name, "teams": list(u.teams)} for u in users}
+    last = log.recent(action="users.change", limit=1)
+    before: dict[str, Any] = (last[0].get("detail") or {}).get("users", {}) if last else {}
+    if last and before == now:
+        return None
+    detail = {
+        "users": now,
+        "added": sorted(set(now) - set(before)),
+        "removed": sorted(set(before) - set(now)),
+        "changed": sorted(n for n in set(now) & set(before) if now[n] != before[n]),
+    }
+    log.record(None, "users.change", "users", results=len(now), detail=detail)
+    return detail

@@ -42,7 +42,7 @@ def _users(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def api(settings: DozorSettings, tmp_path: Path) -> Iterator[str]:
+def world(settings: DozorSettings, tmp_path: Path) -> Iterator[tuple[str, SearchSettings]]:
     ss = SearchSettings(
         topic_prefix=settings.topic_prefix,
         index_prefix=settings.index_prefix,
@@ -59,10 +59,15 @@ def api(settings: DozorSettings, tmp_path: Path) -> Iterator[str]:
     )
     drain_index(ss)
     with serve_api(ss) as url:
-        yield url
+        yield url, ss
     es = dozor_es.client(ss)
     drop_indices(es, ss)
     es.close()
+
+
+@pytest.fixture()
+def api(world: tuple[str, SearchSettings]) -> str:
+    return world[0]
 
 
 def client(url: str, role: str) -> httpx.Client:
@@ -149,3 +154,17 @@ def test_the_web_ui_enforces_the_same_roles(api: str) -> None:
         audit_page = admin.get("/ui/audit")
         assert audit_page.status_code == 200 and 'data-user="vera"' in audit_page.text
         assert 'data-action="export"' in audit_page.text
+
+
+def test_a_change_of_users_is_audited_once(world: tuple[str, SearchSettings], tmp_path: Path) -> None:
+    url, ss = world
+    with client(url, "admin") as admin:
+        first = admin.get("/audit", params={"action": "users.change"}).json()
+    assert len(first) == 1 and first[0]["detail"]["added"] == ["anna", "oleg", "root", "token-1", "vera"]
+    with serve_api(ss) as again, client(again, "admin") as admin:  # the same users: nothing new
+        assert len(admin.get("/audit", params={"action": "users.change"}).json()) == 1
+    users = Path(str(ss.api_users))
+    users.write_text(users.read_text().replace("role: analyst, teams: [research]", "role: viewer, teams: [research]"))
+    with serve_api(ss) as changed, client(changed, "admin") as admin:
+        entries = admin.get("/audit", params={"action": "users.change"}).json()
+    assert len(entries) == 2 and entries[0]["detail"]["changed"] == ["oleg"] and entries[0]["detail"]["added"] == []
