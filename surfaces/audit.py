@@ -49,6 +49,8 @@ ACTIONS = (
     "rule.put",
     "rule.delete",
     "alert.ack",
+    "annotation.tag",
+    "annotation.note",
     "users.change",
     "audit.read",
     "audit.export",

@@ -35,6 +35,7 @@ class FilterParams(BaseModel):
     has_media: bool | None = Field(None, description="true: posts with a media file; false: without")
     media_type: list[str] = Field(default_factory=list, description="photo, video, document, ...")
     phash: str | None = Field(None, description="near-identical images: a perceptual hash, 16 hex digits")
+    tag: list[str] = Field(default_factory=list, description="posts with any of these tags")
 
     def filters(self) -> SearchFilters:
         try:

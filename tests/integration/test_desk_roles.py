@@ -168,3 +168,32 @@ def test_a_change_of_users_is_audited_once(world: tuple[str, SearchSettings], tm
     with serve_api(ss) as changed, client(changed, "admin") as admin:
         entries = admin.get("/audit", params={"action": "users.change"}).json()
     assert len(entries) == 2 and entries[0]["detail"]["changed"] == ["oleg"] and entries[0]["detail"]["added"] == []
+
+
+def test_tags_and_notes_are_versioned_and_tags_filter_search(api: str) -> None:
+    with client(api, "viewer") as viewer, client(api, "analyst") as anna, client(api, "other") as oleg:
+        assert viewer.post("/posts/tg:31:2/tags", json={"tag": "patents"}).status_code == 403
+        assert anna.post("/posts/tg:31:2/tags", json={"tag": "Patents"}).json()["tags"] == ["patents"]
+        assert anna.post("/posts/tg:31:1/tags", json={"tag": "call-up"}).status_code == 201
+        assert anna.post("/posts/tg:99:9/tags", json={"tag": "x"}).status_code == 404
+        assert anna.post("/posts/tg:31:2/tags", json={"tag": "bad tag!"}).status_code == 400
+        found = viewer.get("/search", params=[("q", "*"), ("tag", "patents")]).json()
+        assert [h["id"] for h in found["hits"]] == ["tg:31:2"]
+        note = anna.post("/posts/tg:31:2/notes", json={"text": "check with the lawyer"}).json()
+        edited = anna.put(f"/posts/tg:31:2/notes/{note['note_id']}", json={"text": "lawyer says: new rule"}).json()
+        assert (note["version"], edited["version"], edited["user"]) == (1, 2, "anna")
+        assert oleg.put(f"/posts/tg:31:2/notes/{note['note_id']}", json={"text": "x"}).status_code == 404
+        now = viewer.get("/posts/tg:31:2/annotations").json()
+        assert [t["tag"] for t in now["tags"]] == ["patents"] and [n["text"] for n in now["notes"]] == [
+            "lawyer says: new rule"
+        ]
+        assert oleg.get("/posts/tg:31:2/annotations").json()["notes"] == []  # another team's note
+        assert anna.delete("/posts/tg:31:2/tags/patents").json()["tags"] == []
+        assert viewer.get("/search", params=[("q", "*"), ("tag", "patents")]).json()["total"] == 0
+        history = anna.get("/posts/tg:31:2/annotations", params={"history": "true"}).json()["history"]
+        assert [(e["kind"], e.get("action"), e.get("version")) for e in history] == [
+            ("tag", "add", None),
+            ("note", "write", 1),
+            ("note", "write", 2),
+            ("tag", "remove", None),
+        ]
