@@ -26,6 +26,7 @@ from search.saved import Conflict, NotFound
 from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
 from surfaces.api.annotations import router as annotations_router
+from surfaces.api.cases import router as cases_router
 from surfaces.api.desk import router as desk_router
 from surfaces.api.media import router as media_router
 from surfaces.api.routes import router
@@ -108,6 +109,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.include_router(alerts_router, responses=ERRORS)
     app.include_router(desk_router, responses=ERRORS)
     app.include_router(annotations_router, responses=ERRORS)
+    app.include_router(cases_router, responses=ERRORS)
     _install_error_handlers(app)
     return app
 

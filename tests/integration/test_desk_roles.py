@@ -197,3 +197,27 @@ def test_tags_and_notes_are_versioned_and_tags_filter_search(api: str) -> None:
             ("note", "write", 2),
             ("tag", "remove", None),
         ]
+
+
+def test_cases_collect_posts_for_their_team_and_export(api: str) -> None:
+    with client(api, "viewer") as vera, client(api, "analyst") as anna, client(api, "other") as oleg:
+        assert vera.post("/cases", json={"name": "c1"}).status_code == 403
+        made = anna.post("/cases", json={"name": "call-ups", "description": "summons in the community"})
+        assert made.status_code == 201 and made.json()["team"] == "desk"
+        assert anna.post("/cases", json={"name": "call-ups"}).status_code == 409
+        for post_id in ("tg:31:2", "tg:31:1", "tg:31:2"):  # twice: kept once
+            assert anna.post("/cases/call-ups/posts", json={"post_id": post_id}).status_code == 200
+        assert anna.post("/cases/call-ups/posts", json={"post_id": "tg:99:9"}).status_code == 400
+        case = vera.get("/cases/call-ups").json()  # the viewer's team: it sees it, masked
+        assert [p["id"] for p in case["timeline"]] == ["tg:31:1", "tg:31:2"] and "Каримов" not in json.dumps(case)
+        assert [p["added_by"] for p in case["posts"]] == ["anna", "anna"]
+        assert oleg.get("/cases/call-ups").status_code == 404 and oleg.get("/cases").json() == []
+        assert vera.get("/cases/call-ups/export.csv").status_code == 403
+        rows = anna.get("/cases/call-ups/export.jsonl").text.splitlines()
+        assert len(rows) == 2 and "916" not in "".join(rows)
+        assert anna.delete("/cases/call-ups/posts/tg:31:2").json()["posts"][0]["post_id"] == "tg:31:1"
+    with client(api, "admin") as admin:
+        raw = admin.get("/cases/call-ups/export.csv", params={"unredacted": "true"}).text
+        assert "+7 916 123-45-67" in raw
+        actions = [e["action"] for e in admin.get("/audit", params={"user": "anna"}).json()]
+        assert {"case.create", "case.add", "case.remove", "export"} <= set(actions)
