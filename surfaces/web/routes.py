@@ -25,6 +25,8 @@ from surfaces.web import auth
 from surfaces.web.channels import channel_health
 from surfaces.web.deps import ES, Settings, pages_router, redirect
 from surfaces.web.desk import pages as desk_pages
+from surfaces.web.desk_posts import desk_context
+from surfaces.web.desk_posts import pages as desk_post_pages
 from surfaces.web.facets import Facets, facets
 from surfaces.web.i18n import COOKIE as LANG_COOKIE
 from surfaces.web.i18n import LANGS
@@ -173,12 +175,14 @@ def export_jsonl(request: Request, es: ES, settings: Settings, user: Analyst, au
 
 
 @pages.get("/posts/{post_id}", response_class=HTMLResponse)
-def post_page(request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, post_id: str) -> HTMLResponse:
+def post_page(
+    request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, post_id: str, error: str = ""
+) -> HTMLResponse:
     post = load_post(es, settings, post_id, taxonomy(request), redacted=user.role is Role.viewer)
     audit.record(user, "post.view", post_id, results=0 if post is None else 1, detail={"ui": True})
     if post is None:
         return page(request, "error.html", status_code=404, message_key="post.not_found")
-    return page(request, "post.html", post=post)
+    return page(request, "post.html", post=post, desk=desk_context(es, settings, user, post_id), error=error)
 
 
 # ---- alerts ----------------------------------------------------------------------------------------
@@ -235,6 +239,7 @@ router.include_router(public)
 router.include_router(pages)
 router.include_router(saved_pages)
 router.include_router(desk_pages)
+router.include_router(desk_post_pages)
 
 
 @router.get("/", include_in_schema=False)

@@ -221,3 +221,30 @@ def test_cases_collect_posts_for_their_team_and_export(api: str) -> None:
         assert "+7 916 123-45-67" in raw
         actions = [e["action"] for e in admin.get("/audit", params={"user": "anna"}).json()]
         assert {"case.create", "case.add", "case.remove", "export"} <= set(actions)
+
+
+def test_the_desk_in_the_web_ui(api: str) -> None:
+    def session(role: str) -> httpx.Client:
+        c = httpx.Client(base_url=api, timeout=30, headers={"Origin": api})
+        c.cookies.set("dozor_session", TOKENS[role])
+        return c
+
+    with session("viewer") as viewer, session("analyst") as anna:
+        assert viewer.post("/ui/posts/tg:31:1/tags", data={"tag": "x"}).status_code == 403
+        assert viewer.post("/ui/cases", data={"name": "v"}).status_code == 403
+        assert anna.post("/ui/posts/tg:31:1/tags", data={"tag": "summons"}).status_code == 303
+        assert anna.post("/ui/posts/tg:31:1/notes", data={"text": "first note"}).status_code == 303
+        made = anna.post("/ui/cases", data={"name": "ui-case", "description": "from the UI"})
+        assert made.status_code == 303 and made.headers["location"] == "/ui/cases/ui-case"
+        assert anna.post("/ui/posts/tg:31:1/cases", data={"case": "ui-case"}).status_code == 303
+        post_page = anna.get("/ui/posts/tg:31:1").text
+        assert 'data-tag="summons"' in post_page and "first note" in post_page and 'id="add-to-case"' in post_page
+        assert 'href="/ui/cases/ui-case"' in post_page
+        seen = viewer.get("/ui/posts/tg:31:1").text
+        assert 'data-tag="summons"' in seen and 'id="add-tag"' not in seen and 'id="evidence-bundle"' not in seen
+        assert 'id="redacted-note"' in seen and "Каримов" not in seen
+        case_page = viewer.get("/ui/cases/ui-case").text
+        assert 'data-id="tg:31:1"' in case_page and "Каримов" not in case_page and 'id="case-csv"' not in case_page
+        assert viewer.get("/ui/cases/ui-case/export.csv").status_code == 403
+        exported = anna.get("/ui/cases/ui-case/export.jsonl")
+        assert exported.status_code == 200 and "916" not in exported.text and "tg:31:1" in exported.text
