@@ -179,6 +179,8 @@ def test_tags_and_notes_are_versioned_and_tags_filter_search(api: str) -> None:
         assert anna.post("/posts/tg:31:2/tags", json={"tag": "bad tag!"}).status_code == 400
         found = viewer.get("/search", params=[("q", "*"), ("tag", "patents")]).json()
         assert [h["id"] for h in found["hits"]] == ["tg:31:2"]
+        by_query = viewer.get("/search", params={"q": "tag:Patents OR tags:nothing"}).json()  # the query language
+        assert [h["id"] for h in by_query["hits"]] == ["tg:31:2"]
         note = anna.post("/posts/tg:31:2/notes", json={"text": "check with the lawyer"}).json()
         edited = anna.put(f"/posts/tg:31:2/notes/{note['note_id']}", json={"text": "lawyer says: new rule"}).json()
         assert (note["version"], edited["version"], edited["user"]) == (1, 2, "anna")
