@@ -12,9 +12,11 @@ from alerts.ruleset import compile_rule
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore
 from dozor.settings import DozorSettings
+from search.redaction import redact_post
 from surfaces.access import Analyst, Viewer
 from surfaces.api.deps import ES, JSON, Settings, require_token
 from surfaces.audit import Audit
+from surfaces.users import Role, User
 
 router = APIRouter(prefix="/alerts", dependencies=[Depends(require_token)], tags=["alerts"])
 
@@ -84,16 +86,26 @@ def test_rule(
     return [a.body() for a in trial(_alert_settings(settings), None, name, since, limit=limit)]
 
 
+def _shown(user: User, alert: JSON) -> JSON:
+    """An alert as a user may see it: a viewer gets the post in it masked."""
+    body = alert.get("alert")
+    if user.role is Role.viewer and isinstance(body, dict) and isinstance(body.get("post"), dict):
+        return {**alert, "alert": {**body, "post": redact_post(body["post"])}}
+    return alert
+
+
 @router.get("")
 def list_alerts(
     store: Store,
+    user: Viewer,
     rule: str | None = None,
     alert_status: Annotated[str | None, Query(alias="status")] = None,
     unacked: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
 ) -> list[JSON]:
-    """Fired alerts, newest first."""
-    return store.recent(rule=rule, status=alert_status, unacked=unacked, limit=limit)
+    """Fired alerts, newest first (the post each holds masked for viewers)."""
+    found = store.recent(rule=rule, status=alert_status, unacked=unacked, limit=limit)
+    return [_shown(user, a) for a in found]
 
 
 @router.post("/{alert_id:path}/ack")
@@ -105,8 +117,8 @@ def ack_alert(store: Store, user: Analyst, audit: Audit, alert_id: str) -> JSON:
 
 
 @router.get("/{alert_id:path}")
-def get_alert(store: Store, alert_id: str) -> JSON:
+def get_alert(store: Store, user: Viewer, alert_id: str) -> JSON:
     doc = store.get(alert_id)
     if doc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert with id {alert_id!r}")
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
+    return _shown(user, {k: v for k, v in doc.items() if not k.startswith("_")})

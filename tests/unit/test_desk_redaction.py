@@ -28,3 +28,12 @@ def test_private_names_are_masked_in_any_inflection_public_figures_stay() -> Non
     assert out["entities"]["phone"] == [PHONE_MASK] and out["entities"]["person"] == [NAME_MASK, "Владимир Путин"]
     assert out["media"][0]["sha256"] == "ab" * 32 and out["redacted"] is True
     assert post["text"].startswith("Алишеру")  # the input is left alone
+
+
+def test_an_alert_shown_to_a_viewer_holds_the_post_masked() -> None:
+    from surfaces.api.alerts import _shown
+    from surfaces.users import Role, User
+
+    alert = {"id": "r/tg:1:1", "alert": {"post": {"text": "звоните +7 916 123-45-67", "entities": {}}}}
+    assert "916" not in str(_shown(User("vera", Role.viewer), alert))
+    assert _shown(User("anna", Role.analyst), alert) == alert
