@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +24,12 @@ def apply_command(
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would change; change nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per change")] = False,
+    every: Annotated[
+        str | None, typer.Option("--every", help="run as a service: apply again after this long (e.g. 24h, 30m)")
+    ] = None,
 ) -> None:
     """Apply the retention policies to the stored posts (and delete media blobs no post refers to any more)."""
+    pause = _duration(every) if every else None
 
     def body() -> int:
         from media.settings import MediaSettings
@@ -48,4 +54,22 @@ def apply_command(
         typer.echo(f"retention{' (dry run)' if dry_run else ''}: {counts}", err=True)
         return 0
 
-    run_command(body)
+    if pause is None:
+        run_command(body)
+        return
+    while True:  # a failed pass (Elasticsearch away) is reported and tried again at the next one
+        try:
+            run_command(body)
+        except typer.Exit as done:
+            if done.exit_code == 2:  # a bad policy file or usage: no later pass would do better
+                raise
+            if done.exit_code != 0:
+                typer.echo(f"retention: this pass failed; the next in {every}", err=True)
+        time.sleep(pause)
+
+
+def _duration(text: str) -> float:
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise typer.BadParameter(f"{text!r}: give a duration like 30m, 24h or 7d", param_hint="--every")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]

@@ -72,3 +72,17 @@ def test_a_bad_policy_file_names_the_policy_field_and_fix(tmp_path: Path, text: 
     with pytest.raises(ConfigError, match=message) as err:
         load_policies(path)
     assert "search/README.md" in str(err.value)
+
+
+def test_the_command_stops_at_a_bad_file_or_duration_even_as_a_service(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import build
+
+    bad = tmp_path / "retention.yaml"
+    bad.write_text("policies: []\n", encoding="utf-8")
+    for extra in ([], ["--every", "1s"]):
+        result = CliRunner().invoke(build(), ["retention", "apply", "--policies", str(bad), *extra])
+        assert result.exit_code == 2 and "policies: List should have at least 1 item" in result.output
+    result = CliRunner().invoke(build(), ["retention", "apply", "--policies", str(bad), "--every", "0h"])
+    assert result.exit_code == 2 and "give a duration like 30m" in result.output
