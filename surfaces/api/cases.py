@@ -11,14 +11,17 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from dozor.errors import UsageError
+from media.store import BlobStore
 from search.cases import Case, CaseExists, CaseMissing, Cases
 from search.redaction import redact_post
 from surfaces import exports
-from surfaces.access import Analyst, Viewer
+from surfaces.access import Admin, Analyst, Viewer
 from surfaces.api.deps import ES, Settings, require_token
 from surfaces.audit import Audit
+from surfaces.media import blob_store, bundle_response
 from surfaces.users import Role, User
 
+Store = Annotated[BlobStore, Depends(blob_store)]
 router = APIRouter(prefix="/cases", dependencies=[Depends(require_token)], tags=["cases"])
 
 
@@ -132,3 +135,16 @@ def export_case(
     if kind == "csv":
         return StreamingResponse(exports.as_csv(iter(rows)), media_type="text/csv; charset=utf-8", headers=headers)
     return StreamingResponse(exports.as_jsonl(iter(rows)), media_type="application/x-ndjson", headers=headers)
+
+
+@router.get("/{name}/evidence", response_class=Response)
+def case_evidence(user: Admin, audit: Audit, es: ES, settings: Settings, store: Store, name: str) -> Response:
+    """One evidence bundle (zip, admins) with every post of the case, its media and hashes; check it
+    with `dozor evidence verify`."""
+    case = _case(Cases(es, settings), user, name)
+    ids = [p.post_id for p in case.posts]
+    if not ids:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {name!r} holds no posts")
+    response = bundle_response(es, settings, store, ids[0], more=ids[1:])
+    audit.record(user, "evidence.bundle", f"case:{name}", results=len(ids), unredacted=True)
+    return response

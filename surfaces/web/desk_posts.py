@@ -4,25 +4,28 @@ export). Everyone reads (in their teams); analysts and admins write; every chang
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from dozor.errors import UsageError
+from media.store import BlobStore
 from search.annotations import Annotations
 from search.cases import Case, CaseMissing, Cases
 from search.redaction import redact_post
 from surfaces import exports
-from surfaces.access import Analyst, Viewer
+from surfaces.access import Admin, Analyst, Viewer
 from surfaces.audit import Audit
+from surfaces.media import blob_store, bundle_response
 from surfaces.users import Role, User
 from surfaces.web import auth
 from surfaces.web.deps import ES, Settings, pages_router, redirect
 from surfaces.web.render import page
 
 pages = pages_router()
+Store = Annotated[BlobStore, Depends(blob_store)]
 
 
 def visible(user: User, case: Case) -> bool:
@@ -174,3 +177,15 @@ def export_case(
     if kind == "csv":
         return StreamingResponse(exports.as_csv(iter(rows)), media_type="text/csv; charset=utf-8", headers=headers)
     return StreamingResponse(exports.as_jsonl(iter(rows)), media_type="application/x-ndjson", headers=headers)
+
+
+@pages.get("/cases/{name}/evidence.zip")
+def case_evidence(user: Admin, audit: Audit, es: ES, settings: Settings, store: Store, name: str) -> Response:
+    """Admins: one evidence bundle with every post of the case (the original bytes, unmasked; audited)."""
+    _, case = _case(es, settings, user, name)
+    ids = [p.post_id for p in case.posts]
+    if not ids:
+        raise HTTPException(404, f"case {name!r} holds no posts")
+    response = bundle_response(es, settings, store, ids[0], more=ids[1:])
+    audit.record(user, "evidence.bundle", f"case:{name}", results=len(ids), unredacted=True, detail={"ui": True})
+    return response

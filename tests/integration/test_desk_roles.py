@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import build
 from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
@@ -201,7 +204,7 @@ def test_tags_and_notes_are_versioned_and_tags_filter_search(api: str) -> None:
         ]
 
 
-def test_cases_collect_posts_for_their_team_and_export(api: str) -> None:
+def test_cases_collect_posts_for_their_team_and_export(api: str, tmp_path: Path) -> None:
     with client(api, "viewer") as vera, client(api, "analyst") as anna, client(api, "other") as oleg:
         assert vera.post("/cases", json={"name": "c1"}).status_code == 403
         made = anna.post("/cases", json={"name": "call-ups", "description": "summons in the community"})
@@ -218,9 +221,16 @@ def test_cases_collect_posts_for_their_team_and_export(api: str) -> None:
         rows = anna.get("/cases/call-ups/export.jsonl").text.splitlines()
         assert len(rows) == 2 and "916" not in "".join(rows)
         assert anna.delete("/cases/call-ups/posts/tg:31:2").json()["posts"][0]["post_id"] == "tg:31:1"
+        assert anna.get("/cases/call-ups/evidence").status_code == 403
     with client(api, "admin") as admin:
         raw = admin.get("/cases/call-ups/export.csv", params={"unredacted": "true"}).text
         assert "+7 916 123-45-67" in raw
+        bundle = admin.get("/cases/call-ups/evidence")
+        assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
+        (tmp_path / "case.zip").write_bytes(bundle.content)
+        verified = CliRunner().invoke(build(), ["evidence", "verify", str(tmp_path / "case.zip")])
+        assert verified.exit_code == 0, verified.output
+        assert "tg:31:1" in " ".join(zipfile.ZipFile(tmp_path / "case.zip").namelist()).replace("_", ":")
         actions = [e["action"] for e in admin.get("/audit", params={"user": "anna"}).json()]
         assert {"case.create", "case.add", "case.remove", "export"} <= set(actions)
 
