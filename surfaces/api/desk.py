@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response, StreamingResponse
 
+from search.filters import parse_when
 from search.service import build_query
 from surfaces import exports
 from surfaces.access import Admin, Analyst
@@ -53,16 +54,26 @@ def export(
     return StreamingResponse(exports.as_jsonl(rows), media_type="application/x-ndjson", headers=headers)
 
 
+def _since(value: str | None) -> str | None:
+    """``since`` as an ISO time (also 7d, 24h); a bad one is a 400 before anything is read."""
+    try:
+        when = parse_when(value)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"since: {exc}") from None
+    return when.isoformat() if when else None
+
+
 @router.get("/audit", tags=["audit"])
 def read_audit(
     user: Admin,
     audit: Audit,
     who: Annotated[str | None, Query(alias="user", description="entries of this user")] = None,
     action: str | None = None,
-    since: Annotated[str | None, Query(description="ISO date or datetime")] = None,
+    since: Annotated[str | None, Query(description="ISO date or datetime, or 7d, 24h, 30m")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[dict[str, Any]]:
     """The audit log, newest first (admins)."""
+    since = _since(since)
     entries = audit.recent(user=who, action=action, since=since, limit=limit)
     audit.record(user, "audit.read", who, results=len(entries), detail={"action": action, "since": since})
     return entries
@@ -77,6 +88,7 @@ def export_audit(
     since: str | None = None,
 ) -> StreamingResponse:
     """The whole audit log (or the entries matching), oldest first, one JSON object per line (admins)."""
+    since = _since(since)
     audit.record(user, "audit.export", who, detail={"action": action, "since": since})
     lines = (orjson.dumps(e) + b"\n" for e in audit.scan(user=who, action=action, since=since))
     headers = {"Content-Disposition": 'attachment; filename="dozor-audit.jsonl"', "Cache-Control": "no-store"}

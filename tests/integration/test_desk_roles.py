@@ -122,6 +122,9 @@ def test_teams_keep_their_saved_searches_and_the_audit_log_exports(api: str) -> 
         assert oleg.delete("/searches/desk-only").status_code == 404
         assert oleg.put("/alerts/rules/desk-rule", json={"query": "a", "team": "desk"}).status_code == 403
         assert [s["name"] for s in admin.get("/searches").json()] == ["desk-only"]
+        for path in ("/audit", "/audit.jsonl"):  # a bad date is a 400 before anything is read or streamed
+            assert admin.get(path, params={"since": "null"}).status_code == 400
+        assert admin.get("/audit", params={"since": "7d", "user": "anna"}).json()[0]["target"] == "desk-only"
         lines = admin.get("/audit.jsonl").text.splitlines()
         assert any(json.loads(line)["target"] == "desk-only" for line in lines)
     with httpx.Client(base_url=api, headers={"Authorization": "Bearer legacy-admin-token"}, timeout=30) as legacy:
