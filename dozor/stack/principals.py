@@ -92,7 +92,7 @@ PRINCIPALS: tuple[Principal, ...] = (
         es=(
             Grant(("*",), READ),
             Grant(("searches", "alert-rules", "alerts"), ("write", "maintenance")),
-            Grant(("audit",), ("create_doc", "create_index")),  # append-only: no update, no delete
+            Grant(("audit",), ("create_doc", "create_index", "maintenance")),  # append-only: no update, no delete
         ),
     ),
     Principal("reader", "read-only: search, export, Kibana", es=(Grant(("*",), READ),)),
