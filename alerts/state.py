@@ -217,19 +217,32 @@ class AlertStore:
 
     def stored_rules(self) -> Iterator[dict[str, Any]]:
         """Rules stored through the API (their definitions)."""
+        for rule, _team in self.stored_rules_of_teams():
+            yield rule
+
+    def stored_rules_of_teams(self) -> Iterator[tuple[dict[str, Any], str | None]]:
+        """Rules stored through the API, each with the team it belongs to (None: shared)."""
         if not self.es.indices.exists(index=self.rules):
             return
         resp = self.es.search(index=self.rules, query={"term": {"stored": True}}, size=10_000)
         for hit in resp["hits"]["hits"]:
-            yield hit["_source"]["rule"]
+            yield hit["_source"]["rule"], hit["_source"].get("team")
 
-    def store_rule(self, name: str, rule: dict[str, Any]) -> None:
+    def rule_team(self, name: str) -> tuple[bool, str | None]:
+        """Whether a rule is stored through the API, and its team."""
+        try:
+            src = self.es.get(index=self.rules, id=name)["_source"]
+        except NotFoundError:
+            return False, None
+        return bool(src.get("stored")), src.get("team")
+
+    def store_rule(self, name: str, rule: dict[str, Any], team: str | None = None) -> None:
         now = iso(utcnow())
         self.es.update(
             index=self.rules,
             id=name,
-            doc={"name": name, "stored": True, "rule": rule, "updated_at": now},
-            upsert={"name": name, "first_seen": now, "stored": True, "rule": rule, "updated_at": now},
+            doc={"name": name, "stored": True, "rule": rule, "team": team, "updated_at": now},
+            upsert={"name": name, "first_seen": now, "stored": True, "rule": rule, "team": team, "updated_at": now},
             refresh="wait_for",
         )
 

@@ -32,6 +32,7 @@ from search.cli_common import (
     with_es,
 )
 from search.cli_searches import searches_app
+from search.retention_cli import retention_app
 from search.service import MAX_WINDOW
 
 DRAIN_GIVE_UP_S = 120.0
@@ -166,3 +167,4 @@ def register(app: typer.Typer) -> None:
     app.command("search")(search_command)
     app.command("stats")(stats_command)
     app.add_typer(searches_app, name="searches")
+    app.add_typer(retention_app, name="retention")

@@ -49,13 +49,14 @@ class SearchFilters(BaseModel):
     has_media: bool | None = Field(None, description="true: posts with a media file; false: posts without")
     media_type: list[str] = Field(default_factory=list, description="photo, video, document, ...")
     phash: str | None = Field(None, description="posts with an image near-identical to this pHash (16 hex)")
+    tag: list[str] = Field(default_factory=list, description="posts tagged so (any of them)")
 
     @field_validator("phash", mode="before")
     @classmethod
     def _phash(cls, value: Any) -> Any:
         return check_phash(str(value)) if value not in (None, "") else None
 
-    @field_validator("lang", "topic", "channel", "category", "country", "media_type", mode="before")
+    @field_validator("lang", "topic", "channel", "category", "country", "media_type", "tag", mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         if value is None:
@@ -140,6 +141,8 @@ def build_filters(f: SearchFilters) -> list[dict[str, Any]]:
             bounds["lte"] = f.until.isoformat()
         clauses.append({"range": {"date": bounds}})
     clauses.extend(media_filters(f))
+    if f.tag:
+        clauses.append({"terms": {"tags": [t.lower() for t in f.tag]}})
     if not f.include_deleted:
         clauses.append({"bool": {"must_not": [{"exists": {"field": "deleted_at"}}]}})
     return clauses

@@ -50,7 +50,7 @@ MEDIA_ITEM: dict[str, Any] = {
     },
 }
 
-ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits")
+ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits", "tags")
 
 # How a post field is searched where its type alone does not say it; the rest of the mapping follows
 # from the record models (see _by_type).
@@ -83,6 +83,8 @@ _INDEXER_FIELDS: dict[str, Any] = {
     "ocr_norm": _WS_TEXT,
     "ocr_stem": _WS_TEXT,
     "ocr_topic_hits": _STORED_ONLY,
+    # search/annotations.py: the post's current tags (their history is in `<prefix>-annotations`)
+    "tags": _LC_KW,
 }
 # Content kept beyond the schema-1 core (ingest, extra keys of posts.raw): the signature, a poll (its
 # words are also in text_norm/text_stem), a sticker's emoji, the chat a message was saved from.
@@ -168,6 +170,7 @@ SEARCH_MAPPINGS: dict[str, Any] = {
         "query": {"type": "text", "fields": {"raw": _KW}},
         "filters": _STORED_ONLY,
         "owner": _KW,
+        "team": _KW,
         "notify": _STORED_ONLY,
         "active": {"type": "boolean"},
         "created_at": {"type": "date"},

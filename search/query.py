@@ -80,6 +80,8 @@ _KEYWORD_FIELDS = {
     "sha256": "media.sha256",
     "simhash": "simhash",
     "author": "author",
+    "tag": "tags",  # search/annotations.py: tags people put on posts
+    "tags": "tags",
     **{kind: f"entities.{kind}" for kind in ("law", "money", "phone", "place", "org", "person")},
 }
 _LOWERCASE = {"lang", "topics", "channel.category", "event", "media.type", "media.status", "media.sha256"}

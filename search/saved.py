@@ -33,6 +33,7 @@ class SearchSpec(BaseModel):
     query: str = Field(min_length=1, max_length=4000)
     filters: SearchFilters = Field(default_factory=SearchFilters)
     owner: str | None = None
+    team: str | None = Field(None, max_length=64, description="the team it belongs to (none: shared by all)")
     notify: list[dict[str, Any]] = Field(default_factory=list, description="as `notify` in a rules file")
     active: bool = True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
@@ -21,6 +22,9 @@ class SearchSettings(DozorSettings):
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="bearer tokens accepted by the HTTP API, comma-separated (each as is, or as sha256:<hex>)",
+    )
+    api_users: Path | None = Field(
+        None, description="users file (YAML: name, role, teams, token_sha256 per user); see docs/security.md"
     )
     api_host: str = Field("127.0.0.1", description="address `dozor api` listens on")
     api_port: int = Field(8000, ge=1, le=65535, description="port `dozor api` listens on")

@@ -25,10 +25,14 @@ from search.query import QuerySyntaxError
 from search.saved import Conflict, NotFound
 from search.settings import SearchSettings
 from surfaces.api.alerts import router as alerts_router
+from surfaces.api.annotations import router as annotations_router
+from surfaces.api.cases import router as cases_router
+from surfaces.api.desk import router as desk_router
 from surfaces.api.media import router as media_router
 from surfaces.api.metrics import RequestMetrics
 from surfaces.api.metrics import router as metrics_router
 from surfaces.api.routes import router
+from surfaces.audit import AuditLog, record_users
 from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
 from surfaces.web.media import router as web_media_router
@@ -49,6 +53,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (400, "a bad query, filter or parameter"),
         (401, "a missing or unknown token"),
+        (403, "the caller's role does not allow this (viewer < analyst < admin)"),
         (404, "no such post, saved search, alert or rule"),
         (409, "a saved search or rule of that name exists"),
         (502, "Elasticsearch refused the request"),
@@ -71,6 +76,10 @@ def create_app(settings: SearchSettings) -> FastAPI:
                 log.warning("could not install index templates now: %s", exc)
         except TransportLayerError as exc:  # ES down at start: the routes answer 503
             log.warning("could not install index templates now: %s", exc)
+        try:
+            record_users(AuditLog(es, settings, "dozor api"), app.state.guard.tokens.users())
+        except (ApiError, TransportLayerError) as exc:
+            log.warning("could not record the users in the audit log now: %s", exc)
         yield
         es.close()
 
@@ -84,7 +93,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.state.settings = settings
     app.state.es = es
     web_settings.load(app.state, settings)
-    app.state.guard = Guard(Tokens(settings.api_tokens), LoginThrottle())
+    app.state.guard = Guard(Tokens(settings.api_tokens, settings.api_users), LoginThrottle())
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Elasticsearch unreachable or red"}})
     def healthz() -> JSONResponse:
@@ -103,6 +112,9 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.include_router(web_router)
     app.include_router(web_media_router)
     app.include_router(alerts_router, responses=ERRORS)
+    app.include_router(desk_router, responses=ERRORS)
+    app.include_router(annotations_router, responses=ERRORS)
+    app.include_router(cases_router, responses=ERRORS)
     _install_error_handlers(app)
     return app
 

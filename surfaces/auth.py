@@ -10,22 +10,22 @@ last failure. A success clears the address."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import math
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cachetools import TTLCache
 from fastapi import HTTPException, Request, status
 from pydantic import SecretStr
 
+from surfaces.users import Directory, User, digest_of
+
 log = logging.getLogger(__name__)
 
-HASH_PREFIX = "sha256:"
 FREE_FAILURES = 5
 FIRST_WAIT_S = 1.0
 MAX_WAIT_S = 60.0
@@ -35,26 +35,18 @@ FORGET_AFTER_S = 15 * 60.0
 
 def token_digest(token: SecretStr) -> bytes:
     """The SHA-256 of a configured token: given (`sha256:<hex>`), or computed from the token."""
-    value = token.get_secret_value()
-    if value.startswith(HASH_PREFIX):
-        return bytes.fromhex(value.removeprefix(HASH_PREFIX))
-    return hashlib.sha256(value.encode()).digest()
+    return digest_of(token)
 
 
-class Tokens:
-    """Checks a presented token against every configured one, in time independent of which matched."""
+class Tokens(Directory):
+    """The tokens of DOZOR_API_TOKENS (each an admin) and the users of DOZOR_API_USERS, checked in time
+    independent of which matched."""
 
-    def __init__(self, configured: Iterable[SecretStr]) -> None:
-        self._digests = [token_digest(t) for t in configured]
+    def __init__(self, configured: Iterable[SecretStr], users_file: Path | None = None) -> None:
+        super().__init__(Directory.build(configured, users_file)._users)
 
     def valid(self, token: str | None) -> bool:
-        if not token:
-            return False
-        given = hashlib.sha256(token.encode()).digest()
-        found = False
-        for digest in self._digests:
-            found |= hmac.compare_digest(given, digest)
-        return found
+        return self.find(token) is not None
 
 
 @dataclass
@@ -116,7 +108,8 @@ def guard(request: Request) -> Guard:
     """The app's guard (made from its settings on first use)."""
     found: Guard | None = getattr(request.app.state, "guard", None)
     if found is None:
-        found = Guard(Tokens(request.app.state.settings.api_tokens), LoginThrottle())
+        settings = request.app.state.settings
+        found = Guard(Tokens(settings.api_tokens, settings.api_users), LoginThrottle())
         request.app.state.guard = found
     return found
 
@@ -133,19 +126,20 @@ def too_many(wait_s: float) -> HTTPException:
     )
 
 
-def check_token(request: Request, token: str | None) -> bool:
-    """True for a valid token. Raises 429 (not checking the token) while this address must wait; a
-    wrong token counts as a failed attempt (no token at all is no guess: False, and not counted)."""
+def check_token(request: Request, token: str | None) -> User | None:
+    """The user of a valid token (None otherwise). Raises 429 (not checking the token) while this address must wait; a
+    wrong token counts as a failed attempt (no token at all is no guess: None, and not counted)."""
     if not token:
-        return False
+        return None
     g, client = guard(request), client_address(request)
     wait = g.throttle.wait_s(client)
     if wait > 0:
         raise too_many(wait)
-    if g.tokens.valid(token):
+    user = g.tokens.find(token)
+    if user is not None:
         g.throttle.succeeded(client)
-        return True
+        return user
     failures, wait = g.throttle.failed(client)
     if wait:
         log.warning("%d failed logins from %s: it waits %.0f s before its next attempt", failures, client, wait)
-    return False
+    return None

@@ -27,8 +27,10 @@ def api_command(
         from surfaces.app import create_app
 
         settings = load_settings()
-        if not settings.api_tokens:
-            raise ConfigError("set DOZOR_API_TOKENS (comma-separated bearer tokens) to serve the API")
+        if not settings.api_tokens and settings.api_users is None:
+            raise ConfigError(
+                "set DOZOR_API_USERS (a users file) or DOZOR_API_TOKENS (comma-separated admin tokens) to serve the API"
+            )
         metrics.watch_store(_store_usage())
         # log_config=None: uvicorn's lines go through Dozor's handlers (text or JSON, secrets masked, `stage`).
         uvicorn.run(

@@ -160,16 +160,21 @@ def similar_posts(es: Elasticsearch, settings: DozorSettings, post: dict[str, An
     return found
 
 
-def bundle_response(es: Elasticsearch, settings: DozorSettings, store: BlobStore, post_id: str) -> Response:
-    """The post's evidence bundle (evidence/bundle.py), written to a temporary file and streamed."""
+def bundle_response(
+    es: Elasticsearch, settings: DozorSettings, store: BlobStore, post_id: str, *, more: list[str] | None = None
+) -> Response:
+    """The evidence bundle (evidence/bundle.py) of a post, or of several (``more``: a case's), written to
+    a temporary file and streamed."""
     from evidence.bundle import check_post_id, export
     from evidence.chain import Chain
 
-    check_post_id(post_id)
+    ids = [post_id, *(more or [])]
+    for one in ids:
+        check_post_id(one)
     workdir = tempfile.TemporaryDirectory(prefix="dozor-bundle-")
     output = Path(workdir.name) / "bundle.zip"
     try:
-        export(es, settings, Chain(es, settings), store, [post_id], output)
+        export(es, settings, Chain(es, settings), store, ids, output)
         stream = output.open("rb")
     except UsageError:
         workdir.cleanup()

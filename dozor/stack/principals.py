@@ -89,7 +89,11 @@ PRINCIPALS: tuple[Principal, ...] = (
     Principal(
         "api",
         "HTTP API and web UI",
-        es=(Grant(("*",), READ), Grant(("searches", "alert-rules", "alerts"), ("write", "maintenance"))),
+        es=(
+            Grant(("*",), READ),
+            Grant(("searches", "alert-rules", "alerts"), ("write", "maintenance")),
+            Grant(("audit",), ("create_doc", "create_index", "maintenance")),  # append-only: no update, no delete
+        ),
     ),
     Principal("reader", "read-only: search, export, Kibana", es=(Grant(("*",), READ),)),
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from elasticsearch import Elasticsearch
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from search.settings import SearchSettings
-from surfaces.auth import check_token
+from surfaces.access import need_viewer
+from surfaces.users import User
 
-_bearer = HTTPBearer(auto_error=False, description="a token from DOZOR_API_TOKENS")
+_bearer = HTTPBearer(auto_error=False, description="a token of DOZOR_API_USERS or DOZOR_API_TOKENS")
 
 
 def get_settings(request: Request) -> SearchSettings:
@@ -27,21 +28,14 @@ def get_es(request: Request) -> Elasticsearch:
 def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The caller's token (checked in constant time against the configured ones, or their hashes); 429
-    while the caller's address must wait after repeated failures."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token (Authorization: Bearer <token>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not check_token(request, credentials.credentials):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    return credentials.credentials
+) -> User:
+    """The caller (any role): its token checked in constant time against the configured ones (or their
+    hashes) and the users file's; 401 without one, 429 while the caller's address must wait after
+    repeated failures. Routes that need more add ``need_analyst`` / ``need_admin`` (surfaces/access.py)."""
+    return need_viewer(request)
 
 
 Settings = Annotated[SearchSettings, Depends(get_settings)]
 ES = Annotated[Elasticsearch, Depends(get_es)]
-Token = Annotated[str, Depends(require_token)]
+Caller = Annotated[User, Depends(require_token)]
 JSON = dict[str, Any]

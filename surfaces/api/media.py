@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import Response
 
 from media.store import BlobStore
 from search import service
+from surfaces.access import Admin
 from surfaces.api.deps import ES, Settings, require_token
+from surfaces.audit import Audit
 from surfaces.media import blob_store, bundle_response, media_response, similar_posts
 
 router = APIRouter(dependencies=[Depends(require_token)], tags=["media"])
@@ -34,6 +36,9 @@ def similar(es: ES, settings: Settings, post_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/posts/{post_id}/evidence", response_class=Response)
-def evidence_bundle(request: Request, es: ES, settings: Settings, store: Store, post_id: str) -> Response:
-    """The post's evidence bundle (zip): check it with `dozor evidence verify`."""
-    return bundle_response(es, settings, store, post_id)
+def evidence_bundle(user: Admin, audit: Audit, es: ES, settings: Settings, store: Store, post_id: str) -> Response:
+    """The post's evidence bundle (zip, admins; the original bytes, unmasked): check it with
+    `dozor evidence verify`."""
+    response = bundle_response(es, settings, store, post_id)
+    audit.record(user, "evidence.bundle", post_id, results=1 if response.status_code == 200 else 0, unredacted=True)
+    return response

@@ -83,3 +83,26 @@ def export_command(
         return 0
 
     run_command(body)
+
+
+@kibana_app.command("roles")
+def roles_command(
+    fmt: Annotated[
+        str, typer.Option("--format", help="json (for PUT _security/role/NAME) or yaml (roles.yml)")
+    ] = "json",
+) -> None:
+    """Print Elasticsearch role definitions for Kibana users, one per Dozor role: read-only on posts; the
+    audit log for the admin role only."""
+
+    def body() -> int:
+        import json
+
+        from surfaces.kibana.roles import as_yaml, roles
+
+        if fmt not in ("json", "yaml"):
+            raise DozorError(f"--format {fmt!r}: use json or yaml")
+        definitions = roles(load(KibanaSettings))
+        print(as_yaml(definitions) if fmt == "yaml" else json.dumps(definitions, indent=2, sort_keys=True))
+        return 0
+
+    run_command(body)

@@ -4,28 +4,20 @@ connection (Secure; browsers count loopback HTTP as secure). A token in the URL 
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from fastapi import HTTPException, Request, Response, status
 
+from surfaces.access import COOKIE, need_viewer
 from surfaces.auth import check_token
+from surfaces.users import User
 
-COOKIE = "dozor_session"
 MAX_AGE_S = 12 * 3600
 
 
 def valid_token(request: Request, token: str | None) -> bool:
     """The API's check (tokens or their hashes; repeated failures from one address slowed down)."""
-    return check_token(request, token)
-
-
-def presented_token(request: Request) -> str | None:
-    """The token from the session cookie, or from an `Authorization: Bearer` header (scripts)."""
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        return cookie
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    return check_token(request, token) is not None
 
 
 def safe_next(target: str | None) -> str:
@@ -36,18 +28,9 @@ def safe_next(target: str | None) -> str:
     return target if not parsed.scheme and not parsed.netloc else "/ui/search"
 
 
-def require_login(request: Request) -> str:
-    """A dependency: the caller's token, or a redirect (303) to the login page."""
-    token = presented_token(request)
-    if valid_token(request, token):
-        assert token is not None
-        return token
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    raise HTTPException(
-        status.HTTP_303_SEE_OTHER,
-        "login required",
-        headers={"Location": f"/ui/login?next={quote(here, safe='')}"},
-    )
+def require_login(request: Request) -> User:
+    """A dependency: the caller (any role), or a redirect (303) to the login page."""
+    return need_viewer(request)
 
 
 def check_same_origin(request: Request) -> None:

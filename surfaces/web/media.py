@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from media.store import BlobStore
+from surfaces.access import Admin
+from surfaces.audit import Audit
 from surfaces.media import blob_store, bundle_response, media_response
 from surfaces.web import auth
 from surfaces.web.settings import WebSettings
@@ -37,5 +39,9 @@ def media_file(es: ES, settings: Settings, store: Store, sha256: str) -> Respons
 
 
 @router.get("/posts/{post_id}/evidence.zip")
-def evidence_bundle(es: ES, settings: Settings, store: Store, post_id: str) -> Response:
-    return bundle_response(es, settings, store, post_id)
+def evidence_bundle(user: Admin, audit: Audit, es: ES, settings: Settings, store: Store, post_id: str) -> Response:
+    """Admins: the original bytes, unmasked (audited)."""
+    response = bundle_response(es, settings, store, post_id)
+    ok = response.status_code == 200
+    audit.record(user, "evidence.bundle", post_id, results=1 if ok else 0, unredacted=True, detail={"ui": True})
+    return response

@@ -17,6 +17,7 @@ from enrich.pipeline import Enricher
 from enrich.topics import Taxonomy
 from search.hits import permalink
 from search.media import public, stored_items
+from search.redaction import redact_post
 from search.service import post_with_versions
 from surfaces.media import Similar, similar_posts
 
@@ -43,6 +44,7 @@ class PostView:
     media: list[dict[str, Any]] = field(default_factory=list)  # items, with `image`: the file to show
     similar: list[Similar] = field(default_factory=list)
     matched: dict[str, list[str]] = field(default_factory=dict)
+    redacted: bool = False
 
 
 def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
@@ -93,13 +95,20 @@ def matched_words(source: dict[str, Any], taxonomy: Taxonomy) -> dict[str, list[
     return {topic: again.get(topic) or words for topic, words in stored.items()}
 
 
-def load_post(es: Elasticsearch, settings: DozorSettings, post_id: str, taxonomy: Taxonomy) -> PostView | None:
+def load_post(
+    es: Elasticsearch, settings: DozorSettings, post_id: str, taxonomy: Taxonomy, *, redacted: bool = False
+) -> PostView | None:
+    """The post page's view of a post; with ``redacted``, its people masked (search/redaction.py)."""
     found = post_with_versions(es, settings, post_id)
     if found is None:
         return None
     source: dict[str, Any] = found[0]["_source"]
     versions = found[1]
+    if redacted:
+        source = redact_post({**source, "versions": versions})
+        versions = source.pop("versions")
     url = permalink(source.get("channel") or {}, source.get("message_id"))
     media = [_shown(item) for item in stored_items(source.get("media"))]
     similar = similar_posts(es, settings, {**source, "id": post_id}) if media else []
-    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched_words(source, taxonomy))
+    matched = matched_words(source, taxonomy)
+    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched, redacted)

@@ -70,7 +70,10 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     """Render a page. The time spent since the request began goes out as a Server-Timing header."""
     lang = ui_lang(request)
     t = Translator(lang, taxonomy(request).label)
-    html = ENV.get_template(template).render(request=request, t=t, ui_lang=lang, path=request.url.path, **context)
+    user = getattr(request.state, "user", None)
+    html = ENV.get_template(template).render(
+        request=request, t=t, ui_lang=lang, path=request.url.path, user=user, **context
+    )
     started = getattr(request.state, "started", None)
     headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
     headers["Content-Security-Policy"] = (

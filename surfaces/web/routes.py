@@ -3,62 +3,45 @@ switch, the stylesheet and the icon do not."""
 
 from __future__ import annotations
 
-import base64
 import math
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
-import orjson
 from elasticsearch import Elasticsearch
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import ValidationError
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from alerts.state import AlertStore
 from dozor.errors import UsageError
-from dozor.records import utcnow
 from search.filters import SearchFilters
 from search.hits import SearchHit
-from search.saved import NotFound, SavedSearch, SavedSearches, SearchSpec
+from search.redaction import redact_post
 from search.service import build_query, search
-from surfaces.web import auth, export
+from surfaces import exports
+from surfaces.access import Analyst, Viewer
+from surfaces.audit import Audit
+from surfaces.users import Role
+from surfaces.web import auth
 from surfaces.web.channels import channel_health
+from surfaces.web.deps import ES, Settings, pages_router, redirect
+from surfaces.web.desk import pages as desk_pages
+from surfaces.web.desk_posts import desk_context
+from surfaces.web.desk_posts import pages as desk_post_pages
 from surfaces.web.facets import Facets, facets
 from surfaces.web.i18n import COOKIE as LANG_COOKIE
 from surfaces.web.i18n import LANGS
 from surfaces.web.params import CATEGORIES, UIQuery
 from surfaces.web.posts import load_post
 from surfaces.web.render import HERE, page
-from surfaces.web.settings import WebSettings, taxonomy, web_settings
+from surfaces.web.saved import pages as saved_pages
+from surfaces.web.settings import WebSettings, taxonomy
 
 _ICON_CACHE = {"Cache-Control": "max-age=86400"}
-SEEN_COOKIE = "dozor_seen"
-SEEN_MAX = 100
-
-
-def _start_timer(request: Request) -> None:
-    request.state.started = time.perf_counter()
 
 
 public = APIRouter(prefix="/ui", include_in_schema=False)
-pages = APIRouter(
-    prefix="/ui", include_in_schema=False, dependencies=[Depends(_start_timer), Depends(auth.require_login)]
-)
-
-
-def _es(request: Request) -> Elasticsearch:
-    es: Elasticsearch = request.app.state.es
-    return es
-
-
-ES = Annotated[Elasticsearch, Depends(_es)]
-Settings = Annotated[WebSettings, Depends(web_settings)]
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+pages = pages_router()
+_redirect = redirect
 
 
 # ---- public: login, language, stylesheet ----------------------------------------------------------
@@ -124,7 +107,7 @@ def home() -> Response:
 
 
 @pages.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, es: ES, settings: Settings) -> HTMLResponse:
+def search_page(request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit) -> HTMLResponse:
     ui = UIQuery.from_request(request)
     size = settings.ui_page_size
     error = None
@@ -136,6 +119,9 @@ def search_page(request: Request, es: ES, settings: Settings) -> HTMLResponse:
         offset = min((ui.page - 1) * size, 10_000 - size)
         result = search(es, settings, ui.q, filters, limit=size, offset=offset, extra=ui.extra())
         result_hits, total = result.hits, result.total
+        audit.record(user, "search", query=ui.q, results=total, detail={"ui": True})
+        if user.role is Role.viewer:
+            result_hits = [redact_post(h) for h in result_hits]  # type: ignore[misc]
         found = facets(es, settings, ui.q, filters, ui.extra())
     except UsageError as exc:
         error = str(exc)
@@ -153,182 +139,50 @@ def search_page(request: Request, es: ES, settings: Settings) -> HTMLResponse:
     )
 
 
-def _export(request: Request, es: Elasticsearch, settings: WebSettings, kind: str) -> Response:
+def _export(request: Request, es: Elasticsearch, settings: WebSettings, user: Any, audit: Any, kind: str) -> Response:
+    """Analysts and admins (the route's dependency); masked unless an admin adds `unredacted=1`."""
     ui = UIQuery.from_request(request)
+    unredacted = request.query_params.get("unredacted") == "1"
+    if unredacted and user.role is not Role.admin:
+        raise HTTPException(403, f"{user.name} is a {user.role.name}: unredacted exports need admin")
     try:
-        ui.filters()
+        filters = ui.filters()
         build_query(ui.q, SearchFilters())  # a syntax error is a 400 before streaming starts
     except UsageError as exc:
         return Response(str(exc), status_code=400, media_type="text/plain")
-    rows = export.hits(es, settings, ui, settings.ui_export_max)
+    most = settings.ui_export_max
+    total = exports.count(es, settings, ui.q, filters, most, ui.extra())
+    audit.record(user, "export", kind, query=ui.q, results=total, unredacted=unredacted, detail={"ui": True})
+    rows = exports.hits(es, settings, ui.q, filters, most, extra=ui.extra(), redacted=not unredacted)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     disposition = {"Content-Disposition": f'attachment; filename="dozor-{stamp}.{kind}"', "Cache-Control": "no-store"}
     if kind == "csv":
-        return StreamingResponse(export.as_csv(rows), media_type="text/csv; charset=utf-8", headers=disposition)
-    return StreamingResponse(export.as_jsonl(rows), media_type="application/x-ndjson", headers=disposition)
+        return StreamingResponse(exports.as_csv(rows), media_type="text/csv; charset=utf-8", headers=disposition)
+    return StreamingResponse(exports.as_jsonl(rows), media_type="application/x-ndjson", headers=disposition)
 
 
 @pages.get("/export.csv")
-def export_csv(request: Request, es: ES, settings: Settings) -> Response:
-    return _export(request, es, settings, "csv")
+def export_csv(request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit) -> Response:
+    return _export(request, es, settings, user, audit, "csv")
 
 
 @pages.get("/export.jsonl")
-def export_jsonl(request: Request, es: ES, settings: Settings) -> Response:
-    return _export(request, es, settings, "jsonl")
+def export_jsonl(request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit) -> Response:
+    return _export(request, es, settings, user, audit, "jsonl")
 
 
 # ---- posts -----------------------------------------------------------------------------------------
 
 
 @pages.get("/posts/{post_id}", response_class=HTMLResponse)
-def post_page(request: Request, es: ES, settings: Settings, post_id: str) -> HTMLResponse:
-    post = load_post(es, settings, post_id, taxonomy(request))
+def post_page(
+    request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, post_id: str, error: str = ""
+) -> HTMLResponse:
+    post = load_post(es, settings, post_id, taxonomy(request), redacted=user.role is Role.viewer)
+    audit.record(user, "post.view", post_id, results=0 if post is None else 1, detail={"ui": True})
     if post is None:
         return page(request, "error.html", status_code=404, message_key="post.not_found")
-    return page(request, "post.html", post=post)
-
-
-# ---- saved searches --------------------------------------------------------------------------------
-
-
-def _seen(request: Request) -> dict[str, str]:
-    raw = request.cookies.get(SEEN_COOKIE)
-    if not raw:
-        return {}
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(raw.encode()))
-    except (ValueError, orjson.JSONDecodeError):
-        return {}
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def _set_seen(request: Request, response: Response, name: str) -> None:
-    seen = _seen(request)
-    seen.pop(name, None)
-    seen[name] = utcnow().isoformat()
-    kept = dict(list(seen.items())[-SEEN_MAX:])
-    encoded = base64.urlsafe_b64encode(orjson.dumps(kept)).decode()
-    response.set_cookie(SEEN_COOKIE, encoded, max_age=365 * 86400, httponly=True, samesite="strict", path="/")
-
-
-def _new_since(es: Elasticsearch, settings: WebSettings, saved: SavedSearch, since: str | None) -> int | None:
-    extra = [{"range": {"indexed_at": {"gt": since}}}] if since else []
-    try:
-        query = build_query(saved.query, saved.filters, extra).query
-    except UsageError:
-        return None
-    resp = es.count(index=f"{settings.index('posts')}", query=query, ignore_unavailable=True, allow_no_indices=True)
-    return int(resp["count"])
-
-
-def _search_url(saved: SavedSearch) -> str:
-    f = saved.filters
-    ui = UIQuery(
-        saved.query,
-        {
-            "topic": f.topic,
-            "lang": f.lang,
-            "script": [],
-            "channel": f.channel,
-            "category": f.category,
-            "country": f.country,
-        },
-        f.since.isoformat() if f.since else "",
-        f.until.isoformat() if f.until else "",
-        f.include_deleted,
-        1,
-    )
-    return ui.url()
-
-
-@pages.get("/searches", response_class=HTMLResponse)
-def saved_page(request: Request, es: ES, settings: Settings, error: str = "") -> HTMLResponse:
-    seen = _seen(request)
-    rows = []
-    for saved in SavedSearches(es, settings).list():
-        rows.append({"saved": saved, "new": _new_since(es, settings, saved, seen.get(saved.name))})
-    return page(request, "searches.html", rows=rows, error=error)
-
-
-def _spec_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in err['loc'])}: {str(err['msg']).removeprefix('Value error, ')}"
-    return str(exc)
-
-
-@pages.post("/searches")
-async def create_saved(request: Request, es: ES, settings: Settings) -> Response:
-    auth.check_same_origin(request)
-    form = await request.form()
-    ui = UIQuery.from_values(form)
-    name = str(form.get("name") or "").strip()
-    try:
-        spec = SearchSpec(query=ui.saved_query(), filters=ui.filters())
-        SavedSearches(es, settings).create(name, spec)
-    except (UsageError, ValidationError) as exc:
-        return _redirect(f"/ui/searches?error={quote(_spec_error(exc))}")
-    response = _redirect("/ui/searches")
-    _set_seen(request, response, name)
-    return response
-
-
-@pages.get("/searches/{name}/open")
-def open_saved(request: Request, es: ES, settings: Settings, name: str) -> Response:
-    saved = SavedSearches(es, settings).get(name)
-    response = _redirect(_search_url(saved))
-    _set_seen(request, response, saved.name)
-    return response
-
-
-@pages.get("/searches/{name}/edit", response_class=HTMLResponse)
-def edit_saved_form(request: Request, es: ES, settings: Settings, name: str, error: str = "") -> HTMLResponse:
-    try:
-        saved = SavedSearches(es, settings).get(name)
-    except NotFound:
-        return page(request, "error.html", status_code=404, message_key="saved.none")
-    return page(request, "search_edit.html", saved=saved, error=error)
-
-
-def _csv_list(value: Any) -> list[str]:
-    return [v.strip() for v in str(value or "").split(",") if v.strip()]
-
-
-@pages.post("/searches/{name}/edit")
-async def edit_saved(request: Request, es: ES, settings: Settings, name: str) -> Response:
-    auth.check_same_origin(request)
-    form = await request.form()
-    store = SavedSearches(es, settings)
-    try:
-        old = store.get(name)
-        filters = SearchFilters(
-            **{k: _csv_list(form.get(k)) for k in ("lang", "topic", "channel", "category", "country")},
-            since=str(form.get("since") or "") or None,
-            until=str(form.get("until") or "") or None,
-            include_deleted=form.get("deleted") == "1",
-        )
-        spec = SearchSpec(
-            query=str(form.get("q") or ""),
-            filters=filters,
-            owner=old.owner,
-            notify=old.notify,
-            active=form.get("active") == "1",
-        )
-        store.update(name, spec)
-    except (UsageError, ValidationError) as exc:
-        return _redirect(f"/ui/searches/{quote(name, safe='')}/edit?error={quote(_spec_error(exc))}")
-    return _redirect("/ui/searches")
-
-
-@pages.post("/searches/{name}/delete")
-def delete_saved(request: Request, es: ES, settings: Settings, name: str) -> Response:
-    auth.check_same_origin(request)
-    try:
-        SavedSearches(es, settings).delete(name)
-    except UsageError as exc:
-        return _redirect(f"/ui/searches?error={quote(str(exc))}")
-    return _redirect("/ui/searches")
+    return page(request, "post.html", post=post, desk=desk_context(es, settings, user, post_id), error=error)
 
 
 # ---- alerts ----------------------------------------------------------------------------------------
@@ -346,19 +200,27 @@ def _rules(es: Elasticsearch, store: AlertStore) -> list[str]:
 
 
 @pages.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request, es: ES, settings: Settings, rule: str = "", unacked: str = "") -> HTMLResponse:
+def alerts_page(
+    request: Request, es: ES, settings: Settings, user: Viewer, rule: str = "", unacked: str = ""
+) -> HTMLResponse:
     store = AlertStore(es, settings)
     alerts = store.recent(rule=rule or None, unacked=unacked == "1", limit=200)
+    if user.role is Role.viewer:  # the alert's copy of the post, masked like any other
+        for a in alerts:
+            body = a.get("alert")
+            if isinstance(body, dict) and isinstance(body.get("post"), dict):
+                a["alert"] = {**body, "post": redact_post(body["post"])}
     return page(request, "alerts.html", alerts=alerts, rules=_rules(es, store), rule=rule, unacked=unacked == "1")
 
 
 @pages.post("/alerts/ack")
-async def ack_alerts(request: Request, es: ES, settings: Settings) -> Response:
+async def ack_alerts(request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit) -> Response:
     auth.check_same_origin(request)
     form = await request.form()
     store = AlertStore(es, settings)
     for alert_id in form.getlist("id")[:500]:
-        store.ack(str(alert_id))
+        if store.ack(str(alert_id)):
+            audit.record(user, "alert.ack", str(alert_id), detail={"ui": True})
     back = str(form.get("back") or "/ui/alerts")
     return _redirect(auth.safe_next(back))
 
@@ -375,6 +237,9 @@ def channels_page(request: Request, es: ES, settings: Settings) -> HTMLResponse:
 router = APIRouter()
 router.include_router(public)
 router.include_router(pages)
+router.include_router(saved_pages)
+router.include_router(desk_pages)
+router.include_router(desk_post_pages)
 
 
 @router.get("/", include_in_schema=False)

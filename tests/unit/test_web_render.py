@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.datastructures import ImmutableMultiDict
 
+from surfaces.exports import CSV_COLUMNS, csv_row
 from surfaces.web.auth import safe_next
 from surfaces.web.channels import gap_ranges
-from surfaces.web.export import CSV_COLUMNS, csv_row
 from surfaces.web.params import UIQuery
 from surfaces.web.posts import word_diff
 from surfaces.web.render import highlight

@@ -1,5 +1,6 @@
-"""Export of the current search result as CSV or JSONL (the `dozor search --json` objects), newest
-first, fetched page by page and streamed."""
+"""Export of a search result as CSV or JSONL (the `dozor search --json` objects), newest first,
+fetched page by page and streamed; people masked unless an admin asked for the data unredacted (the
+API's and the web UI's exports alike)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import orjson
 from elasticsearch import Elasticsearch
 
 from dozor.settings import DozorSettings
+from search.filters import SearchFilters
+from search.redaction import redact_post
 from search.service import search
-from surfaces.web.params import UIQuery
 
 PAGE = 500
 CSV_COLUMNS = (
@@ -36,19 +38,40 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def hits(es: Elasticsearch, settings: DozorSettings, ui: UIQuery, most: int) -> Iterator[dict[str, Any]]:
-    filters, extra = ui.filters(), ui.extra()
+def hits(
+    es: Elasticsearch,
+    settings: DozorSettings,
+    q: str,
+    filters: SearchFilters,
+    most: int,
+    *,
+    extra: list[dict[str, Any]] | None = None,
+    redacted: bool = True,
+) -> Iterator[dict[str, Any]]:
+    """The hits, each without its highlight, masked when ``redacted``."""
     offset = 0
     while offset < most:
         size = min(PAGE, most - offset)
-        result = search(es, settings, ui.q, filters, limit=size, offset=offset, extra=extra)
+        result = search(es, settings, q, filters, limit=size, offset=offset, extra=extra)
         for hit in result.hits:
             row: dict[str, Any] = dict(hit)
             del row["highlight"]
-            yield row
+            yield redact_post(row) if redacted else row
         offset += size
         if offset >= result.total or len(result.hits) < size:
             return
+
+
+def count(
+    es: Elasticsearch,
+    settings: DozorSettings,
+    q: str,
+    filters: SearchFilters,
+    most: int,
+    extra: list[dict[str, Any]] | None = None,
+) -> int:
+    """How many rows an export of this search holds (for the audit entry written before it streams)."""
+    return min(most, search(es, settings, q, filters, limit=1, extra=extra).total)
 
 
 def _cell(value: Any) -> str:
