@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,10 @@ from dozor.cli_support import run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 from dozor.stream import StageRunner
+
+if TYPE_CHECKING:
+    from enrich.settings import EnrichSettings
+    from enrich.stories import StoryAssigner
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ def enrich(
             STAGE_NAME,
             settings,
             dk.RAW,
-            make_stage(enricher),
+            make_stage(enricher, _stories(settings)),
             max_batch=settings.enrich_batch,
         )
         dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
@@ -70,3 +74,13 @@ def enrich(
         return 0
 
     run_command(body)
+
+
+def _stories(settings: EnrichSettings) -> StoryAssigner | None:
+    if not settings.enrich_stories:
+        return None
+    from dozor import es
+    from enrich.stories import StoryAssigner
+    from enrich.stories.es_store import EsStoryStore
+
+    return StoryAssigner(EsStoryStore(es.client(settings), settings))
