@@ -31,6 +31,7 @@ from search.cli_common import (
     with_es,
 )
 from search.cli_searches import searches_app
+from search.cli_stories import stories_command
 from search.service import MAX_WINDOW
 
 DRAIN_GIVE_UP_S = 120.0
@@ -162,4 +163,5 @@ def register(app: typer.Typer) -> None:
     app.command("index")(index_command)
     app.command("search")(search_command)
     app.command("stats")(stats_command)
+    app.command("stories")(stories_command)
     app.add_typer(searches_app, name="searches")

@@ -79,6 +79,7 @@ _KEYWORD_FIELDS = {
     "media_status": "media.status",
     "sha256": "media.sha256",
     "simhash": "simhash",
+    "story": "story",
     "author": "author",
     **{kind: f"entities.{kind}" for kind in ("law", "money", "phone", "place", "org", "person")},
 }
