@@ -1,10 +1,10 @@
 """Story assignment for a batch of posts: LSH lookup of each post's bands, verification, claims.
 
-A story is known by its first post's id (the first that Dozor assigned, whatever its date). When a new
-post matches no story, it starts one: it *claims* its LSH bands (create-only, see :class:`StoryStore`)
-together with its signature. A later post that meets a claimed band is compared with that story's first
-post and joins it when :func:`similar` says so. Comparing with the first post, not with every member,
-keeps a chain of small changes from drifting into another story, and stores one signature per story.
+A story is known by the id of the post that started it (the first that Dozor assigned, whatever its
+date). Each new post *claims* the LSH bands no post holds yet (create-only, see :class:`StoryStore`),
+with its signature and its story. A later post that meets a claimed band is compared with the post that
+claimed it and joins that post's story when :func:`similar` says so; none similar: it starts a story.
+So a variant of a variant still finds its story, whichever of them came first.
 
 The cost per post is its ``BANDS`` band keys looked up by id and at most that many signatures compared:
 it does not grow with the index. Two workers that see near-duplicates at the same moment race for the
@@ -33,8 +33,17 @@ class Post:
     bands: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Holder:
+    """Who claimed a band: a post, and the story it is in."""
+
+    post: str
+    story: str
+
+
 @dataclass
 class Claim:
+    post: str
     story: str
     signature: Signature
     bands: list[str]
@@ -43,21 +52,21 @@ class Claim:
 class StoryStore(Protocol):
     """Where claims live: in memory (offline runs) or Elasticsearch (the stage)."""
 
-    def holders(self, bands: Collection[str]) -> dict[str, str]:
-        """Band key -> the story that claimed it, for the keys that are claimed."""
+    def holders(self, bands: Collection[str]) -> dict[str, Holder]:
+        """Band key -> who claimed it, for the keys that are claimed."""
         ...
 
-    def signatures(self, stories: Collection[str]) -> dict[str, Signature]:
-        """The first-post signature of each story found."""
+    def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
+        """The signature of each claiming post found."""
         ...
 
-    def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+    def claim(self, claims: Sequence[Claim]) -> dict[str, Holder]:
         """Store each claim's signature and claim its bands create-only; return the bands someone else
-        held already (key -> their story)."""
+        held already (key -> who)."""
         ...
 
-    def reassign(self, bands: Sequence[str], story: str) -> None:
-        """Point bands this worker claimed at another story (after losing a race)."""
+    def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
+        """Point bands a post claimed at another story (after losing a race)."""
         ...
 
 
@@ -74,43 +83,48 @@ class StoryAssigner:
             assert post.signature is not None
             post.bands = post.signature.bands()
         held = self.store.holders({b for p in comparable for b in p.bands})
-        sigs = self.store.signatures(set(held.values()))
-        claims: dict[str, Claim] = {}
+        sigs = self.store.signatures({h.post for h in held.values()})
+        claims: list[Claim] = []
         for post in comparable:
             assert post.signature is not None
             found = _best(post, held, sigs)
             if found is not None:
                 post.story = found
-                continue
             if not post.claims:
                 continue
             free = [b for b in post.bands if b not in held]
-            held.update(dict.fromkeys(free, post.id))
-            sigs[post.id] = post.signature
-            claims[post.id] = Claim(post.id, post.signature, free)
-        lost = self.store.claim(list(claims.values())) if claims else {}
+            if free:
+                held.update(dict.fromkeys(free, Holder(post.id, post.story)))
+                sigs[post.id] = post.signature
+                claims.append(Claim(post.id, post.story, post.signature, free))
+        lost = self.store.claim(claims) if claims else {}
         if lost:
             self._after_race(comparable, claims, lost)
 
-    def _after_race(self, posts: Sequence[Post], claims: dict[str, Claim], lost: dict[str, str]) -> None:
-        """Bands another worker claimed between our lookup and our claim: re-decide those stories."""
-        winners = self.store.signatures(set(lost.values()))
-        for story, claim in claims.items():
+    def _after_race(self, posts: Sequence[Post], claims: list[Claim], lost: dict[str, Holder]) -> None:
+        """Bands another worker claimed between our lookup and our claim: a story this batch started
+        joins theirs when similar."""
+        winners = self.store.signatures({h.post for h in lost.values()})
+        moved: dict[str, str] = {}
+        for claim in claims:
+            if claim.story != claim.post:
+                continue  # it joined a story already
             rivals = {lost[b] for b in claim.bands if b in lost}
-            scored = [(similar(claim.signature, winners[r]), r) for r in rivals if r in winners]
-            best = max(scored, default=(0.0, ""))
-            if best[0] <= 0.0:
-                continue
-            self.store.reassign([b for b in claim.bands if b not in lost], best[1])
-            for post in posts:
-                if post.story == story:
-                    post.story = best[1]
+            scored = [(similar(claim.signature, winners[r.post]), r.story) for r in rivals if r.post in winners]
+            score, story = max(scored, default=(0.0, ""))
+            if score > 0.0:
+                moved[claim.story] = story
+        for claim in claims:
+            if claim.story in moved:
+                self.store.reassign(claim.post, [b for b in claim.bands if b not in lost], moved[claim.story])
+        for post in posts:
+            post.story = moved.get(post.story, post.story)
 
 
-def _best(post: Post, held: dict[str, str], sigs: dict[str, Signature]) -> str | None:
+def _best(post: Post, held: dict[str, Holder], sigs: dict[str, Signature]) -> str | None:
     assert post.signature is not None
-    stories = {held[b] for b in post.bands if b in held}
-    scored = [(similar(post.signature, sigs[s]), s) for s in stories if s in sigs]
+    holders = {held[b] for b in post.bands if b in held}
+    scored = [(similar(post.signature, sigs[h.post]), h.story) for h in holders if h.post in sigs]
     score, story = max(scored, default=(0.0, ""))
     return story if score > 0.0 else None
 
@@ -119,24 +133,24 @@ class MemoryStore:
     """Claims in a dict: offline runs (`dozor enrich --input`) and tests."""
 
     def __init__(self) -> None:
-        self._bands: dict[str, str] = {}
+        self._bands: dict[str, Holder] = {}
         self._sigs: dict[str, Signature] = {}
 
-    def holders(self, bands: Collection[str]) -> dict[str, str]:
+    def holders(self, bands: Collection[str]) -> dict[str, Holder]:
         return {b: self._bands[b] for b in bands if b in self._bands}
 
-    def signatures(self, stories: Collection[str]) -> dict[str, Signature]:
-        return {s: self._sigs[s] for s in stories if s in self._sigs}
+    def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
+        return {p: self._sigs[p] for p in posts if p in self._sigs}
 
-    def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
-        lost: dict[str, str] = {}
+    def claim(self, claims: Sequence[Claim]) -> dict[str, Holder]:
+        lost: dict[str, Holder] = {}
         for claim in claims:
-            self._sigs.setdefault(claim.story, claim.signature)
+            self._sigs.setdefault(claim.post, claim.signature)
             for band in claim.bands:
-                holder = self._bands.setdefault(band, claim.story)
-                if holder != claim.story:
+                holder = self._bands.setdefault(band, Holder(claim.post, claim.story))
+                if holder.post != claim.post:
                     lost[band] = holder
         return lost
 
-    def reassign(self, bands: Sequence[str], story: str) -> None:
-        self._bands.update(dict.fromkeys(bands, story))
+    def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
+        self._bands.update(dict.fromkeys(bands, Holder(post, story)))

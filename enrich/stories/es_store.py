@@ -1,9 +1,9 @@
 """Story claims in Elasticsearch: the index ``<prefix>-story-keys``, shared by every enricher process.
 
 Two kinds of documents, read by id (real-time GET: nothing waits for a refresh):
-- ``b:<band key>`` -> ``{story}``: which story claimed an LSH band, written create-only, so of two
-  workers claiming one band at once exactly one wins (the other is told who, and re-decides);
-- ``s:<story>`` -> ``{sig, size, at}``: the story's first-post MinHash signature, written before its bands.
+- ``b:<band key>`` -> ``{post, story}``: which post claimed an LSH band and its story, written create-only,
+  so of two workers claiming one band at once exactly one wins (the other is told who, and re-decides);
+- ``s:<post>`` -> ``{sig, size, at}``: that post's MinHash signature, written before its bands.
 It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds. Stories are kept forever:
 a time-bucketed index per month, dropped after a retention period, is the way to bound it (not done).
 """
@@ -20,15 +20,19 @@ from elasticsearch import ApiError, Elasticsearch
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
 from dozor.stream import Backpressure
-from enrich.stories.assign import Claim
+from enrich.stories.assign import Claim, Holder
 from enrich.stories.minhash import Signature
 
 KEYS_INDEX = "story-keys"
 _MAPPINGS: dict[str, Any] = {
     "dynamic": False,
-    "properties": {"story": {"type": "keyword"}, "sig": {"type": "keyword", "index": False, "doc_values": False}},
+    "properties": {
+        "story": {"type": "keyword"},
+        "post": {"type": "keyword"},
+        "sig": {"type": "keyword", "index": False, "doc_values": False},
+    },
 }
-_SIG_CACHE = 50_000  # a story's signature never changes: hot stories are not fetched again
+_SIG_CACHE = 50_000  # a post's signature never changes: hot ones are not fetched again
 
 
 def keys_index(settings: DozorSettings) -> str:
@@ -70,12 +74,13 @@ class EsStoryStore:
         resp = self._call(lambda: self.es.mget(index=self.index, ids=ids, realtime=True))
         return [d for d in resp["docs"] if d.get("found")]
 
-    def holders(self, bands: Collection[str]) -> dict[str, str]:
-        return {d["_id"][2:]: d["_source"]["story"] for d in self._mget([f"b:{b}" for b in bands])}
+    def holders(self, bands: Collection[str]) -> dict[str, Holder]:
+        found = self._mget([f"b:{b}" for b in bands])
+        return {d["_id"][2:]: Holder(str(d["_source"]["post"]), str(d["_source"]["story"])) for d in found}
 
-    def signatures(self, stories: Collection[str]) -> dict[str, Signature]:
-        out = {s: self._sigs[s] for s in stories if s in self._sigs}
-        for doc in self._mget([f"s:{s}" for s in stories if s not in out]):
+    def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
+        out = {p: self._sigs[p] for p in posts if p in self._sigs}
+        for doc in self._mget([f"s:{p}" for p in posts if p not in out]):
             sig = Signature.decode(doc["_source"]["sig"], int(doc["_source"]["size"]))
             out[doc["_id"][2:]] = self._remember(doc["_id"][2:], sig)
         return out
@@ -86,25 +91,25 @@ class EsStoryStore:
             self._sigs.popitem(last=False)
         return sig
 
-    def claim(self, claims: Sequence[Claim]) -> dict[str, str]:
+    def claim(self, claims: Sequence[Claim]) -> dict[str, Holder]:
         self._ensure()
         now = utcnow().isoformat()
         sigs: list[dict[str, Any]] = []
         for c in claims:
-            doc = {"story": c.story, "sig": c.signature.encode(), "size": c.signature.size, "at": now}
-            sigs += [{"create": {"_index": self.index, "_id": f"s:{c.story}"}}, doc]
-        self._bulk(sigs)  # the signature first: whoever finds a band finds its story's signature
+            doc = {"sig": c.signature.encode(), "size": c.signature.size, "at": now}
+            sigs += [{"create": {"_index": self.index, "_id": f"s:{c.post}"}}, doc]
+        self._bulk(sigs)  # the signature first: whoever finds a band finds its post's signature
         bands: list[dict[str, Any]] = []
         for c in claims:
             for band in c.bands:
-                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, {"story": c.story}]
+                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, {"post": c.post, "story": c.story}]
         taken = self._bulk(bands)
         return self.holders(taken) if taken else {}
 
-    def reassign(self, bands: Sequence[str], story: str) -> None:
+    def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
         ops: list[dict[str, Any]] = []
         for band in bands:
-            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"story": story}]
+            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"post": post, "story": story}]
         self._bulk(ops)
 
     def _bulk(self, ops: list[dict[str, Any]]) -> list[str]:

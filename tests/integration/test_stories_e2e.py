@@ -23,7 +23,7 @@ from dozor import es as dozor_es
 from dozor.settings import DozorSettings
 from enrich.pipeline import Enricher
 from enrich.stories import StoryAssigner, assign_records
-from enrich.stories.assign import Claim, Post
+from enrich.stories.assign import Claim, Holder, Post
 from enrich.stories.es_store import EsStoryStore
 from enrich.stories.minhash import signature
 from search.settings import SearchSettings
@@ -177,23 +177,25 @@ class _RivalFirst(EsStoryStore):
         super().__init__(es, settings)
         self.rival: Post | None = rival
 
-    def holders(self, bands: Collection[str]) -> dict[str, str]:
+    def holders(self, bands: Collection[str]) -> dict[str, Holder]:
         found = super().holders(bands)
         if self.rival is not None:
             rival, self.rival = self.rival, None
             assert rival.signature is not None
             other = EsStoryStore(self.es, DozorSettings(index_prefix=self.index.removesuffix("-story-keys")))
-            other.claim([Claim(rival.id, rival.signature, rival.signature.bands())])
+            other.claim([Claim(rival.id, rival.id, rival.signature, rival.signature.bands())])
         return found
 
 
 def test_two_enrichers_racing_for_one_story_agree(ss: SearchSettings) -> None:
     es = dozor_es.client(ss)
     try:
-        store = _RivalFirst(es, ss, Post("tg:2:5", signature(f"🔥 {ORIGINAL}")))
+        store = _RivalFirst(es, ss, Post("tg:2:5", signature(Enricher().fields(f"🔥 {ORIGINAL}")["text_norm"])))
         record = _record(ORIGINAL, 1, 1)
         assign_records(StoryAssigner(store), [record], ["tg:1:1"])
         assert record["story"] == "tg:2:5"
-        assert set(EsStoryStore(es, ss).holders(signature(ORIGINAL).bands()).values()) == {"tg:2:5"}  # type: ignore[union-attr]
+        assert {h.story for h in EsStoryStore(es, ss).holders(signature(record["text_norm"]).bands()).values()} == {
+            "tg:2:5"
+        }  # type: ignore[union-attr]
     finally:
         es.close()

@@ -132,3 +132,23 @@ def _pairs(labels: Iterable[str]) -> set[tuple[int, int]]:
     for i, label in enumerate(labels):
         members[label].append(i)
     return {pair for idx in members.values() for pair in itertools.combinations(idx, 2)}
+
+
+def corpus_rows() -> list[dict[str, str]]:
+    """The sample corpus's posts with text, each labelled by the set of fragments it is made of."""
+    from tests.support.build_corpus import CORPUS, TEXTS, uz_to_cyrillic
+
+    frags: list[tuple[str, str]] = []
+    for lang, items in TEXTS["posts"].items():
+        for i, (_topics, text) in enumerate(items):
+            frags.append((f"{lang}:{i}", text))
+            if lang == "uz":
+                frags.append((f"{lang}:{i}", uz_to_cyrillic(text)))
+    rows = []
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        post = json.loads(line)
+        text = post.get("text") or ""
+        gold = sorted({key for key, fragment in frags if fragment in text})
+        if post["event"] == "new" and gold:
+            rows.append({"group": "|".join(gold), "kind": "corpus", "text": text})
+    return rows
