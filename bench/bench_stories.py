@@ -29,7 +29,7 @@ from dozor.stream import Message  # noqa: E402
 from enrich.pipeline import default_enricher  # noqa: E402
 from enrich.stage import make_stage  # noqa: E402
 from enrich.stories import MemoryStore, StoryAssigner  # noqa: E402
-from enrich.stories.es_store import EsStoryStore  # noqa: E402
+from enrich.stories.es_store import EsStoryStore, keys_index  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "ingest" / "samples" / "corpus.jsonl"
 BATCH = 500
@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
             in_es = make_stage(enricher, StoryAssigner(EsStoryStore(es, settings)))
             rows.append(("+ stories, claims in Elasticsearch", *_rate(in_es, records, seconds)))
         finally:
-            es.indices.delete(index=f"{settings.index_prefix}-*", ignore_unavailable=True)
+            es.indices.delete(index=keys_index(settings), ignore_unavailable=True)
             es.close()
 
     base = rows[0][1]
