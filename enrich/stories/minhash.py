@@ -75,7 +75,7 @@ def shingles(*texts: str) -> set[bytes]:
 def _bigrams(texts: list[list[str]]) -> set[bytes]:
     out: set[bytes] = set()
     for words in texts:
-        out.update(f"{a} {b}".encode() for a, b in pairwise(words))
+        out.update(f"{a} {b}".encode("utf-8", "surrogatepass") for a, b in pairwise(words))
     return out
 
 

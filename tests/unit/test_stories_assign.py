@@ -3,9 +3,12 @@ stand alone, a batch's own near-duplicates meet, and a lost race for a band join
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 
+from dozor.stream import Message
 from enrich.pipeline import Enricher
+from enrich.stage import make_stage
 from enrich.stories import MemoryStore, StoryAssigner, assign_records
 from enrich.stories.assign import Claim, Holder, Post
 from enrich.stories.minhash import NUM_PERM, Signature, signature, similar
@@ -123,3 +126,15 @@ def test_of_two_workers_racing_for_a_story_the_loser_joins_the_winner() -> None:
     records = [_record(ORIGINAL, 1)]
     assert _assign(StoryAssigner(store), *records) == ["tg:2:5"]
     assert {h.story for h in store.holders(_sig(ORIGINAL).bands()).values()} == {"tg:2:5"}  # type: ignore[union-attr]
+
+
+def test_the_stage_assigns_stories_per_batch_and_dead_letters_only_the_bad_record() -> None:
+    def raw(channel: int, message_id: int, text: str) -> Message:
+        record = {"schema": 1, "channel": {"id": channel}, "message_id": message_id, "text": text}
+        return Message(value=json.dumps(record).encode(), topic="posts.raw", offset=message_id)
+
+    stage = make_stage(ENRICHER, StoryAssigner(MemoryStore()))
+    bad = raw(3, 3, ORIGINAL + " \ud800")  # a lone surrogate: enriched and signed, but no UTF-8 can carry it
+    result = stage([raw(1, 1, ORIGINAL), bad, raw(2, 2, REPOST)])
+    assert [json.loads(o.value)["story"] for o in result.outputs] == ["tg:1:1", "tg:1:1"]
+    assert [r.message for r in result.rejected] == [bad] and "surrogate" in result.rejected[0].reason
