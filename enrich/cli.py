@@ -42,7 +42,9 @@ def enrich(
         Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
     ] = None,
 ) -> None:
-    """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
+    """Add language, script, topics, normalized and stemmed text, entities and the post's story to posts
+    (posts.raw -> posts.enriched). Stories need Elasticsearch (DOZOR_ENRICH_STORIES=false turns them off);
+    --input assigns them within the file."""
 
     def body() -> int:
         from enrich import entities, offline, topics

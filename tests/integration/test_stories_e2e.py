@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +199,28 @@ def test_two_enrichers_racing_for_one_story_agree(ss: SearchSettings) -> None:
         }  # type: ignore[union-attr]
     finally:
         es.close()
+
+
+def test_the_alerter_fires_a_spread_rule_once_per_story(ss: SearchSettings, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - name: spreading\n    type: spread\n    query: 'Сахарово'\n    channels: 2\n    within: 6h\n",
+        encoding="utf-8",
+    )
+    _dozor(ss, "alert", "--rules", str(rules), "--drain")  # the rule is first seen before the posts
+    now = datetime.now(UTC)
+    posts = [
+        {**_raw("a", 11, ORIGINAL, 0), "date": (now - timedelta(minutes=30)).isoformat()},
+        {**_raw("b", 12, f"‼️ {ORIGINAL} #Сахарово", 0), "date": (now - timedelta(minutes=20)).isoformat()},
+        {**_raw("d", 13, OTHER, 0), "date": (now - timedelta(minutes=10)).isoformat()},
+    ]
+    source = tmp_path / "recent.jsonl"
+    source.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), encoding="utf-8")
+    for step in (["import", str(source)], ["enrich", "--drain"], ["index", "--drain"]):
+        _dozor(ss, *step)
+    for _ in range(2):  # a second run fires nothing new
+        _dozor(ss, "alert", "--rules", str(rules), "--drain")
+    fired = [json.loads(line) for line in _dozor(ss, "alerts", "list", "--json").splitlines()]
+    story = json.loads(_dozor(ss, "search", 'id:"tg:1791000001:11"', "--json"))["story"]
+    assert [(a["id"], a["alert"]["type"]) for a in fired] == [(f"spreading/{story}", "spread")]
+    assert fired[0]["alert"]["details"]["channels_within"] == 2
