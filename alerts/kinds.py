@@ -10,6 +10,7 @@ from alerts.aggregate import Flatline, Frequency, Spike
 from alerts.kind import RuleKind
 from alerts.official import OfficialChange
 from alerts.rules import Rule
+from alerts.spread import Spread
 
 KINDS: dict[str, RuleKind[Any]] = {
     "match": RuleKind(),
@@ -17,6 +18,7 @@ KINDS: dict[str, RuleKind[Any]] = {
     "frequency": Frequency(),
     "spike": Spike(),
     "flatline": Flatline(),
+    "spread": Spread(),
 }
 
 

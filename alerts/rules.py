@@ -3,7 +3,8 @@ with errors that name the rule and the field.
 
 Rule types: ``match`` (per post: a query or a keyword list, the default), ``frequency`` (>= N matching
 posts in a window), ``spike`` (window count against a trailing baseline), ``flatline`` (a channel silent
-for longer than its usual pattern) and ``official_change`` (an edit or deletion in an official channel).
+for longer than its usual pattern), ``official_change`` (an edit or deletion in an official channel) and
+``spread`` (a story reaches N channels within a time, or crosses channel categories).
 How each type is evaluated: the table in ``alerts/kinds.py``.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from dozor.errors import UsageError
+from dozor.records import Category
 from search.filters import SearchFilters
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -173,6 +175,27 @@ class FlatlineRule(RuleBase):
     min_posts: int = Field(5, ge=2, description="channels with fewer posts in the baseline are skipped")
 
 
+class SpreadRule(QueryRule):
+    """A story (near-duplicate posts) that reaches ``channels`` channels within ``within`` of its first post,
+    and/or whose channels cross from a ``from_category`` into a ``to_category``."""
+
+    type: Literal["spread"]
+    channels: int | None = Field(None, ge=2, description="fire when the story reaches this many channels")
+    within: Duration = Field(default=timedelta(hours=24), description="of the story's first post")
+    from_category: StrList = Field(default_factory=list, description="where the story started (empty: anywhere)")
+    to_category: StrList = Field(default_factory=list, description="fire when a channel of these categories carries it")
+
+    @model_validator(mode="after")
+    def _a_condition(self) -> SpreadRule:
+        if self.channels is None and not self.to_category:
+            raise ValueError("a spread rule needs channels (a count) or to_category (a crossing)")
+        known = set(get_args(Category))
+        for name in (*self.from_category, *self.to_category):
+            if name not in known:
+                raise ValueError(f"unknown category {name!r}; expected one of {', '.join(sorted(known))}")
+        return self
+
+
 ChangeEvent = Literal["edit", "delete"]
 CHANGE_EVENTS: tuple[ChangeEvent, ...] = ("edit", "delete")
 
@@ -182,7 +205,9 @@ class OfficialChangeRule(QueryRule):
     events: list[ChangeEvent] = Field(default_factory=lambda: list(CHANGE_EVENTS), min_length=1)
 
 
-Rule = Annotated[MatchRule | FrequencyRule | SpikeRule | FlatlineRule | OfficialChangeRule, Field(discriminator="type")]
+Rule = Annotated[
+    MatchRule | FrequencyRule | SpikeRule | FlatlineRule | OfficialChangeRule | SpreadRule, Field(discriminator="type")
+]
 _RULE: TypeAdapter[Rule] = TypeAdapter(Rule)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,10 @@ from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 from dozor.stream import StageRunner
+
+if TYPE_CHECKING:
+    from enrich.settings import EnrichSettings
+    from enrich.stories import StoryAssigner
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,9 @@ def enrich(
     ] = None,
     metrics_port: MetricsPort = None,
 ) -> None:
-    """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
+    """Add language, script, topics, normalized and stemmed text, entities and the post's story to posts
+    (posts.raw -> posts.enriched). Stories need Elasticsearch (DOZOR_ENRICH_STORIES=false turns them off);
+    --input assigns them within the file."""
 
     def body() -> int:
         from enrich import entities, offline, topics
@@ -64,7 +70,7 @@ def enrich(
             STAGE_NAME,
             settings,
             dk.RAW,
-            make_stage(enricher),
+            make_stage(enricher, _stories(settings)),
             max_batch=settings.enrich_batch,
         )
         dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
@@ -73,3 +79,13 @@ def enrich(
         return 0
 
     run_command(body)
+
+
+def _stories(settings: EnrichSettings) -> StoryAssigner | None:
+    if not settings.enrich_stories:
+        return None
+    from dozor import es
+    from enrich.stories import StoryAssigner
+    from enrich.stories.es_store import EsStoryStore
+
+    return StoryAssigner(EsStoryStore(es.client(settings), settings))

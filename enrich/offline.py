@@ -1,7 +1,9 @@
 """`dozor enrich --input F --output G`: the enrichment over JSONL files (or stdin/stdout).
 
 Every input line is a JSON object with at least ``text``; every output line is that object plus the
-enriched fields. A bad line is reported on stderr with its number and skipped; the rest goes on."""
+enriched fields. A bad line is reported on stderr with its number and skipped; the rest goes on.
+Stories are assigned among the file's own posts (in memory: the index is not consulted offline); a
+record without a post id (``id``, or ``channel.id`` and ``message_id``) is known by ``line:<number>``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dozor.dlq import describe
 from dozor.errors import DozorError
 from dozor.topics import dumps, loads
 from enrich.pipeline import Enricher
+from enrich.stories import MemoryStore, StoryAssigner, assign_records, record_id
 
 
 @dataclass
@@ -41,6 +44,7 @@ def _open(name: str, mode: str) -> Iterator[IO[bytes]]:
 
 def enrich_lines(source: IO[bytes], sink: IO[bytes], enricher: Enricher, errors: IO[str]) -> OfflineStats:
     stats = OfflineStats()
+    stories = StoryAssigner(MemoryStore())
     for number, line in enumerate(source, start=1):
         if not line.strip():
             continue
@@ -50,7 +54,9 @@ def enrich_lines(source: IO[bytes], sink: IO[bytes], enricher: Enricher, errors:
                 raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             if "text" not in obj:
                 raise ValueError("no `text` field")
-            value = dumps(enricher.enrich(obj))  # a lone surrogate (escaped) cannot become UTF-8
+            enriched = enricher.enrich(obj)
+            assign_records(stories, [enriched], [record_id(obj) or f"line:{number}"])
+            value = dumps(enriched)  # a lone surrogate (escaped) cannot become UTF-8
         except ValueError as exc:
             stats.bad += 1
             print(f"dozor: enrich: line {number}: {describe(exc)}", file=errors)

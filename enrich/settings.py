@@ -18,3 +18,8 @@ class EnrichSettings(DozorSettings):
         "off", description="Russian person names also by natasha's NER model (slower; needs dozor[ner])"
     )
     enrich_batch: int = Field(500, ge=1, le=10_000, description="records per batch read from posts.raw")
+    enrich_stories: bool = Field(
+        True,
+        description="assign each post its story (near-duplicate posts share one; needs Elasticsearch, "
+        "where the LSH claims live in <prefix>-story-keys)",
+    )

@@ -32,6 +32,7 @@ from search.cli_common import (
     with_es,
 )
 from search.cli_searches import searches_app
+from search.cli_stories import stories_command
 from search.retention_cli import retention_app
 from search.service import MAX_WINDOW
 
@@ -166,5 +167,6 @@ def register(app: typer.Typer) -> None:
     app.command("index")(index_command)
     app.command("search")(search_command)
     app.command("stats")(stats_command)
+    app.command("stories")(stories_command)
     app.add_typer(searches_app, name="searches")
     app.add_typer(retention_app, name="retention")

@@ -36,11 +36,12 @@ class SearchHit(TypedDict):
     reactions: NotRequired[dict[str, int]]
     indexed_at: NotRequired[str]
     entities: NotRequired[dict[str, list[str]]]  # kind -> normalized values
+    story: NotRequired[str]  # the story's id (its first post's id), shared by near-duplicate posts
     media: NotRequired[list[dict[str, Any]]]  # MediaItem fields: sha256, type, status, ocr_text when OCR ran...
     image_highlight: NotRequired[list[str]]  # marked-up snippets of the text read in its images
 
 
-_WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at")
+_WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at", "story")
 
 
 def permalink(channel: dict[str, Any], message_id: Any) -> str | None:

@@ -19,7 +19,7 @@ from dozor.records import EnrichedPost
 from dozor.settings import DozorSettings
 from enrich.entities import KINDS as ENTITY_KINDS
 
-TEMPLATE_VERSION = 3  # 2: entities; 3: media items, image text
+TEMPLATE_VERSION = 4  # 2: entities; 3: media items, image text; 4: story, tags
 
 _KW = {"type": "keyword", "ignore_above": 1024}
 _LC_KW = {"type": "keyword", "ignore_above": 256, "normalizer": "dozor_lowercase"}
@@ -50,7 +50,7 @@ MEDIA_ITEM: dict[str, Any] = {
     },
 }
 
-ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits", "tags")
+ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits", "tags", "story")  # and 4
 
 # How a post field is searched where its type alone does not say it; the rest of the mapping follows
 # from the record models (see _by_type).
@@ -99,6 +99,7 @@ _KEPT_CONTENT: dict[str, Any] = {
         }
     },
     "sticker_emoji": _KW,
+    "story": _KW,  # enrich.stories: the id of the story's first post, shared by near-duplicates
     "saved_from": {"properties": {"from_id": {"type": "long"}, "from_name": _KW}},
 }
 _SCALARS: list[tuple[type, dict[str, Any]]] = [

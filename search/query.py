@@ -79,6 +79,7 @@ _KEYWORD_FIELDS = {
     "media_status": "media.status",
     "sha256": "media.sha256",
     "simhash": "simhash",
+    "story": "story",
     "author": "author",
     "tag": "tags",  # search/annotations.py: tags people put on posts
     "tags": "tags",

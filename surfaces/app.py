@@ -37,6 +37,7 @@ from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
 from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
+from surfaces.web.stories import router as web_stories_router
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.include_router(media_router, responses=ERRORS)
     app.include_router(web_router)
     app.include_router(web_media_router)
+    app.include_router(web_stories_router)
     app.include_router(alerts_router, responses=ERRORS)
     app.include_router(desk_router, responses=ERRORS)
     app.include_router(annotations_router, responses=ERRORS)

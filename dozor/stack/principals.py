@@ -57,7 +57,8 @@ PRINCIPALS: tuple[Principal, ...] = (
     Principal(
         "ingest", "collector and importers", reads=(INGEST_STATE,), writes=(RAW, MEDIA, DLQ, INGEST_STATE), group=False
     ),
-    Principal("enrich", "enrich stage", reads=(RAW,), writes=(ENRICHED, DLQ)),
+    # Story assignment keeps its LSH claims in Elasticsearch (enrich/stories/es_store.py).
+    Principal("enrich", "enrich stage", reads=(RAW,), writes=(ENRICHED, DLQ), es=(Grant(("story-keys",), WRITE),)),
     Principal(
         "index",
         "indexer",

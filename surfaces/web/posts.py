@@ -15,10 +15,11 @@ from dozor.records import searchable_text
 from dozor.settings import DozorSettings
 from enrich.pipeline import Enricher
 from enrich.topics import Taxonomy
-from search.hits import permalink
+from search.hits import SearchHit, permalink
 from search.media import public, stored_items
 from search.redaction import redact_post
 from search.service import post_with_versions
+from search.stories import story_posts
 from surfaces.media import Similar, similar_posts
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
@@ -45,6 +46,7 @@ class PostView:
     similar: list[Similar] = field(default_factory=list)
     matched: dict[str, list[str]] = field(default_factory=dict)
     redacted: bool = False
+    also: list[SearchHit] = field(default_factory=list)  # the other posts of its story, first first
 
 
 def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
@@ -110,5 +112,7 @@ def load_post(
     url = permalink(source.get("channel") or {}, source.get("message_id"))
     media = [_shown(item) for item in stored_items(source.get("media"))]
     similar = similar_posts(es, settings, {**source, "id": post_id}) if media else []
+    story = source.get("story")
+    also = [p for p in story_posts(es, settings, str(story), limit=50) if p["id"] != post_id] if story else []
     matched = matched_words(source, taxonomy)
-    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched, redacted)
+    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched, redacted, also)

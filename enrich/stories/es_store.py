@@ -1,0 +1,131 @@
+"""Story claims in Elasticsearch: the index ``<prefix>-story-keys``, shared by every enricher process.
+
+Two kinds of documents, read by id (real-time GET: nothing waits for a refresh):
+- ``b:<band key>`` -> ``{post, story}``: which post claimed an LSH band and its story, written create-only,
+  so of two workers claiming one band at once exactly one wins (the other is told who, and re-decides);
+- ``s:<post>`` -> ``{sig, size, at}``: that post's MinHash signature, written before its bands.
+It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds. Stories are kept forever:
+a time-bucketed index per month, dropped after a retention period, is the way to bound it (not done).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from elastic_transport import TransportError as TransportLayerError
+from elasticsearch import ApiError, Elasticsearch
+
+from dozor.records import utcnow
+from dozor.settings import DozorSettings
+from dozor.stream import Backpressure
+from enrich.stories.assign import Claim, Holder
+from enrich.stories.minhash import Signature
+
+KEYS_INDEX = "story-keys"
+_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "story": {"type": "keyword"},
+        "post": {"type": "keyword"},
+        "sig": {"type": "keyword", "index": False, "doc_values": False},
+    },
+}
+_SIG_CACHE = 50_000  # a post's signature never changes: hot ones are not fetched again
+
+
+def keys_index(settings: DozorSettings) -> str:
+    return settings.index(KEYS_INDEX)
+
+
+class EsStoryStore:
+    def __init__(self, es: Elasticsearch, settings: DozorSettings) -> None:
+        self.es = es
+        self.index = keys_index(settings)
+        self._sigs: OrderedDict[str, Signature] = OrderedDict()
+        self._ready = False
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            settings = {"number_of_shards": 1, "number_of_replicas": 0}
+            self._call(
+                lambda: self.es.options(ignore_status=400).indices.create(
+                    index=self.index, mappings=_MAPPINGS, settings=settings
+                )
+            )
+            self._ready = True
+
+    def _call(self, fn: Any) -> Any:
+        """A retryable Elasticsearch failure is not the records' fault: the runner retries the batch."""
+        try:
+            return fn()
+        except TransportLayerError as exc:
+            raise Backpressure(f"story keys: Elasticsearch unreachable ({type(exc).__name__})") from exc
+        except ApiError as exc:
+            if exc.meta.status == 429 or exc.meta.status >= 500:
+                raise Backpressure(f"story keys: Elasticsearch answered {exc.meta.status}") from exc
+            raise
+
+    def _mget(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        self._ensure()
+        resp = self._call(lambda: self.es.mget(index=self.index, ids=ids, realtime=True))
+        return [d for d in resp["docs"] if d.get("found")]
+
+    def holders(self, bands: Collection[str]) -> dict[str, Holder]:
+        found = self._mget([f"b:{b}" for b in bands])
+        return {d["_id"][2:]: Holder(str(d["_source"]["post"]), str(d["_source"]["story"])) for d in found}
+
+    def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
+        out = {p: self._sigs[p] for p in posts if p in self._sigs}
+        for doc in self._mget([f"s:{p}" for p in posts if p not in out]):
+            sig = Signature.decode(doc["_source"]["sig"], int(doc["_source"]["size"]))
+            out[doc["_id"][2:]] = self._remember(doc["_id"][2:], sig)
+        return out
+
+    def _remember(self, story: str, sig: Signature) -> Signature:
+        self._sigs[story] = sig
+        if len(self._sigs) > _SIG_CACHE:
+            self._sigs.popitem(last=False)
+        return sig
+
+    def claim(self, claims: Sequence[Claim]) -> dict[str, Holder]:
+        self._ensure()
+        now = utcnow().isoformat()
+        sigs: list[dict[str, Any]] = []
+        for c in claims:
+            doc = {"sig": c.signature.encode(), "size": c.signature.size, "at": now}
+            sigs += [{"create": {"_index": self.index, "_id": f"s:{c.post}"}}, doc]
+        self._bulk(sigs)  # the signature first: whoever finds a band finds its post's signature
+        bands: list[dict[str, Any]] = []
+        for c in claims:
+            for band in c.bands:
+                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, {"post": c.post, "story": c.story}]
+        taken = self._bulk(bands)
+        return self.holders(taken) if taken else {}
+
+    def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
+        ops: list[dict[str, Any]] = []
+        for band in bands:
+            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"post": post, "story": story}]
+        self._bulk(ops)
+
+    def _bulk(self, ops: list[dict[str, Any]]) -> list[str]:
+        """Run a bulk request; return the band keys whose create found the id taken (409)."""
+        if not ops:
+            return []
+        resp = self._call(lambda: self.es.bulk(operations=ops))
+        taken: list[str] = []
+        for item in resp["items"]:
+            (result,) = item.values()
+            status = int(result.get("status", 500))
+            if status == 409:
+                if result["_id"].startswith("b:"):
+                    taken.append(result["_id"][2:])
+            elif status == 429 or status >= 500:
+                raise Backpressure(f"story keys: Elasticsearch answered {status}")
+            elif status >= 300:
+                raise RuntimeError(f"story keys: Elasticsearch refused a write: {result.get('error')}")
+        return taken
