@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,7 +13,11 @@ from dozor import kafka as dk
 from dozor.cli_support import run_command
 from dozor.errors import UsageError
 from dozor.settings import load
-from dozor.stream import StageRunner
+from dozor.stream import RunStats, StageRunner
+from dozor.workers import default_workers, run_workers
+
+if TYPE_CHECKING:
+    from enrich.pipeline import Enricher
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,16 @@ def enrich(
     taxonomy: Annotated[
         Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="worker processes in the consumer group (default: the number of cores); "
+            "with --drain, each drains its share of the partitions",
+        ),
+    ] = None,
 ) -> None:
     """Add language, script, topics, normalized and stemmed text to posts (posts.raw -> posts.enriched)."""
 
@@ -44,10 +58,11 @@ def enrich(
         from enrich import entities, offline, topics
         from enrich.pipeline import Enricher
         from enrich.settings import EnrichSettings
-        from enrich.stage import STAGE_NAME, make_stage
 
         if output_file is not None and input_file is None:
             raise UsageError("--output needs --input (the Kafka stage writes to posts.enriched)")
+        if input_file is not None and workers is not None:
+            raise UsageError("--workers is for the Kafka stage; --input runs in this process")
         if input_file is not None and drain:
             raise UsageError("--drain is for the Kafka stage; --input runs over a file")
         settings = load(EnrichSettings)
@@ -57,16 +72,29 @@ def enrich(
             stats = offline.run(input_file, output_file or "-", enricher)
             print(stats.summary(), file=sys.stderr)
             return 0
-        runner = StageRunner(
-            STAGE_NAME,
-            settings,
-            dk.RAW,
-            make_stage(enricher),
-            max_batch=settings.enrich_batch,
-        )
         dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
-        result = runner.drain() if drain else runner.run_forever()
+        n = workers or default_workers()
+        result = _work(0, 1, drain, taxonomy, enricher) if n == 1 else run_workers(n, _work, drain, taxonomy)
         print(f"enrich: {result.summary()}", file=sys.stderr)
         return 0
 
     run_command(body)
+
+
+def _work(slot: int, n: int, drain: bool, taxonomy: Path | None, enricher: Enricher | None = None) -> RunStats:
+    """One member of the enrich stage (slot ``slot`` of ``n`` when draining): the whole stage when ``n`` is 1."""
+    from enrich import entities, topics
+    from enrich.pipeline import Enricher
+    from enrich.settings import EnrichSettings
+    from enrich.stage import STAGE_NAME, make_stage
+
+    settings = load(EnrichSettings)
+    if enricher is None:
+        entities.use_model(settings.enrich_ner)
+        enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
+    runner = StageRunner(STAGE_NAME, settings, dk.RAW, make_stage(enricher), max_batch=settings.enrich_batch)
+    if not drain:
+        return runner.run_forever()
+    if n > 1:
+        runner.stop_on_signals()
+    return runner.drain(slot, n)
