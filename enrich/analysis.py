@@ -118,7 +118,7 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
             if len(written) != len(tokens):
                 written = []
         if written and all(
-            tokenize(normalize(text[a:b], lang)) == [tokens[i]] for i, (a, b) in enumerate(written[start:end], start)
+            _is_written(text[a:b], tokens[i], lang) for i, (a, b) in enumerate(written[start:end], start)
         ):
             return " ".join(text[written[start][0] : written[end - 1][1]].split())
         return exact(start, end)
@@ -130,6 +130,11 @@ _MAY_HIDE = re.compile(r"//|www\.|t\.me/|@", re.IGNORECASE)
 
 
 _SPAN = re.Match.span
+
+
+def _is_written(word: str, token: str, lang: str | None) -> bool:
+    """Whether ``word`` as written is ``token`` (case folding tells most; normalizing tells the rest)."""
+    return word.casefold() == token or tokenize(normalize(word, lang)) == [token]
 
 
 def _blank(match: re.Match[str]) -> str:
