@@ -183,14 +183,16 @@ class StageRunner:
 
     # ---- public entry points -------------------------------------------------------------------
 
-    def drain(self) -> RunStats:
-        """Consume from committed offsets to the end offsets seen at start, commit, return."""
+    def drain(self, slot: int = 0, workers: int = 1) -> RunStats:
+        """Consume from committed offsets to the end offsets seen at start, commit, return. One of
+        ``workers`` drainers (:mod:`dozor.workers`) takes the partitions numbered ``slot`` modulo ``workers``."""
         consumer = dk.consumer(self.settings, self.group_id)
         try:
             tps = [
                 TopicPartition(topic, p)
                 for topic in self.sources
                 for p in sorted(consumer.partitions_for_topic(topic) or ())
+                if p % workers == slot
             ]
             if not tps:
                 return self.stats
@@ -217,7 +219,7 @@ class StageRunner:
 
     def run_forever(self) -> RunStats:
         """The service: subscribe as a group member until SIGINT/SIGTERM, riding out Kafka failures."""
-        self._install_signals()
+        self.stop_on_signals()
         consumer: Any = None
         failing = 0
         try:
@@ -270,7 +272,8 @@ class StageRunner:
 
     # ---- internals -----------------------------------------------------------------------------
 
-    def _install_signals(self) -> None:
+    def stop_on_signals(self) -> None:
+        """SIGINT and SIGTERM stop the runner after its batch (committed), not in the middle of it."""
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())

@@ -14,7 +14,11 @@ from dozor import metrics
 from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
-from dozor.stream import StageRunner
+from dozor.stream import RunStats, StageRunner
+from dozor.workers import default_workers, run_workers
+
+if TYPE_CHECKING:
+    from enrich.pipeline import Enricher
 
 if TYPE_CHECKING:
     from enrich.settings import EnrichSettings
@@ -43,6 +47,16 @@ def enrich(
         Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
     ] = None,
     metrics_port: MetricsPort = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="worker processes in the consumer group (default: the number of cores); "
+            "with --drain, each drains its share of the partitions",
+        ),
+    ] = None,
 ) -> None:
     """Add language, script, topics, normalized and stemmed text, entities and the post's story to posts
     (posts.raw -> posts.enriched). Stories need Elasticsearch (DOZOR_ENRICH_STORIES=false turns them off);
@@ -52,10 +66,11 @@ def enrich(
         from enrich import entities, offline, topics
         from enrich.pipeline import Enricher
         from enrich.settings import EnrichSettings
-        from enrich.stage import STAGE_NAME, make_stage
 
         if output_file is not None and input_file is None:
             raise UsageError("--output needs --input (the Kafka stage writes to posts.enriched)")
+        if input_file is not None and workers is not None:
+            raise UsageError("--workers is for the Kafka stage; --input runs in this process")
         if input_file is not None and drain:
             raise UsageError("--drain is for the Kafka stage; --input runs over a file")
         settings = load(EnrichSettings)
@@ -65,16 +80,12 @@ def enrich(
             stats = offline.run(input_file, output_file or "-", enricher)
             print(stats.summary(), file=sys.stderr)
             return 0
-        metrics.start(settings, metrics_port)
-        runner = StageRunner(
-            STAGE_NAME,
-            settings,
-            dk.RAW,
-            make_stage(enricher, _stories(settings)),
-            max_batch=settings.enrich_batch,
-        )
         dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
-        result = runner.drain() if drain else runner.run_forever()
+        n = workers or default_workers()
+        if n == 1:
+            result = _work(0, 1, drain, taxonomy, metrics_port, enricher)
+        else:
+            result = run_workers(n, _work, drain, taxonomy, metrics_port)
         print(f"enrich: {result.summary()}", file=sys.stderr)
         return 0
 
@@ -89,3 +100,29 @@ def _stories(settings: EnrichSettings) -> StoryAssigner | None:
     from enrich.stories.es_store import EsStoryStore
 
     return StoryAssigner(EsStoryStore(es.client(settings), settings))
+
+
+def _work(
+    slot: int, n: int, drain: bool, taxonomy: Path | None, metrics_port: int | None, enricher: Enricher | None = None
+) -> RunStats:
+    """One member of the enrich stage (slot ``slot`` of ``n`` when draining): the whole stage when ``n`` is 1.
+    Worker ``slot`` serves its metrics on the metrics port + ``slot``."""
+    from enrich import entities, topics
+    from enrich.pipeline import Enricher
+    from enrich.settings import EnrichSettings
+    from enrich.stage import STAGE_NAME, make_stage
+
+    settings = load(EnrichSettings)
+    if enricher is None:
+        entities.use_model(settings.enrich_ner)
+        enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
+    base = metrics_port if metrics_port is not None else settings.metrics_port
+    if base:
+        metrics.start(settings, base + slot)
+    stage = make_stage(enricher, _stories(settings))
+    runner = StageRunner(STAGE_NAME, settings, dk.RAW, stage, max_batch=settings.enrich_batch)
+    if not drain:
+        return runner.run_forever()
+    if n > 1:
+        runner.stop_on_signals()
+    return runner.drain(slot, n)

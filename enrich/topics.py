@@ -108,8 +108,12 @@ class _Matcher:
     def hits(self, tokens: list[str], stems: list[str]) -> list[_Hit]:
         found: list[_Hit] = []
         n = len(tokens)
-        for i in range(n):
-            for term in self._starting(tokens[i], stems[i]):
+        first = self._first
+        for i, token in enumerate(tokens):
+            terms = first.get(token)  # inlined: most words start no term and were seen before
+            if terms is None:
+                terms = self._starting(token, stems[i])
+            for term in terms:
                 k = len(term.patterns)
                 if k == 1 or (
                     i + k <= n and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
@@ -129,10 +133,9 @@ class _Hit:
 Surface = Callable[[int, int], str]  # words start..end of the post as written in it
 
 
-def _score(hits: list[_Hit], surface: Surface) -> tuple[float, list[str]]:
+def _score(hits: list[_Hit]) -> tuple[float, list[_Hit]]:
     """Evidence of one topic: each piece of the post counts once, however many terms (or
-    languages' spellings of a term) match it, and however often it is repeated. The words that
-    counted are returned as the post writes them, in the order it does."""
+    languages' spellings of a term) match it, and however often it is repeated; the hits that counted."""
     masks = [h for h in hits if h.term.weight == MASK]
     taken: list[_Hit] = []
     seen_words: set[tuple[str, ...]] = set()
@@ -143,8 +146,12 @@ def _score(hits: list[_Hit], surface: Surface) -> tuple[float, list[str]]:
             continue
         taken.append(hit)
         seen_words.add(hit.words)
-    words = dict.fromkeys(surface(h.start, h.end) for h in sorted(taken, key=lambda h: h.start))
-    return sum(h.term.weight for h in taken), list(words)
+    return sum(h.term.weight for h in taken), taken
+
+
+def _words(taken: list[_Hit], surface: Surface) -> list[str]:
+    """The words that counted, as the post writes them, in its order (once each)."""
+    return list(dict.fromkeys(surface(h.start, h.end) for h in sorted(taken, key=lambda h: h.start)))
 
 
 class Taxonomy:
@@ -205,9 +212,9 @@ class Taxonomy:
         tagged: dict[str, list[str]] = {}
         for topic, spec in self.spec.topics.items():
             if topic in by_topic:
-                score, words = _score(by_topic[topic], surface)
-                if score >= spec.min_score:
-                    tagged[topic] = words
+                score, taken = _score(by_topic[topic])
+                if score >= spec.min_score:  # the words as written only for the topics that count
+                    tagged[topic] = _words(taken, surface)
         return tagged
 
 

@@ -98,7 +98,7 @@ def test_enrich_and_index_services_count_records_dlq_lag_and_log_json(
     enrich_url, index_url = (f"http://127.0.0.1:{p}/metrics" for p in ports)
     logs = tmp_path / "enrich.log", tmp_path / "index.log"
 
-    with service(["enrich"], ports[0], logs[0]), service(["index"], ports[1], logs[1]):
+    with service(["enrich", "--workers", "1"], ports[0], logs[0]), service(["index"], ports[1], logs[1]):
         enrich = wait_for(
             enrich_url,
             lambda s: total(s, "dozor_records_in_total", stage="enrich") >= 7,
@@ -146,10 +146,13 @@ def test_enrich_and_index_services_count_records_dlq_lag_and_log_json(
 
 def test_a_taken_metrics_port_fails_at_start_naming_the_setting(env_settings: DozorSettings) -> None:
     port = free_port()
-    with service(["enrich"], port, Path(os.devnull)):
+    with service(["enrich", "--workers", "1"], port, Path(os.devnull)):
         wait_for(f"http://127.0.0.1:{port}/metrics", lambda s: True, 60, "the first enrich serves /metrics")
         second = subprocess.run(
-            [str(DOZOR), "enrich", "--drain", "--metrics-port", str(port)], capture_output=True, text=True, timeout=120
+            [str(DOZOR), "enrich", "--drain", "--workers", "1", "--metrics-port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert second.returncode == 2
     assert f"--metrics-port={port}: cannot serve metrics" in second.stderr and "Traceback" not in second.stderr

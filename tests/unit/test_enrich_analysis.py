@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 
-from enrich.analysis import analyze, normalize, query_languages
+from enrich.analysis import analyze, normalize, query_languages, tokenize
 from enrich.pipeline import enrich_record
 
 
@@ -147,3 +148,28 @@ def test_turkish_is_stemmed_with_its_letters_then_folded() -> None:
     assert analyze("güvenliği", "tr") == analyze("güvenlik", "tr") == ["guvenlik"]
     assert analyze("Şehirlerde", "tr") == ["sehir"]
     assert normalize("Şehirlerde", "tr") == "şehirlerde"  # text_norm keeps them, for wildcards
+
+
+def test_surface_fast_path_gives_the_words_as_written(realdata: Path) -> None:
+    """The words a topic matched, as the post writes them: the fast path (written words counted over the
+    whole text) gives what the exact alignment (a run of non-space characters at a time) gives, or, where
+    that one fell back to a whole run, the one word, which normalizes to the token."""
+    from enrich.analysis import _spans, surface
+    from enrich.language import detect
+    from tests.support.distinct_corpus import generated, real
+
+    texts = [r["text"] for r in generated(300, seed=7)] + real(realdata)[::4]
+    checked = 0
+    for text in texts:
+        lang = detect(text).lang
+        tokens = tokenize(normalize(text, lang))
+        found, spans = _spans(text, lang)
+        if found != tokens:
+            continue
+        words = surface(text, lang, tokens)
+        for i in range(len(tokens)):
+            exact = " ".join(text[spans[i][0] : spans[i][1]].split())
+            fast = words(i, i + 1)
+            assert fast == exact or tokenize(normalize(fast, lang)) == [tokens[i]], (text, i, fast, exact)
+            checked += 1
+    assert checked > 10_000

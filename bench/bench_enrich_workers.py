@@ -1,0 +1,116 @@
+"""The enrich stage through Kafka against the same enrichment offline, and 1 against N workers, in one run.
+
+    .venv/bin/python bench/bench_enrich_workers.py [--posts 6000] [--workers N]
+
+The posts: distinct generated posts.raw records over 12 channels (tests/support/distinct_corpus.py), the
+same for every measurement. Measured, each as the command a person runs:
+- offline: ``dozor enrich --input F --output /dev/null`` (the enrichment alone, JSONL in and out);
+- Kafka, 1 worker: ``dozor enrich --drain --workers 1`` over the posts in a fresh topic (decode, validate,
+  enrich, encode, produce, commit);
+- Kafka, N workers: ``dozor enrich --drain --workers N`` over a second fresh copy.
+Each command's start-up (imports, taxonomy; the same command over no input) is measured too and taken
+off, so the rates compare the work per post. CPU seconds are the commands' own (their children's
+rusage): the Kafka broker's share is not counted, other agents' load on the shared machine is not either.
+Wall-clock rates show what N workers buy; CPU rates show the Kafka path's overhead (target: Kafka >= 0.8
+of offline, per CPU second).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dozor import kafka as dk  # noqa: E402
+from dozor.settings import DozorSettings  # noqa: E402
+from dozor.workers import default_workers  # noqa: E402
+from tests.support.distinct_corpus import generated  # noqa: E402
+
+DOZOR = Path(sys.executable).with_name("dozor")
+
+
+def timed(args: list[str], prefix: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one `dozor` command (CPU: the command and its worker processes)."""
+    env = {**os.environ, "DOZOR_TOPIC_PREFIX": prefix}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run([str(DOZOR), *args], env=env, capture_output=True, text=True, timeout=1800)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"dozor {' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def produce(prefix: str, records: list[dict[str, object]]) -> None:
+    settings = DozorSettings(topic_prefix=prefix)
+    dk.ensure_topics(settings, [dk.RAW, dk.ENRICHED, dk.DLQ])
+    producer = dk.producer(settings)
+    try:
+        for record in records:
+            key = str(record["channel"]["id"]).encode()  # type: ignore[index]
+            producer.send(settings.topic(dk.RAW), value=json.dumps(record).encode(), key=key)
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def main(argv: list[str]) -> int:
+    opts = dict(zip(argv[::2], argv[1::2], strict=False))
+    n_posts, n_workers = int(opts.get("--posts", 6000)), int(opts.get("--workers", max(default_workers(), 2)))
+    records = generated(n_posts, seed=29)
+    run = uuid.uuid4().hex[:8]
+    prefixes = [f"bench-{run}-{name}-" for name in ("empty", "one", "many")]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus, empty = Path(tmp) / "posts.jsonl", Path(tmp) / "empty.jsonl"
+            corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+            empty.write_text("", encoding="utf-8")
+            offline = ["enrich", "--input", str(corpus), "--output", os.devnull]
+            start_off = timed(["enrich", "--input", str(empty), "--output", os.devnull], prefixes[0])
+            off = timed(offline, prefixes[0])
+        start_one = timed(["enrich", "--drain", "--workers", "1"], prefixes[0])
+        start_many = timed(["enrich", "--drain", "--workers", str(n_workers)], prefixes[0])
+        produce(prefixes[1], records)
+        produce(prefixes[2], records)
+        one = timed(["enrich", "--drain", "--workers", "1"], prefixes[1])
+        many = timed(["enrich", "--drain", "--workers", str(n_workers)], prefixes[2])
+    finally:
+        for prefix in prefixes:
+            dk.delete_prefixed_topics(DozorSettings(topic_prefix=prefix))
+
+    def rates(measured: tuple[float, float], startup: tuple[float, float]) -> tuple[float, float]:
+        wall, cpu = (max(m - s, 1e-6) for m, s in zip(measured, startup, strict=True))
+        return n_posts / wall, n_posts / cpu
+
+    rows = [
+        ("offline: enrich --input", off, start_off),
+        ("Kafka: enrich --drain --workers 1", one, start_one),
+        (f"Kafka: enrich --drain --workers {n_workers}", many, start_many),
+    ]
+    base_wall, base_cpu = rates(off, start_off)
+    one_wall, _ = rates(one, start_one)
+    print(f"{n_posts} distinct posts over 12 channels (6 partitions); start-up taken off each (shown apart)")
+    print("the machine is shared and loaded: compare the ratios, measured side by side in this run")
+    print(f"{'command':<40}{'posts/s wall':>14}{'posts/CPU s':>13}{'x offline CPU':>15}{'x 1 worker':>12}{'start':>8}")
+    for name, measured, startup in rows:
+        wall_rate, cpu_rate = rates(measured, startup)
+        print(
+            f"{name:<40}{wall_rate:>14.0f}{cpu_rate:>13.0f}{cpu_rate / base_cpu:>15.2f}"
+            f"{wall_rate / one_wall:>12.2f}{startup[0]:>7.1f}s"
+        )
+    print(f"target: Kafka (1 worker) >= 0.8 x offline per CPU second; offline wall rate {base_wall:.0f}/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,110 @@
+"""`dozor enrich --workers 2` against the real broker: two processes in one consumer group enrich every
+record exactly once, as a service (stopped by SIGTERM, cleanly) and as a drain (each its partitions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from kafka import TopicPartition
+
+from dozor import kafka as dk
+from dozor.settings import DozorSettings
+from tests.integration.test_enrich_stage import raw_post, read_all
+
+pytestmark = pytest.mark.integration
+
+DOZOR = Path(sys.executable).with_name("dozor")
+N = 120
+
+
+def produce_keyed(settings: DozorSettings, first_id: int) -> list[int]:
+    """N posts over 12 channel ids (so over all 6 partitions); their message ids."""
+    dk.ensure_topics(settings, [dk.RAW])
+    producer = dk.producer(settings)
+    ids = list(range(first_id, first_id + N))
+    try:
+        for i in ids:
+            post = raw_post(f"Мигрантам из Узбекистана продлили патенты, сообщение {i}", i)
+            post["channel"]["id"] = 990900 + i % 12
+            producer.send(settings.topic(dk.RAW), value=json.dumps(post).encode(), key=str(990900 + i % 12).encode())
+        producer.flush()
+    finally:
+        producer.close()
+    return ids
+
+
+def members(settings: DozorSettings) -> tuple[str, int]:
+    """The enrich group's state and how many members it has."""
+    admin = dk.admin(settings)
+    try:
+        group_id = f"{settings.topic_prefix}dozor-enrich"
+        group = admin.describe_groups([group_id])[group_id]
+        return str(group["group_state"]), len(group["members"])
+    except Exception:  # no coordinator yet for a new group: not stable
+        return "unknown", 0
+    finally:
+        admin.close()
+
+
+def committed_all(settings: DozorSettings) -> bool:
+    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-enrich")
+    try:
+        topic = settings.topic(dk.RAW)
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        end = consumer.end_offsets(tps)
+        return all((consumer.committed(tp) or 0) == end[tp] for tp in tps)
+    finally:
+        consumer.close()
+
+
+def test_two_workers_enrich_each_record_once_and_stop_cleanly(env_settings: DozorSettings) -> None:
+    dk.ensure_topics(env_settings, [dk.RAW])
+    proc = subprocess.Popen(
+        [str(DOZOR), "enrich", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and members(env_settings) != ("Stable", 2):
+            time.sleep(1)
+        assert members(env_settings) == ("Stable", 2), "two workers in the group"
+        ids = produce_keyed(env_settings, 1)
+        enriched = read_all(env_settings, dk.ENRICHED, N, timeout=90)
+        time.sleep(2)  # a duplicate would come right behind
+        enriched = read_all(env_settings, dk.ENRICHED, N + 1, timeout=3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert f"enrich: {N} consumed, {N} produced, 0 to DLQ" in stderr
+    assert "Traceback" not in stderr
+    counts = Counter(json.loads(r.value)["message_id"] for r in enriched)
+    assert counts == Counter(ids), "every record enriched exactly once"
+    assert committed_all(env_settings)
+
+
+def test_drain_with_two_workers_splits_the_partitions(env_settings: DozorSettings) -> None:
+    ids = produce_keyed(env_settings, 1000)
+    proc = subprocess.run(
+        [str(DOZOR), "enrich", "--drain", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "DOZOR_DEBUG": "0"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"enrich: {N} consumed, {N} produced, 0 to DLQ" in proc.stderr
+    enriched = read_all(env_settings, dk.ENRICHED, N + 1, timeout=10)
+    assert Counter(json.loads(r.value)["message_id"] for r in enriched) == Counter(ids)
+    assert committed_all(env_settings)
+    again = subprocess.run(
+        [str(DOZOR), "enrich", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
+    )
+    assert again.returncode == 0 and "enrich: 0 consumed" in again.stderr
