@@ -5,7 +5,7 @@ the collector add theirs. A service without an HTTP server of its own serves the
 :func:`serve` on ``DOZOR_METRICS_PORT`` (0: none, e.g. for a ``--drain`` run); the API serves
 ``/metrics`` on its own app.
 
-Label values stay bounded: stages, topics, notifier kinds, accounts, partitions, and for dead letters
+Label values stay bounded: stages, topics, notifier kinds, accounts, registry channels, partitions, and for dead letters
 the kind of error (an exception class name, at most :data:`MAX_REASONS` of them per process)."""
 
 from __future__ import annotations
@@ -56,6 +56,17 @@ DELIVERY_SECONDS = Histogram(
 FLOODWAIT_SECONDS = Counter("dozor_floodwait_seconds", "Seconds Telegram asked an account to wait", ["account"])
 CHANNEL_ERRORS = Counter("dozor_channel_errors", "Channels the collector could not read this pass, by error", ["error"])
 FLOODWAITS = Counter("dozor_floodwaits", "FloodWait errors from Telegram", ["account"])
+FLOODWAIT_LEFT = Gauge("dozor_floodwait_remaining_seconds", "Seconds left of an account's FloodWait pause", ["account"])
+ACCOUNT_STATE = Gauge(
+    "dozor_collector_account_state",
+    "1 for the state a Telegram account is in (collecting, or why it stopped: ingest/states.py)",
+    ["account", "state"],
+)
+CHANNEL_STATE = Gauge(
+    "dozor_channel_state",
+    "1 for the state a registry channel is in (pending, ok, private, gone, banned, error, stopped)",
+    ["channel", "state"],
+)
 # Labelled by the service that reads them, so a service that does not look at the store shows no series.
 STORE_OBJECTS = Gauge("dozor_blob_store_objects", "Objects in the media blob store", ["service"])
 STORE_BYTES = Gauge("dozor_blob_store_bytes", "Bytes in the media blob store", ["service"])

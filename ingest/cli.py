@@ -19,7 +19,7 @@ from ingest import registry as reg
 from ingest.settings import IngestSettings
 
 if TYPE_CHECKING:
-    from ingest.collector import CollectStats
+    from ingest.stats import CollectStats
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def collect_command(
         serving = metrics.start(settings, metrics_port) is not None
         stats = asyncio.run(_collect(settings, channels, _parse_since(since), live, progress, serving))
         print(stats.summary())
-        return 0
+        return 0 if stats.working else 1  # every account lost: the summary names each and the fix
 
     run_command(body)
 
@@ -118,11 +118,12 @@ async def _collect(
     try:
         accounts = []
         for n, client in enumerate(clients):
-            if not await connect(client):
-                raise DozorError(
-                    f"Telegram session {n + 1} of {len(clients)} is not signed in; run `dozor telegram login` first"
-                )
-            accounts.append(Account(f"account{n + 1}", client))
+            account = Account(f"account{n + 1}", client)
+            if not await connect(client):  # the others still collect; this one shows as unauthorized
+                account.health.lost("unauthorized", f"session {n + 1} of {len(clients)} not signed in")
+            accounts.append(account)
+        if not any(a.health.working for a in accounts):
+            raise DozorError("no Telegram session is signed in; run `dozor telegram login` first")
         await asyncio.to_thread(prepare_topics, settings)
         sink = RawSink(settings, stage="ingest.collect")
         try:

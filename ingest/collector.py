@@ -3,8 +3,8 @@
 Works on anything shaped like Telethon's ``TelegramClient`` (``get_entity``, ``get_messages``,
 ``iter_messages``, ``add_event_handler``), so tests drive it with a fake client over real
 ``telethon.tl.types`` messages. Per account, channels are fetched one at a time (polite to Telegram);
-accounts run side by side. A FloodWait pauses every request of that account; any other RPC error on
-one channel is logged and that channel is retried on the next gap-fill pass while the others go on.
+accounts run side by side. A FloodWait pauses every request of that account; another error puts one
+channel, or a whole account whose session is gone, in a state the summary and metrics show (ingest/states.py).
 
 With a blob store, each message's raw copy (canonical JSON of ``to_dict()``) is stored before its post is
 sent, and its media follow as ``posts.media`` events once the post was acknowledged (ingest/media.py).
@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +36,8 @@ from ingest.progress import NoProgress, ProgressView
 from ingest.rawjson import RawCopy, message_copy
 from ingest.registry import ChannelEntry, Registry
 from ingest.settings import IngestSettings
+from ingest.states import ACCOUNT_LOST, AccountHealth, AccountLost, ChannelHealth, account_state
+from ingest.stats import CollectStats
 from media.blobs import BlobStore
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,11 @@ class Account:
     name: str
     client: Any
     gate: FloodGate = field(init=False)
+    health: AccountHealth = field(init=False)
 
     def __post_init__(self) -> None:
         self.gate = FloodGate(self.name)
+        self.health = AccountHealth(self.name)
 
     @property
     def collector(self) -> str:
@@ -77,34 +80,14 @@ class ChannelState:
     last_id: int = 0
     last_date: datetime | None = None
     live_seen: set[int] = field(default_factory=set)  # ids sent live since the last checkpoint
-    error: str | None = None
+    health: ChannelHealth = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.health = ChannelHealth(self.entry.label)
 
     @property
     def label(self) -> str:
         return self.entry.label
-
-
-@dataclass
-class CollectStats:
-    sent: int = 0
-    edits: int = 0
-    deletes: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    channel_errors: int = 0
-    media: Counter[str] = field(default_factory=Counter)  # media files by status
-    raw_store_errors: int = 0
-
-    def summary(self) -> str:
-        skipped = sum(self.skipped.values())
-        reasons = ", ".join(f"{n} {k}" for k, n in self.skipped.most_common())
-        media = ", ".join(f"{n} {k}" for k, n in sorted(self.media.items()))
-        return (
-            f"{self.sent} posts, {self.edits} edits, {self.deletes} deletions sent; {skipped} skipped"
-            + (f" ({reasons})" if reasons else "")
-            + f"; {self.channel_errors} channel errors"
-            + (f"; media files: {media}" if media else "")
-            + (f"; {self.raw_store_errors} raw copies not stored" if self.raw_store_errors else "")
-        )
 
 
 def shard(entries: Sequence[ChannelEntry], accounts: Sequence[Account]) -> list[tuple[ChannelEntry, Account]]:
@@ -140,8 +123,13 @@ class Collector:
         self.checkpoints = checkpoints
         self.since = since
         self.progress: ProgressView = progress or NoProgress()
-        self.stats = CollectStats()
-        self.states = [ChannelState(e, a) for e, a in shard(registry.enabled, self.accounts)]
+        working = [a for a in self.accounts if a.health.working] or self.accounts  # e.g. one not signed in
+        self.states = [ChannelState(e, a) for e, a in shard(registry.enabled, working)]
+        self.stats = CollectStats(
+            accounts=[a.health for a in self.accounts],
+            channels=[s.health for s in self.states],
+            floodwaits=[a.gate.waits for a in self.accounts],
+        )
         self._by_id: dict[int, ChannelState] = {}
         self._titles: dict[int, str] = {}  # names for forwards from channels we know
         self._stop = asyncio.Event()
@@ -161,12 +149,12 @@ class Collector:
         await self.sync_all()
         self.progress.close()
         self.progress = NoProgress()  # gap-fill passes run quietly
-        if not live:
+        if not live or not self.stats.working:
             await self._drain_media()
             return self.stats
         self.install_live()
         log.info("backfill done (%s); following %d channels live", self.stats.summary(), len(self._by_id))
-        while not self._stop.is_set():
+        while not self._stop.is_set() and self.stats.working:  # no account left: stop, the summary says why
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=self.settings.gap_fill_interval_s)
             except TimeoutError:
@@ -190,7 +178,17 @@ class Collector:
     # ---- backfill and gap fill ------------------------------------------------------------------
 
     async def _sync_account(self, account: Account) -> None:
-        mine = [s for s in self.states if s.account is account]
+        if not account.health.working:
+            return
+        try:
+            await self._sync_channels([s for s in self.states if s.account is account and s.health.due()])
+        except AccountLost as lost:
+            account.health.lost(account_state(lost.cause), type(lost.cause).__name__)
+            for state in self.states:
+                if state.account is account:
+                    state.health.stopped()
+
+    async def _sync_channels(self, mine: list[ChannelState]) -> None:
         for state in mine:
             if state.entity is None:
                 await self._resolve(state)
@@ -201,7 +199,7 @@ class Collector:
                 return
             try:
                 await self._sync_channel(state)
-                state.error = None
+                state.health.ok()
             except CHANNEL_ERRORS as exc:
                 self._channel_failed(state, exc)
 
@@ -223,10 +221,11 @@ class Collector:
             state.last_date = datetime.fromisoformat(cp.last_date) if cp.last_date else None
 
     def _channel_failed(self, state: ChannelState, exc: Exception) -> None:
+        if isinstance(exc, ACCOUNT_LOST):  # not this channel's fault: the whole session is gone
+            raise AccountLost(exc) from exc
         self.stats.channel_errors += 1
         metrics.CHANNEL_ERRORS.labels(metrics.reason_kind(type(exc).__name__)).inc()
-        state.error = f"{type(exc).__name__}: {exc}"
-        log.warning("channel %s: %s; the other channels go on, this one is retried next pass", state.label, state.error)
+        state.health.failed(exc)
 
     async def _sync_channel(self, state: ChannelState) -> None:
         while True:
@@ -359,7 +358,7 @@ class Collector:
     def _owned(self, account: Account, channel_id: int | None) -> ChannelState | None:
         """The channel's state if ``account`` collects it (another member account would duplicate it)."""
         state = self._by_id.get(channel_id or 0)
-        return state if state is not None and state.account is account else None
+        return state if state is not None and state.account is account and account.health.working else None
 
     async def _on_message(self, account: Account, kind: str, event: Any) -> None:
         message = event.message

@@ -22,6 +22,7 @@ class FloodGate:
         self.account = account
         self._until = 0.0
         self.waits: list[tuple[str, int]] = []  # (where, seconds) of every FloodWait seen
+        metrics.FLOODWAIT_LEFT.labels(account).set_function(lambda: self.closed_for)
 
     @property
     def closed_for(self) -> float:
@@ -38,7 +39,12 @@ class FloodGate:
         metrics.FLOODWAIT_SECONDS.labels(self.account).inc(seconds)
         self._until = max(self._until, time.monotonic() + seconds)
         log.warning(
-            "account %s: FloodWait of %ds (on %s); pausing all channels of this account", self.account, seconds, where
+            "account %s: FloodWait of %ds (on %s; %d so far); all its channels paused for %.0f s",
+            self.account,
+            seconds,
+            where,
+            len(self.waits),
+            self.closed_for,
         )
 
     async def call(self, where: str, fn: Callable[[], Awaitable[T]]) -> T:
