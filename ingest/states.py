@@ -11,6 +11,7 @@ stop is never silent. Label values stay bounded: account names, registry labels 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from telethon import errors as tg
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 ACCOUNT_LOST = (tg.UnauthorizedError, tg.AuthKeyError)  # the session itself is unusable: every request fails
 ACCOUNT_STATES = ("collecting", "unauthorized", "revoked", "deactivated", "banned", "duplicated")
 CHANNEL_STATES = ("pending", "ok", "private", "gone", "banned", "error", "stopped")  # stopped: with its account
+_NO_ENTITY = re.compile(r"entity|as username", re.IGNORECASE)
 MAX_SKIP = 32  # passes a failing channel sits out at most (with the default 300 s gap fill: about 2.7 h)
 
 _FIX = {
@@ -55,8 +57,10 @@ def account_state(exc: BaseException) -> str:
 def channel_state(exc: BaseException) -> str:
     if isinstance(exc, tg.ChannelPrivateError):
         return "private"  # also what Telegram answers to an account banned from a private channel
-    if isinstance(exc, tg.ChannelInvalidError | tg.UsernameNotOccupiedError | tg.UsernameInvalidError | ValueError):
-        return "gone"  # deleted, or its username was dropped or given away (Telethon: ValueError "no entity")
+    if isinstance(exc, tg.ChannelInvalidError | tg.UsernameNotOccupiedError | tg.UsernameInvalidError):
+        return "gone"  # deleted, or its username was dropped or given away
+    if isinstance(exc, ValueError) and _NO_ENTITY.search(str(exc)):
+        return "gone"  # Telethon's get_entity: 'No user has "x" as username', 'Cannot find any entity ...'
     if isinstance(exc, tg.ChannelBannedError | tg.UserBannedInChannelError | tg.ChannelPublicGroupNaError):
         return "banned"
     return "error"

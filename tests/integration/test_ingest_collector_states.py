@@ -269,3 +269,22 @@ def test_restart_during_live_loses_nothing(settings: DozorSettings) -> None:
     assert ids[(channel["id"], top + 2)] == 1
     assert ids[(channel["id"], top + 1)] <= 2  # at least once: sent live, then again from the checkpoint
     assert max(v for k, v in ids.items() if k[1] <= top) == 1
+
+
+def test_session_revoked_while_live_ends_the_run_at_the_next_gap_fill(settings: DozorSettings) -> None:
+    s = ingest_settings(settings, gap_fill_interval_s=0.05)
+    fake = FakeTelegram.from_records(CORPUS, "live")
+
+    async def scenario() -> Collector:
+        collector, sink = make(s, [fake])
+        task = asyncio.create_task(run(collector, sink, live=True))
+        while not fake.handlers:
+            await asyncio.sleep(0.02)
+        for cid in CHANNEL_ID.values():  # signed out from another device while following live
+            fake.failures[cid] = [SessionRevokedError(request=None)]
+        return await task  # returns by itself: no account left
+
+    collector = asyncio.run(scenario())
+    assert collector.accounts[0].health.state == "revoked" and not collector.stats.working
+    assert set(raw_ids(s)) == ids_of(set(CHANNEL_ID.values()))  # the backfill before it is all there
+    assert metric("dozor_collector_account_state", account="live", state="revoked") == 1

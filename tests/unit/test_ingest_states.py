@@ -33,6 +33,8 @@ def test_account_errors(error: type[tg.RPCError], state: str) -> None:
         (tg.UsernameNotOccupiedError(request=None), "gone"),
         (tg.UsernameInvalidError(request=None), "gone"),
         (ValueError('No user has "x" as username'), "gone"),
+        (ValueError('Cannot find any entity corresponding to "-1001"'), "gone"),
+        (ValueError("invalid literal for int()"), "error"),  # a ValueError that says nothing of the channel
         (tg.ChannelBannedError(request=None), "banned"),
         (tg.UserBannedInChannelError(request=None), "banned"),
         (tg.TimeoutError(request=None), "error"),
