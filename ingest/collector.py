@@ -36,7 +36,7 @@ from ingest.progress import NoProgress, ProgressView
 from ingest.rawjson import RawCopy, message_copy
 from ingest.registry import ChannelEntry, Registry
 from ingest.settings import IngestSettings
-from ingest.states import ACCOUNT_LOST, AccountHealth, AccountLost, ChannelHealth, account_state
+from ingest.states import ACCOUNT_LOST, AccountHealth, AccountLost, ChannelHealth
 from ingest.stats import CollectStats
 from media.blobs import BlobStore
 
@@ -125,6 +125,8 @@ class Collector:
         self.progress: ProgressView = progress or NoProgress()
         working = [a for a in self.accounts if a.health.working] or self.accounts  # e.g. one not signed in
         self.states = [ChannelState(e, a) for e, a in shard(registry.enabled, working)]
+        for state in self.states:
+            state.account.health.channels.append(state.health)
         self.stats = CollectStats(
             accounts=[a.health for a in self.accounts],
             channels=[s.health for s in self.states],
@@ -183,10 +185,7 @@ class Collector:
         try:
             await self._sync_channels([s for s in self.states if s.account is account and s.health.due()])
         except AccountLost as lost:
-            account.health.lost(account_state(lost.cause), type(lost.cause).__name__)
-            for state in self.states:
-                if state.account is account:
-                    state.health.stopped()
+            account.health.failed(lost.cause)
 
     async def _sync_channels(self, mine: list[ChannelState]) -> None:
         for state in mine:
@@ -195,7 +194,7 @@ class Collector:
         # Oldest gap first: channels never collected, then the one whose position is oldest.
         floor = datetime.min.replace(tzinfo=UTC)
         for state in sorted((s for s in mine if s.entity is not None), key=lambda s: s.last_date or floor):
-            if self._stop.is_set():
+            if self._stop.is_set() or not state.account.health.working:  # lost meanwhile (e.g. by a download)
                 return
             try:
                 await self._sync_channel(state)
@@ -333,6 +332,7 @@ class Collector:
                 max_bytes=state.entry.max_media_bytes,
                 collector=account.collector,
                 where=state.label,
+                health=account.health,
             )
             await self.media.submit(job)
 

@@ -26,6 +26,7 @@ from dozor.records import Channel, MediaEvent, MediaItem
 from ingest.floodgate import FloodGate
 from ingest.mapping import media_summary
 from ingest.registry import MediaMode
+from ingest.states import ACCOUNT_LOST, AccountHealth
 from media.blobs import Blob, BlobStore
 from media.store import QuotaExceeded
 
@@ -124,6 +125,7 @@ class MediaJob:
     max_bytes: int
     collector: str
     where: str  # channel label, for logs and FloodWait notes
+    health: AccountHealth | None = None  # a lost session stops the account's downloads too
 
 
 MediaSend = Callable[[list[MediaEvent]], Awaitable[None]]
@@ -195,6 +197,8 @@ class MediaCapture:
         base = {"type": planned.type, **planned.meta}
         if planned.skip:
             return MediaItem(status="skipped", reason=planned.skip, **base)
+        if job.health is not None and not job.health.working:  # not one request more on a lost session
+            return MediaItem(status="failed", reason=f"account {job.health.name}: session {job.health.state}", **base)
         try:
             blob = await self._fetch(job, planned)
         except (Oversize, OverQuota) as exc:
@@ -203,6 +207,8 @@ class MediaCapture:
             log.warning("channel %s message %s: %s %s", job.where, job.message.id, planned.type, exc)
             return MediaItem(status="failed", reason=str(exc), **base)
         except (RPCError, OSError, ValueError, TypeError) as exc:
+            if isinstance(exc, ACCOUNT_LOST) and job.health is not None:
+                job.health.failed(exc)
             log.warning("channel %s message %s: %s not downloaded: %s", job.where, job.message.id, planned.type, exc)
             return MediaItem(status="failed", reason=f"{type(exc).__name__}: {exc}", **base)
         if blob is None:

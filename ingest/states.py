@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telethon import errors as tg
 
@@ -77,6 +77,7 @@ class AccountHealth:
     name: str
     state: str = "collecting"
     reason: str | None = None
+    channels: list[ChannelHealth] = field(default_factory=list)  # its channels: stopped with it
 
     def __post_init__(self) -> None:
         _show((self.name,), ACCOUNT_STATES, self.state, "account")
@@ -92,6 +93,12 @@ class AccountHealth:
         self.state, self.reason = state, reason
         _show((self.name,), ACCOUNT_STATES, state, "account")
         log.error("%s", self.line())
+        for channel in self.channels:
+            channel.stopped()
+
+    def failed(self, exc: BaseException) -> None:
+        """``exc`` (one of :data:`ACCOUNT_LOST`) came back from any request of this account."""
+        self.lost(account_state(exc), type(exc).__name__)
 
     def line(self) -> str:
         return f"account {self.name}: session {self.state} ({self.reason}); {_FIX[self.state]}"

@@ -288,3 +288,45 @@ def test_session_revoked_while_live_ends_the_run_at_the_next_gap_fill(settings: 
     assert collector.accounts[0].health.state == "revoked" and not collector.stats.working
     assert set(raw_ids(s)) == ids_of(set(CHANNEL_ID.values()))  # the backfill before it is all there
     assert metric("dozor_collector_account_state", account="live", state="revoked") == 1
+
+
+def test_session_revoked_on_a_download_stops_the_account_and_its_other_downloads(
+    settings: DozorSettings, tmp_path: Path
+) -> None:
+    from dozor.records import MediaEvent
+    from dozor.settings import load
+    from media.settings import MediaSettings
+    from media.store import open_store
+
+    s = ingest_settings(settings, checkpoint_every=10, media_concurrency=1)
+    store = open_store(load(MediaSettings, media_url=(tmp_path / "blobs").as_uri()))
+    cid = 1790000201
+    registry = reg.parse({"channels": [{"channel": cid}]}, "test registry")
+    fake = FakeTelegram("acct")
+    fake.add_channel(cid, "revoked_media_example", "Media")
+    for mid in range(1, 31):
+        record = {
+            "channel": {"id": cid, "username": "revoked_media_example"},
+            "message_id": mid,
+            "date": "2026-11-02T10:00:00Z",
+            "text": "",
+            "media": {"type": "photo", "width": 8, "height": 8, "size": 3},
+        }
+        message = message_from_record(record)
+        fake.add_message(message)
+        fake.add_file(message, b"jpg")
+    fake.download_failures[(cid, 1)] = [SessionRevokedError(request=None)]
+    prepare_topics(s)
+    sink = RawSink(s, stage="ingest.collect")
+    collector = Collector(s, registry, [Account("acct", fake)], sink, CheckpointStore(s, sink), store=store)
+    asyncio.run(run(collector, sink))
+
+    assert collector.accounts[0].health.state == "revoked" and not collector.stats.working
+    assert sum(1 for _, op, _ in fake.calls if op == "download_media") == 1  # none after the first answer
+    sent = {mid for c, mid in raw_ids(s) if c == cid}
+    media = [MediaEvent.model_validate(json.loads(r.value)) for r in dk.read_all(s, dk.MEDIA)]
+    # Every sent post's photo is accounted for: failed, with why; none is dropped without a word.
+    assert sorted(e.message_id for e in media) == sorted(sent)
+    reasons = {e.message_id: e.item.reason or "" for e in media}
+    assert {e.item.status for e in media} == {"failed"} and reasons[1].startswith("SessionRevokedError")
+    assert all(r == "account acct: session revoked" for m, r in reasons.items() if m != 1)
