@@ -1,0 +1,98 @@
+"""The faults of a run and how long the pipeline took to recover from each: at every fault a canary post
+goes to each channel (so to every partition); recovery is the time from the fault until the last canary
+was indexed, and until its alert reached the webhook."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.chaos.services import Services
+from tests.chaos.stack import PrivateStack
+from tests.chaos.workload import CHANNELS, Workload, alert_id, post_id
+
+
+@dataclass
+class Fault:
+    kind: str  # "kill", "es down", "broker restart"
+    target: str
+    at: datetime
+    down_s: float = 0.0  # until restarted (kill), healthy again (es, broker)
+    canaries: list[tuple[str, str]] = field(default_factory=list)  # (post id, alert id)
+
+    def recovery(self, indexed: dict[str, datetime], alerted: dict[str, float]) -> tuple[float | None, float | None]:
+        """Seconds from the fault until every canary was indexed, and until every canary alert arrived."""
+        t0 = self.at.timestamp()
+        idx = [indexed[p].timestamp() - t0 for p, _ in self.canaries if p in indexed]
+        alr = [alerted[a] - t0 for _, a in self.canaries if a in alerted]
+        full = len(self.canaries)
+        return (max(idx) if len(idx) == full else None, max(alr) if len(alr) == full else None)
+
+
+class Chaos:
+    """Two threads: one kills stage members at random moments and restarts them after 0.5-3 s; the other
+    stops Elasticsearch for ``es_down_s`` and restarts the broker. Both stop by themselves."""
+
+    def __init__(self, stack: PrivateStack, services: Services, work: Workload, publish: Any, seed: int) -> None:
+        self.stack, self.services, self.work, self.publish = stack, services, work, publish
+        self.rng = random.Random(seed)
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def _fault(self, kind: str, target: str) -> Fault:
+        fault = Fault(kind, target, datetime.now(UTC))
+        with self._lock:
+            n = len(self.faults)
+            self.faults.append(fault)
+            records = [self.work.canary(n * CHANNELS + k, fault.at) for k in range(CHANNELS)]
+        fault.canaries = [(post_id(r["channel"]["id"], r["message_id"]), alert_id(r["channel"]["id"], r["message_id"]))
+                          for r in records]  # fmt: skip
+        threading.Thread(target=self.publish, args=(records,), daemon=True).start()
+        return fault
+
+    def _kills(self, count: int, window_s: float) -> None:
+        moments = sorted(self.rng.uniform(0.05, 1.0) * window_s for _ in range(count))
+        t0 = time.monotonic()
+        for moment in moments:
+            time.sleep(max(0.0, t0 + moment - time.monotonic()))
+            name = self.rng.choice(sorted(self.services.members))
+            fault = self._fault("kill", name)
+            self.services.kill(name)
+            pause = self.rng.uniform(0.5, 3.0)
+            time.sleep(pause)
+            self.services.restart(name)
+            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+
+    def _outages(self, es_down_s: float, broker_restarts: int, window_s: float) -> None:
+        t0 = time.monotonic()
+        if es_down_s > 0:
+            time.sleep(max(0.0, t0 + 0.25 * window_s - time.monotonic()))
+            fault = self._fault("es down", "elasticsearch")
+            self.stack.es_stop()
+            time.sleep(es_down_s)
+            self.stack.es_start()
+            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+        for n in range(broker_restarts):
+            time.sleep(max(15.0, t0 + (0.6 + 0.3 * n / max(broker_restarts, 1)) * window_s - time.monotonic()))
+            fault = self._fault("broker restart", "kafka")
+            self.stack.kafka_restart()
+            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+
+    def start(self, kills: int, es_down_s: float, broker_restarts: int, window_s: float) -> None:
+        self._threads = [
+            threading.Thread(target=self._kills, args=(kills, window_s), daemon=True, name="chaos-kills"),
+            threading.Thread(
+                target=self._outages, args=(es_down_s, broker_restarts, window_s), daemon=True, name="chaos-outages"
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
