@@ -28,7 +28,7 @@ def private_stack() -> Iterator[PrivateStack]:
         stack.remove()
 
 
-SIZE = int(os.environ.get("DOZOR_CHAOS_POSTS", "2000"))
+SIZE = int(os.environ.get("DOZOR_CHAOS_POSTS", "1000"))
 
 
 def test_two_members_per_stage_share_the_work(private_stack: PrivateStack) -> None:
@@ -43,7 +43,7 @@ def test_two_members_per_stage_share_the_work(private_stack: PrivateStack) -> No
 
 
 def test_faults_lose_and_duplicate_nothing(private_stack: PrivateStack) -> None:
-    config = ChaosConfig(posts=SIZE, edits=SIZE // 25, deletes=SIZE // 50, rate=60, kills=4, es_down_s=20,
+    config = ChaosConfig(posts=SIZE, edits=SIZE // 25, deletes=SIZE // 50, rate=40, kills=4, es_down_s=15,
                          broker_restarts=1, settle_s=300, seed=23)  # fmt: skip
     report = run(private_stack, config)
     print(report.table())
