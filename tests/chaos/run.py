@@ -219,6 +219,8 @@ def run(stack: PrivateStack, config: ChaosConfig, logs: Path | None = None) -> R
             chaos.start(config.kills, config.es_down_s, config.broker_restarts, window)
             publisher.paced(work.events, config.rate)
             chaos.join()
+            if chaos.errors:
+                raise RuntimeError("a fault could not be carried out: " + "; ".join(chaos.errors))
             deadline = time.monotonic() + config.settle_s
             while not _caught_up(es, prefix, work, hook) and time.monotonic() < deadline:
                 time.sleep(3.0)
