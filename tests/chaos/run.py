@@ -60,6 +60,7 @@ class Report:
     alerts_expected: int
     timings: dict[str, float] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)  # group -> most members holding partitions at once
+    work: dict[str, int] = field(default_factory=dict)  # member -> records (alerts) since its last start
 
     def table(self) -> str:
         c = self.config
@@ -77,6 +78,7 @@ class Report:
         lines.append(f"{'alerts expected':<26} {self.alerts_expected:>7}")
         for group, most in self.groups.items():
             lines.append(f"{'members with partitions':<26} {most:>7}   (most at once, {group})")
+        lines.append("work per member since its last start: " + ", ".join(f"{k} {v}" for k, v in self.work.items()))
         if self.faults:
             lines += ["", f"{'fault':<16} {'target':<14} {'at s':>6} {'down s':>7} {'indexed after s':>16} "
                           f"{'alerted after s':>16}"]  # fmt: skip
@@ -246,6 +248,7 @@ def run(stack: PrivateStack, config: ChaosConfig, logs: Path | None = None) -> R
         timings={"start": started},
         timings_alerted=first,
         groups=dict(watch.most),
+        work=services.work(),
     )
     print(f"service logs: {logs}", file=sys.stderr)
     return report

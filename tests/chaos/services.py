@@ -5,6 +5,7 @@ SIGKILLed by the pid this module started, and restarted. A service that exits by
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 
 DOZOR = str(Path(sys.executable).with_name("dozor"))
 STAGES = ("enrich", "index", "alert")
+# The summary a service prints when it stops (SIGTERM): records it consumed, alerts it fired.
+SUMMARY = re.compile(r"^(?:enrich: (\d+) consumed|index: (\d+) records|alert: .*?(\d+) alerts fired)", re.M)
 
 
 @dataclass
@@ -75,6 +78,16 @@ class Services:
                     if member.proc is not None and member.proc.poll() is not None:
                         member.exits += 1
                         self._spawn(member)
+
+    def work(self) -> dict[str, int]:
+        """What each member did since its last restart, from the summary it printed at the end (a killed
+        process prints none): records for enrich and index, alerts fired for alert."""
+        out: dict[str, int] = {}
+        for name in self.members:
+            text = (self.logs / f"{name}.log").read_text(errors="replace")
+            found = [int(next(g for g in m.groups() if g)) for m in SUMMARY.finditer(text)]
+            out[name] = found[-1] if found else 0
+        return out
 
     def exits(self) -> int:
         return sum(m.exits for m in self.members.values())
