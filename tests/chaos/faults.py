@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,10 +36,15 @@ class Fault:
 
 class Chaos:
     """Two threads: one kills stage members at random moments and restarts them after 0.5-3 s; the other
-    stops Elasticsearch for ``es_down_s`` and restarts the broker. Both stop by themselves."""
+    stops Elasticsearch for ``es_down_s`` and restarts the broker. No kill happens during an outage or
+    before the outage's canaries are indexed, so each outage's recovery time is its own. Both threads stop
+    by themselves."""
 
-    def __init__(self, stack: PrivateStack, services: Services, work: Workload, publish: Any, seed: int) -> None:
+    def __init__(self, stack: PrivateStack, services: Services, work: Workload, publish: Any, seed: int,
+                 indexed: Callable[[list[str]], bool]) -> None:  # fmt: skip
         self.stack, self.services, self.work, self.publish = stack, services, work, publish
+        self.indexed = indexed
+        self._quiet = threading.Lock()  # held by an outage until it has recovered
         self.rng = random.Random(seed)
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -68,27 +74,36 @@ class Chaos:
         for moment in moments:
             time.sleep(max(0.0, t0 + moment - time.monotonic()))
             name = self.rng.choice(sorted(self.services.members))
-            fault = self._fault("kill", name)
-            self.services.kill(name)
-            pause = self.rng.uniform(0.5, 3.0)
-            time.sleep(pause)
-            self.services.restart(name)
-            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+            with self._quiet:
+                fault = self._fault("kill", name)
+                self.services.kill(name)
+                time.sleep(self.rng.uniform(0.5, 3.0))
+                self.services.restart(name)
+                fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+
+    def _recovered(self, fault: Fault, limit_s: float = 300.0) -> None:
+        deadline = time.monotonic() + limit_s
+        while not self.indexed([p for p, _ in fault.canaries]) and time.monotonic() < deadline:
+            time.sleep(1.0)
 
     def _outages(self, es_down_s: float, broker_restarts: int, window_s: float) -> None:
         t0 = time.monotonic()
         if es_down_s > 0:
             time.sleep(max(0.0, t0 + 0.25 * window_s - time.monotonic()))
-            fault = self._fault("es down", "elasticsearch")
-            self.stack.es_stop()
-            time.sleep(es_down_s)
-            self.stack.es_start()
-            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+            with self._quiet:
+                fault = self._fault("es down", "elasticsearch")
+                self.stack.es_stop()
+                time.sleep(es_down_s)
+                self.stack.es_start()
+                fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+                self._recovered(fault)
         for n in range(broker_restarts):
             time.sleep(max(15.0, t0 + (0.6 + 0.3 * n / max(broker_restarts, 1)) * window_s - time.monotonic()))
-            fault = self._fault("broker restart", "kafka")
-            self.stack.kafka_restart()
-            fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+            with self._quiet:
+                fault = self._fault("broker restart", "kafka")
+                self.stack.kafka_restart()
+                fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
+                self._recovered(fault)
 
     def start(self, kills: int, es_down_s: float, broker_restarts: int, window_s: float) -> None:
         self._threads = [

@@ -40,7 +40,7 @@ class ChaosConfig:
     posts: int = 20_000
     edits: int = 600
     deletes: int = 300
-    rate: float = 200.0  # posts.raw records per second
+    rate: float = 100.0  # posts.raw records per second
     kills: int = 12  # SIGKILLs of stage members, at random moments
     es_down_s: float = 60.0  # 0: no Elasticsearch outage
     broker_restarts: int = 1
@@ -188,6 +188,14 @@ def _rules(path: Path, hook: str) -> None:
     )
 
 
+def _all_indexed(es: Any, prefix: str, ids: list[str]) -> bool:
+    try:
+        found = es.count(index=f"{prefix}-posts-*", query={"ids": {"values": ids}}, allow_no_indices=True)
+        return int(found["count"]) >= len(ids)
+    except Exception:  # Elasticsearch still away: not yet
+        return False
+
+
 def _caught_up(es: Any, prefix: str, work: Workload, hook: WebhookReceiver) -> bool:
     try:
         if count_posts(es, prefix) < len(work.expected):
@@ -214,7 +222,7 @@ def run(stack: PrivateStack, config: ChaosConfig, logs: Path | None = None) -> R
         services = Services(env, logs, rules, config.members)
         services.start()
         publisher = Publisher(settings)
-        chaos = Chaos(stack, services, work, publisher.send, config.seed)
+        chaos = Chaos(stack, services, work, publisher.send, config.seed, lambda ids: _all_indexed(es, prefix, ids))
         window = len(work.events) / config.rate
         watch = GroupWatch(settings).__enter__()
         try:

@@ -51,5 +51,6 @@ def test_faults_lose_and_duplicate_nothing(private_stack: PrivateStack) -> None:
     print(report.table())
     assert report.outcome.clean, report.table()
     assert report.outcome.counts["dead letters"] == 0
+    assert report.service_exits == 0, "a service left by itself: see the service logs named above"
     kinds = {f.kind for f in report.faults}
     assert kinds == {"kill", "es down", "broker restart"}, kinds
