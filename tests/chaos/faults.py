@@ -93,7 +93,15 @@ class Chaos:
             with self._quiet:
                 fault = self._fault("es down", "elasticsearch")
                 self.stack.es_stop()
-                time.sleep(es_down_s)
+                time.sleep(es_down_s / 2)
+                # A service started while Elasticsearch is away must wait for it, not leave.
+                restarted = [self.rng.choice([m for m in sorted(self.services.members) if m.startswith(stage)])
+                             for stage in ("index", "alert")]  # fmt: skip
+                for name in restarted:
+                    self.services.kill(name)
+                    self.services.restart(name)
+                fault.target = f"es (+{', '.join(restarted)})"
+                time.sleep(es_down_s / 2)
                 self.stack.es_start()
                 fault.down_s = (datetime.now(UTC) - fault.at).total_seconds()
                 self._recovered(fault)

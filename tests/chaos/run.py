@@ -80,14 +80,14 @@ class Report:
             lines.append(f"{'members with partitions':<26} {most:>7}   (most at once, {group})")
         lines.append("work per member since its last start: " + ", ".join(f"{k} {v}" for k, v in self.work.items()))
         if self.faults:
-            lines += ["", f"{'fault':<16} {'target':<14} {'at s':>6} {'down s':>7} {'indexed after s':>16} "
+            lines += ["", f"{'fault':<16} {'target':<24} {'at s':>6} {'down s':>7} {'indexed after s':>16} "
                           f"{'alerted after s':>16}"]  # fmt: skip
             start = self.timings["start"]
             alerted = self.timings_alerted
             for f in self.faults:
                 idx, alr = f.recovery(self.outcome.indexed_at, alerted)
                 lines.append(
-                    f"{f.kind:<16} {f.target:<14} {f.at.timestamp() - start:>6.0f} {f.down_s:>7.1f} "
+                    f"{f.kind:<16} {f.target:<24} {f.at.timestamp() - start:>6.0f} {f.down_s:>7.1f} "
                     f"{_secs(idx):>16} {_secs(alr):>16}"
                 )
         return "\n".join(lines)
