@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-demo system-test demo test fuzz lint stack-up stack-down bench lock
+.PHONY: venv system-demo system-test demo test fuzz chaos lint stack-up stack-down bench lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: system-test stack-up
 fuzz: stack-up
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q tests/property tests/integration/test_prop_query_es.py \
 		tests/integration/test_api_schemathesis.py
+
+# The full chaos run (tests/chaos/run.py): 20,000 posts while services are killed, Elasticsearch is down
+# a minute and the broker restarts, on a private Kafka + Elasticsearch of its own; prints the table.
+chaos: system-demo venv
+	$(BIN)/python -m tests.chaos.run
 
 lint: venv
 	$(BIN)/ruff check .

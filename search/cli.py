@@ -62,7 +62,9 @@ def index_command(
         if drain and indexer.give_up_s is None:
             indexer.give_up_s = DRAIN_GIVE_UP_S
         try:
-            indexer.prepare()
+            # The service waits for Elasticsearch however long it is away (a restart during an outage
+            # must not exit: the chaos run saw that); a drain gives up after a minute.
+            indexer.prepare(60.0 if drain else None)
             runner = StageRunner(
                 "index",
                 settings,

@@ -92,11 +92,12 @@ class Indexer:
         self._media_topics = {settings.topic(t.name): t for t in MEDIA_TOPICS}
         self.written = 0
 
-    def prepare(self, timeout_s: float = 60.0) -> None:
+    def prepare(self, timeout_s: float | None = 60.0) -> None:
         """Install templates and make what other processes wrote visible to the first lookups;
-        waits (bounded backoff) while Elasticsearch is unreachable or busy."""
+        waits (bounded backoff) while Elasticsearch is unreachable or busy: ``timeout_s`` at most, or for
+        as long as it takes (None: the service, which must ride out an outage at start-up too)."""
         _quiet_gc()
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + timeout_s if timeout_s is not None else float("inf")
         delay = 0.5
         while True:
             try:
