@@ -8,7 +8,9 @@ running the stage's own runner:
   offsets to the end offsets it sees at start, commits them and exits. No rebalance, and no partition is
   read twice; the workers' counts are summed.
 SIGTERM or SIGINT to the parent is passed to every worker, which finishes its batch, commits and exits; the
-parent waits for all of them. A worker that fails makes the command fail (exit 1), naming it.
+parent waits for all of them. A worker that fails makes the command fail (exit 1), naming it. A parent that
+is killed (SIGKILL passes nothing on) takes its workers with it: each one watches its parent and stops as on
+SIGTERM when it is gone, so a restarted service never runs beside its own orphans.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from types import FrameType
 from typing import Any
 
+from dozor import logs
 from dozor.errors import DozorError
 from dozor.stream import RunStats
 
@@ -37,10 +42,23 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _entry(worker: Worker, slot: int, n: int, args: tuple[Any, ...], results: Any) -> None:
+def _stop_with_parent(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        log.warning("the parent process %d is gone: stopping", parent)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _entry(worker: Worker, slot: int, n: int, args: tuple[Any, ...], results: Any, service: str) -> None:
+    from dozor import logs
     from dozor.cli_support import setup_logging
 
+    logs.set_service(service)
     setup_logging()
+    _stop_with_parent(os.getppid())
     try:
         stats = worker(slot, n, *args)
     except DozorError as exc:
@@ -75,7 +93,10 @@ def run_workers(n: int, worker: Worker, *args: Any) -> RunStats:
     return their summed counts; a worker that fails is a :class:`DozorError` naming it."""
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    procs = [ctx.Process(target=_entry, args=(worker, i, n, args, results), name=f"worker-{i}") for i in range(n)]
+    procs = [
+        ctx.Process(target=_entry, args=(worker, i, n, args, results, logs.service()), name=f"worker-{i}")
+        for i in range(n)
+    ]
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         log.info("passing signal %d to %d workers", signum, len(procs))

@@ -108,3 +108,35 @@ def test_drain_with_two_workers_splits_the_partitions(env_settings: DozorSetting
         [str(DOZOR), "enrich", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
     )
     assert again.returncode == 0 and "enrich: 0 consumed" in again.stderr
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_stop_when_their_parent_is_killed(env_settings: DozorSettings) -> None:
+    """SIGKILL passes nothing on: without their watch, the workers would keep consuming as orphans beside
+    the service restarted in their place."""
+    dk.ensure_topics(env_settings, [dk.RAW])
+    proc = subprocess.Popen(
+        [str(DOZOR), "enrich", "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and members(env_settings) != ("Stable", 2):
+        time.sleep(1)
+    workers = {p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()}
+    assert len(workers) == 2, "two worker processes under the command"
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.5)
+    assert not any(_alive(p) for p in workers), "the workers outlived their killed parent"
