@@ -327,14 +327,20 @@ class StageRunner:
         self.stats.rejected += len(result.rejected)
 
     def _sleep_paused(self, consumer: Any, seconds: float) -> None:
-        assigned = list(consumer.assignment())
-        consumer.pause(*assigned)
+        """Wait, polling with every partition paused so the group keeps this member. A rebalance during
+        the wait may take partitions away (they are not resumed: that raised KeyError) or assign new ones,
+        which are paused too; should a poll still return records, their partitions go back to the first of
+        them, so no record is skipped by a later commit."""
         deadline = time.monotonic() + seconds
         try:
             while time.monotonic() < deadline and not self._stop.is_set():
-                consumer.poll(timeout_ms=min(500, max(1, int((deadline - time.monotonic()) * 1000))))
+                consumer.pause(*consumer.assignment())
+                polled = consumer.poll(timeout_ms=min(500, max(1, int((deadline - time.monotonic()) * 1000))))
+                for tp, records in polled.items():
+                    if records:
+                        consumer.seek(tp, min(r.offset for r in records))
         finally:
-            consumer.resume(*assigned)
+            consumer.resume(*consumer.assignment())
 
     def _write(self, result: BatchResult) -> None:
         if not result.outputs and not result.rejected:
