@@ -51,7 +51,7 @@ def ocr(
             metrics.watch_store(store.usage)
         stage = build_stage(settings, store)
         runner = StageRunner("ocr", settings, dk.MEDIA, stage, max_batch=settings.ocr_batch)
-        dk.ensure_topics(settings, [MEDIA_OCR.name, dk.DLQ])
+        dk.ensure_topics_waiting(settings, [MEDIA_OCR.name, dk.DLQ], wait=not drain)
         result = runner.drain() if drain else runner.run_forever()
         print(f"ocr: {result.summary()}", file=sys.stderr)
         return 0

@@ -131,6 +131,25 @@ def ensure_topics(
         client.close()
 
 
+def ensure_topics_waiting(settings: DozorSettings, names: Iterable[str], *, wait: bool) -> None:
+    """:func:`ensure_topics` for a command that starts a stage: a service (``wait``) started while the
+    broker is away waits for it with backoff instead of exiting (the chaos run restarted a member during a
+    broker restart); a one-shot run fails at once."""
+    import time
+
+    names, delay = list(names), 0.5
+    while True:
+        try:
+            ensure_topics(settings, names)
+            return
+        except KafkaUnavailable as exc:
+            if not wait:
+                raise
+            log.warning("%s; retrying in %.1fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
 def read_all(settings: DozorSettings, topic: str, timeout_s: float = 60.0) -> list[Any]:
     """Every record of a topic (name unprefixed), from the beginning to the end offsets seen at start.
 

@@ -80,7 +80,7 @@ def enrich(
             stats = offline.run(input_file, output_file or "-", enricher)
             print(stats.summary(), file=sys.stderr)
             return 0
-        dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ])
+        dk.ensure_topics_waiting(settings, [dk.ENRICHED, dk.DLQ], wait=not drain)
         n = workers or default_workers()
         if n == 1:
             result = _work(0, 1, drain, taxonomy, metrics_port, enricher)

@@ -64,7 +64,7 @@ def run(
         # One consumer over both topics: partition n of each (one channel's posts and files) in one process.
         runner = StageRunner(STAGE_NAME, settings, [dk.RAW, dk.MEDIA], stage, max_batch=settings.evidence_batch)
         stage.chain.ensure_indices()
-        dk.ensure_topics(settings, [dk.DLQ])
+        dk.ensure_topics_waiting(settings, [dk.DLQ], wait=not drain)
         stats = runner.drain() if drain else runner.run_forever()
         print(
             f"evidence: {stats.consumed} consumed, {stage.appended} entries appended, "

@@ -96,3 +96,31 @@ def test_indexer_service_rides_out_a_kafka_outage(ss: SearchSettings, es: Elasti
     assert "error" not in outcome, outcome
     # Everything was committed once it was indexed: a drain of the same group finds nothing left.
     assert drain_index(ss)[0].consumed == 0
+
+
+def test_a_service_started_while_kafka_is_away_waits_for_it(ss: SearchSettings, kafka_proxy: TcpProxy) -> None:
+    """The chaos run restarted a member during a broker restart: creating its topics must wait, not exit."""
+    via_proxy = ss.model_copy(update={"kafka_proxy_url": kafka_proxy.url})
+    kafka_proxy.close()
+    with pytest.raises(dk.KafkaUnavailable):  # a one-shot run fails at once, naming the broker
+        dk.ensure_topics_waiting(via_proxy, [dk.DLQ], wait=False)
+    outcome: dict[str, BaseException] = {}
+
+    def start() -> None:
+        try:
+            dk.ensure_topics_waiting(via_proxy, [dk.ENRICHED, dk.DLQ], wait=True)
+        except BaseException as exc:  # reported below
+            outcome["error"] = exc
+
+    waiting = threading.Thread(target=start, daemon=True)
+    waiting.start()
+    time.sleep(3)
+    assert waiting.is_alive() and not outcome, outcome  # still waiting for the broker
+    kafka_proxy.open()
+    waiting.join(120)
+    assert not waiting.is_alive() and not outcome, outcome
+    admin = dk.admin(ss)
+    try:
+        assert ss.topic(dk.ENRICHED) in admin.list_topics()
+    finally:
+        admin.close()
