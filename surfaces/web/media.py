@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from elasticsearch import Elasticsearch
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from media.store import BlobStore
@@ -13,24 +12,10 @@ from surfaces.access import Admin
 from surfaces.audit import Audit
 from surfaces.media import blob_store, bundle_response, media_response
 from surfaces.web import auth
-from surfaces.web.settings import WebSettings
+from surfaces.web.deps import ES, Settings
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(auth.require_login)])
 Store = Annotated[BlobStore, Depends(blob_store)]
-
-
-def _es(request: Request) -> Elasticsearch:
-    es: Elasticsearch = request.app.state.es
-    return es
-
-
-def _settings(request: Request) -> WebSettings:
-    settings: WebSettings = request.app.state.settings
-    return settings
-
-
-ES = Annotated[Elasticsearch, Depends(_es)]
-Settings = Annotated[WebSettings, Depends(_settings)]
 
 
 @router.get("/media/{sha256}")

@@ -3,34 +3,17 @@ with its first post marked (a deleted first post keeps its place)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from elasticsearch import Elasticsearch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from search.filters import parse_when
 from search.stories import list_stories, story_posts, summaries
 from surfaces.web import auth
+from surfaces.web.deps import ES, Settings
 from surfaces.web.render import page
-from surfaces.web.settings import WebSettings
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(auth.require_login)])
 SINCE_CHOICES = ("24h", "7d", "30d", "")
-
-
-def _es(request: Request) -> Elasticsearch:
-    es: Elasticsearch = request.app.state.es
-    return es
-
-
-def _settings(request: Request) -> WebSettings:
-    settings: WebSettings = request.app.state.settings
-    return settings
-
-
-ES = Annotated[Elasticsearch, Depends(_es)]
-Settings = Annotated[WebSettings, Depends(_settings)]
 
 
 @router.get("/stories", response_class=HTMLResponse)
