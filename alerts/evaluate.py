@@ -17,6 +17,7 @@ from alerts.kind import ActiveRule
 from alerts.kinds import kind_of
 from alerts.settings import AlertSettings
 from alerts.state import iso
+from dozor import es as des
 from search import index as ix
 
 log = logging.getLogger(__name__)
@@ -90,22 +91,15 @@ class Evaluator:
         yield from self._pages(query)
 
     def _pages(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        after: list[Any] | None = None
-        while True:
-            resp = self.es.search(
-                index=self.alias,
-                query=query,
-                size=PAGE,
-                sort=[{"indexed_at": "asc"}, {"id": "asc"}],
-                search_after=after,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            )
-            hits = resp["hits"]["hits"]
-            yield from hits
-            if len(hits) < PAGE:
-                return
-            after = hits[-1]["sort"]
+        return des.pages(
+            self.es,
+            index=self.alias,
+            query=query,
+            sort=[{"indexed_at": "asc"}, {"id": "asc"}],
+            size=PAGE,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
 
     def _msearch(
         self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime

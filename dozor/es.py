@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -59,3 +60,17 @@ def wait_ready(settings: DozorSettings, timeout_s: float = 30.0) -> Elasticsearc
         if time.monotonic() > deadline:
             raise unreachable(settings)
         time.sleep(0.5)
+
+
+def pages(
+    es: Elasticsearch, *, index: str, query: dict[str, Any], sort: list[Any], size: int, **options: Any
+) -> Iterator[dict[str, Any]]:
+    """Every hit of ``query``, page by page in ``sort`` order (search_after: the sort ends on a unique field)."""
+    after: list[Any] | None = None
+    while True:
+        resp = es.search(index=index, query=query, sort=sort, size=size, search_after=after, **options)
+        hits = resp["hits"]["hits"]
+        yield from hits
+        if len(hits) < size:
+            return
+        after = hits[-1]["sort"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
+from dozor import es as des
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
 from enrich.analysis import analyze, normalize
@@ -52,22 +53,15 @@ class Report:
 
 
 def _posts(es: Elasticsearch, settings: DozorSettings, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    after: list[Any] | None = None
-    while True:
-        resp = es.search(
-            index=ix.posts_alias(settings),
-            query=query,
-            sort=[{"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}],
-            size=PAGE,
-            search_after=after,
-            ignore_unavailable=True,
-            allow_no_indices=True,
-        )
-        hits = resp["hits"]["hits"]
-        yield from hits
-        if len(hits) < PAGE:
-            return
-        after = hits[-1]["sort"]
+    return des.pages(
+        es,
+        index=ix.posts_alias(settings),
+        query=query,
+        sort=[{"date": {"order": "asc", "missing": "_first"}}, {"id": "asc"}],
+        size=PAGE,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+    )
 
 
 def redacted_fields(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

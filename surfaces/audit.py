@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from elasticsearch import Elasticsearch, NotFoundError
 from fastapi import Depends, Request
 
+from dozor import es as des
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
 from surfaces.auth import client_address
@@ -158,24 +159,18 @@ class AuditLog:
     ) -> Iterator[dict[str, Any]]:
         """Every matching entry, oldest first, page by page (search_after)."""
         self._refresh()
-        after: list[Any] | None = None
-        while True:
-            try:
-                resp = self.es.search(
-                    index=self.index,
-                    query=self._query(user, action, since),
-                    sort=[{"at": "asc"}, {"id": "asc"}],
-                    size=500,
-                    search_after=after,
-                )
-            except NotFoundError:
-                return
-            hits = resp["hits"]["hits"]
-            for h in hits:
-                yield h["_source"]
-            if len(hits) < 500:
-                return
-            after = hits[-1]["sort"]
+        found = des.pages(
+            self.es,
+            index=self.index,
+            query=self._query(user, action, since),
+            sort=[{"at": "asc"}, {"id": "asc"}],
+            size=500,
+        )
+        try:
+            for hit in found:
+                yield hit["_source"]
+        except NotFoundError:
+            return
 
 
 def audit_log(request: Request) -> AuditLog:
