@@ -161,6 +161,9 @@ def test_the_post_page_shows_the_image_its_hash_and_text_and_the_bundle_verifies
         page.wait_for_url(f"**/ui/posts/{notice['id']}")
         image = page.locator(f"#media figure[data-sha256='{sha}'] img")
         image.wait_for()
+        # The image loads lazily: only once it is in view (the page grew above it), then wait for its load.
+        image.scroll_into_view_if_needed()
+        image.evaluate("img => img.complete ? null : new Promise(done => { img.onload = img.onerror = done; })")
         assert image.evaluate("img => img.complete && img.naturalWidth") > 0
         assert page.locator("#media code.sha256").inner_text() == sha
         assert "Сахарово" in page.locator("#media pre.ocr-text").inner_text()
