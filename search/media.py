@@ -13,7 +13,9 @@ topics). Where an item comes from:
 :func:`merge` is a join over the set of items seen (commutative, associative, idempotent): items are
 grouped by key (their SHA-256, or their type when they have none: a post has one attachment and its
 thumbnail); within a group the weightiest item's fields win and the others fill what it lacks; a
-placeholder or a file-less item of a type gives way to an item of that type with a file.
+placeholder or a file-less item of a type gives way to an item of that type with a file. Expiry is
+sticky: a report of a file whose hash an item lists in ``expired_sha256`` (retention deleted its blob) is
+dropped, so a replay of ``posts.media`` never brings the file back as ``stored``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ FILE_TYPES = frozenset(
 ITEM_FIELDS: tuple[str, ...] = tuple(MediaItem.model_fields)
 # Which of two reports of one file wins: a later stage's verdict on the bytes (missing from the store,
 # not a usable image) over the capture's; a report of the file over a placeholder.
-_RANK = {PENDING: 0, NO_FILE: 0, "failed": 1, "skipped": 2, "stored": 3, "missing": 4, "rejected": 5}
+_RANK = {PENDING: 0, NO_FILE: 0, "failed": 1, "skipped": 2, "stored": 3, "missing": 4, "rejected": 5, "expired": 6}
+EXPIRED = "expired"  # search/retention.py dropped the file; its hashes are kept in `expired_sha256`
 # posts.raw summary keys -> item fields
 _SUMMARY_KEYS = {"mime_type": "mime", "mime": "mime", "size": "size", "width": "width", "height": "height"}
 _SUMMARY_KEYS["file_name"] = "file_name"
@@ -133,11 +136,22 @@ def _order(item: Mapping[str, Any]) -> tuple[bool, str, str]:
     return item.get("type") == "thumbnail", str(item.get("type")), key(item)
 
 
+def expired_hashes(items: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The hashes of the files retention expired, as the items record them."""
+    return {str(h) for item in items for h in (item.get("expired_sha256") or ()) if h}
+
+
+def _expired(item: Mapping[str, Any], gone: set[str]) -> bool:
+    return any(item.get(f) in gone for f in ("sha256", "thumb_sha256") if item.get(f))
+
+
 def merge(*lists: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The post's media list from every list of items seen, in any order and any grouping."""
+    seen = [item for items in lists for item in items]
+    gone = expired_hashes(seen)
     groups: dict[str, list[Mapping[str, Any]]] = {}
-    for items in lists:
-        for item in items:
+    for item in seen:
+        if not _expired(item, gone):
             groups.setdefault(key(item), []).append(item)
     joined = [_join(g) for g in groups.values()]
     real = {i["type"] for i in joined if i.get("status") not in PLACEHOLDERS}

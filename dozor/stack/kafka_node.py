@@ -111,7 +111,9 @@ class KafkaNode:
         props.write_text(server_properties(self.ep, self.data, self.security))
         (self.dir / "log4j2.properties").write_text(LOG4J2.format(log=self.log_file))
         if not (self.data / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # one in 64 would read as an option to the storage tool (as Kafka's own)
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             cmd = self._classpath_cmd(
                 "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props), heap="256m"
             )
