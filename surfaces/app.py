@@ -32,6 +32,7 @@ from surfaces.api.media import router as media_router
 from surfaces.api.metrics import RequestMetrics
 from surfaces.api.metrics import router as metrics_router
 from surfaces.api.routes import router
+from surfaces.api.users import router as users_router
 from surfaces.audit import AuditLog, record_users
 from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
@@ -56,7 +57,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "a missing or unknown token"),
         (403, "the caller's role does not allow this (viewer < analyst < admin)"),
         (404, "no such post, saved search, alert or rule"),
-        (409, "a saved search or rule of that name exists"),
+        (409, "a saved search, rule, case or user of that name exists"),
         (502, "Elasticsearch refused the request"),
         (503, "Elasticsearch unavailable"),
     )
@@ -117,6 +118,7 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.include_router(desk_router, responses=ERRORS)
     app.include_router(annotations_router, responses=ERRORS)
     app.include_router(cases_router, responses=ERRORS)
+    app.include_router(users_router, responses=ERRORS)
     _install_error_handlers(app)
     return app
 

@@ -22,6 +22,7 @@ from cachetools import TTLCache
 from fastapi import HTTPException, Request, status
 from pydantic import SecretStr
 
+from dozor.errors import ConfigError
 from surfaces.users import Directory, User, digest_of
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,49 @@ def token_digest(token: SecretStr) -> bytes:
     return digest_of(token)
 
 
-class Tokens(Directory):
+class Tokens:
     """The tokens of DOZOR_API_TOKENS (each an admin) and the users of DOZOR_API_USERS, checked in time
-    independent of which matched."""
+    independent of which matched. The users file is read again when it changes (its size, time or inode:
+    the admin page's rewrite, or an edit by hand), so no restart is needed; a file that has become
+    invalid is logged and the users read before stay in force."""
 
     def __init__(self, configured: Iterable[SecretStr], users_file: Path | None = None) -> None:
-        super().__init__(Directory.build(configured, users_file)._users)
+        self._configured, self.users_file = list(configured), users_file
+        self._lock = threading.Lock()
+        self._stamp = self._file_stamp()
+        self._directory = Directory.build(self._configured, users_file)  # a bad file fails at start
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        if self.users_file is None:
+            return None
+        try:
+            st = self.users_file.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def current(self) -> Directory:
+        stamp = self._file_stamp()
+        if stamp == self._stamp:
+            return self._directory
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self._directory = Directory.build(self._configured, self.users_file)
+                    log.info("users file %s read again: %d users", self.users_file, len(self._directory))
+                except ConfigError as exc:
+                    log.error("users file changed but is not valid; the users read before stay in force: %s", exc)
+                self._stamp = stamp
+        return self._directory
+
+    def __len__(self) -> int:
+        return len(self.current())
+
+    def find(self, token: str | None) -> User | None:
+        return self.current().find(token)
+
+    def users(self) -> list[User]:
+        return self.current().users()
 
     def valid(self, token: str | None) -> bool:
         return self.find(token) is not None

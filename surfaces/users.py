@@ -8,10 +8,13 @@ an admin of every team (the single-token set-ups of before roles keep working as
         role: analyst                # viewer | analyst | admin
         teams: [desk]
         token_sha256: 9f86d0...      # printf %s TOKEN | sha256sum
+        disabled: false              # optional: true refuses the token, keeps the entry
 
 Roles are ordered: a viewer searches and reads (redacted); an analyst also saves searches and rules,
 acks alerts and exports (redacted); an admin also reads the audit log, exports unredacted and
-downloads evidence bundles. A bad file stops `dozor api` at start naming the entry, the field and the fix.
+downloads evidence bundles, and manages the users on the admin page (/ui/users, /users: surfaces/user_admin.py,
+which rewrites this file; `dozor api` rereads it when it changes). A bad file stops `dozor api` at start
+naming the entry, the field and the fix.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class UserEntry(BaseModel):
     role: Role
     teams: list[str] = Field(default_factory=list)
     token_sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    disabled: bool = False  # kept in the file (and the admin page) but refused at login
 
     @field_validator("role", mode="before")
     @classmethod
@@ -155,6 +159,8 @@ class Directory:
         entries = [(digest_of(t), User(f"token-{n + 1}", Role.admin, (LEGACY_TEAM,))) for n, t in enumerate(tokens)]
         if users_file is not None:
             for u in load_users(users_file).users:
+                if u.disabled:
+                    continue
                 entries.append((bytes.fromhex(u.token_sha256), User(u.name, u.role, tuple(u.teams))))
         return cls(entries)
 

@@ -13,6 +13,8 @@ from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from fastapi import Request
 
+from surfaces.web.i18n_desk import DESK_LABELS
+
 LANGS = ("en", "ru")
 COOKIE = "dozor_ui_lang"
 
@@ -30,17 +32,6 @@ LABELS: dict[str, dict[str, str]] = {
         "nav.alerts": "Alerts",
         "nav.channels": "Channels",
         "nav.audit": "Audit",
-        "audit.title": "Audit log",
-        "audit.user": "User",
-        "audit.action": "Action",
-        "audit.all": "all",
-        "audit.filter": "Filter",
-        "audit.export": "Export JSONL",
-        "audit.none": "No entries.",
-        "audit.at": "When",
-        "audit.target": "What",
-        "audit.results": "Results",
-        "audit.unredacted": "unredacted",
         "redacted.note": "Phone numbers and private persons' names are masked for your role.",
         "nav.cases": "Cases",
         "desk.tags": "Tags",
@@ -84,6 +75,7 @@ LABELS: dict[str, dict[str, str]] = {
         "f.channel": "Channel",
         "f.category": "Category",
         "f.country": "Country",
+        "f.tag": "Tag",
         "f.since": "From",
         "f.until": "To",
         "f.include_deleted": "Include deleted posts",
@@ -191,17 +183,6 @@ LABELS: dict[str, dict[str, str]] = {
         "nav.alerts": "Оповещения",
         "nav.channels": "Каналы",
         "nav.audit": "Журнал",
-        "audit.title": "Журнал действий",
-        "audit.user": "Пользователь",
-        "audit.action": "Действие",
-        "audit.all": "все",
-        "audit.filter": "Показать",
-        "audit.export": "Выгрузить JSONL",
-        "audit.none": "Записей нет.",
-        "audit.at": "Когда",
-        "audit.target": "Что",
-        "audit.results": "Результатов",
-        "audit.unredacted": "без маскировки",
         "redacted.note": "Телефоны и имена частных лиц скрыты для вашей роли.",
         "nav.cases": "Дела",
         "desk.tags": "Метки",
@@ -245,6 +226,7 @@ LABELS: dict[str, dict[str, str]] = {
         "f.channel": "Канал",
         "f.category": "Категория",
         "f.country": "Страна",
+        "f.tag": "Метка",
         "f.since": "С",
         "f.until": "По",
         "f.include_deleted": "Показывать удалённые посты",
@@ -346,6 +328,8 @@ LABELS: dict[str, dict[str, str]] = {
         "alert.flatline": "{channel} молчит уже {silent} (обычно пост каждые {usual}); возможно, сбор прервался",
     },
 }
+for _lang, _words in DESK_LABELS.items():
+    LABELS[_lang].update(_words)
 
 
 def ui_lang(request: Request) -> str:

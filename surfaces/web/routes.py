@@ -35,6 +35,7 @@ from surfaces.web.posts import load_post
 from surfaces.web.render import HERE, page
 from surfaces.web.saved import pages as saved_pages
 from surfaces.web.settings import WebSettings, taxonomy
+from surfaces.web.users import pages as users_pages
 
 _ICON_CACHE = {"Cache-Control": "max-age=86400"}
 
@@ -240,6 +241,7 @@ router.include_router(pages)
 router.include_router(saved_pages)
 router.include_router(desk_pages)
 router.include_router(desk_post_pages)
+router.include_router(users_pages)
 
 
 @router.get("/", include_in_schema=False)
