@@ -5,6 +5,7 @@ are read back from the posts index, oldest first (its timeline)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
@@ -117,19 +118,36 @@ class Cases:
         )
 
     def _change(self, name: str, post_id: str, user: str, add: bool) -> Case:
+        def posts(case: Case) -> dict[str, Any]:
+            kept = [p for p in case.posts if p.post_id != post_id]
+            if add:
+                known = {p.post_id: p for p in case.posts}
+                kept.append(
+                    known.get(post_id) or CasePost(post_id=post_id, added_by=user, added_at=utcnow().isoformat())
+                )
+            return {"posts": kept}
+
+        return self._update(name, posts)
+
+    def set_member(self, name: str, member: str, *, add: bool) -> Case:
+        """Add or remove one member (a user name) of the case."""
+        if not member or not NAME_RE.match(member.replace("@", "_")):
+            raise UsageError(f"bad member name {member!r}")
+
+        def members(case: Case) -> dict[str, Any]:
+            now = set(case.members)
+            return {"members": sorted(now | {member} if add else now - {member})}
+
+        return self._update(name, members)
+
+    def _update(self, name: str, change: Callable[[Case], dict[str, Any]]) -> Case:
         for _ in range(5):
             try:
                 doc = self.es.get(index=self.index, id=name)
             except NotFoundError:
                 raise CaseMissing(f"no case named {name!r}") from None
             case = Case.model_validate(doc["_source"])
-            posts = [p for p in case.posts if p.post_id != post_id]
-            if add:
-                known = {p.post_id: p for p in case.posts}
-                posts.append(
-                    known.get(post_id) or CasePost(post_id=post_id, added_by=user, added_at=utcnow().isoformat())
-                )
-            case = case.model_copy(update={"posts": posts, "updated_at": utcnow().isoformat()})
+            case = case.model_copy(update={**change(case), "updated_at": utcnow().isoformat()})
             try:
                 self._save(case, doc["_seq_no"], doc["_primary_term"])
                 return case

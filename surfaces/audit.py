@@ -56,6 +56,7 @@ ACTIONS = (
     "case.view",
     "case.add",
     "case.remove",
+    "case.member",
     "users.change",
     "audit.read",
     "audit.export",

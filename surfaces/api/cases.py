@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from surfaces.access import Admin, Analyst, Viewer
 from surfaces.api.deps import ES, Settings, require_token
 from surfaces.audit import Audit
 from surfaces.media import blob_store, bundle_response
+from surfaces.user_admin import known_users
 from surfaces.users import Role, User
 
 Store = Annotated[BlobStore, Depends(blob_store)]
@@ -34,6 +35,10 @@ class NewCase(BaseModel):
 
 class AddPost(BaseModel):
     post_id: str
+
+
+class AddMember(BaseModel):
+    name: str = Field(description="a user name (DOZOR_API_USERS)")
 
 
 def _visible(user: User, case: Case) -> bool:
@@ -103,6 +108,37 @@ def remove_post(es: ES, settings: Settings, user: Analyst, audit: Audit, name: s
     _case(store, user, name)
     case = store.remove(name, post_id, user.name)
     audit.record(user, "case.remove", name, detail={"post_id": post_id})
+    return case
+
+
+def _team_analyst(user: User, case: Case) -> None:
+    """Members are managed by the analysts and admins of the case's team (a member from outside it may not)."""
+    if not user.in_team(case.team):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{user.name} is not in the case's team {case.team!r}")
+
+
+@router.post("/{name}/members")
+def add_member(
+    request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit, name: str, body: AddMember
+) -> Case:
+    store = Cases(es, settings)
+    _team_analyst(user, _case(store, user, name))
+    if body.name not in {u.name for u in known_users(request)}:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"no user named {body.name!r}")
+    case = store.set_member(name, body.name, add=True)
+    audit.record(user, "case.member", name, detail={"add": body.name})
+    return case
+
+
+@router.delete("/{name}/members/{member}")
+def remove_member(es: ES, settings: Settings, user: Analyst, audit: Audit, name: str, member: str) -> Case:
+    store = Cases(es, settings)
+    _team_analyst(user, _case(store, user, name))
+    try:
+        case = store.set_member(name, member, add=False)
+    except UsageError as exc:
+        raise _fail(exc) from None
+    audit.record(user, "case.member", name, detail={"remove": member})
     return case
 
 

@@ -19,6 +19,7 @@ from surfaces import exports
 from surfaces.access import Admin, Analyst, Viewer
 from surfaces.audit import Audit
 from surfaces.media import blob_store, bundle_response
+from surfaces.user_admin import known_users
 from surfaces.users import Role, User
 from surfaces.web import auth
 from surfaces.web.deps import ES, Settings, pages_router, redirect
@@ -140,12 +141,43 @@ def _case(es: Any, settings: Any, user: User, name: str) -> tuple[Cases, Case]:
 
 
 @pages.get("/cases/{name}", response_class=HTMLResponse)
-def case_page(request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, name: str) -> HTMLResponse:
+def case_page(
+    request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, name: str, error: str = ""
+) -> HTMLResponse:
     store, case = _case(es, settings, user, name)
     posts = [redact_post(p) if user.role is Role.viewer else p for p in store.posts(case)]
     audit.record(user, "case.view", name, results=len(posts), detail={"ui": True})
     added = {p.post_id: p for p in case.posts}
-    return page(request, "case.html", case=case, posts=posts, added=added)
+    manage = user.at_least(Role.analyst) and user.in_team(case.team)
+    return page(request, "case.html", case=case, posts=posts, added=added, manage=manage, error=error)
+
+
+@pages.post("/cases/{name}/members")
+async def add_member(request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit, name: str) -> Response:
+    auth.check_same_origin(request)
+    store, case = _case(es, settings, user, name)
+    if not user.in_team(case.team):
+        raise HTTPException(403, f"{user.name} is not in the case's team {case.team!r}")
+    member = str((await request.form()).get("member") or "").strip()
+    here = f"/ui/cases/{quote(name, safe='')}"
+    if member not in {u.name for u in known_users(request)}:
+        return redirect(f"{here}?error={quote(f'no user named {member!r}')}")
+    store.set_member(name, member, add=True)
+    audit.record(user, "case.member", name, detail={"add": member, "ui": True})
+    return redirect(here)
+
+
+@pages.post("/cases/{name}/members/{member}/delete")
+def remove_member(
+    request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit, name: str, member: str
+) -> Response:
+    auth.check_same_origin(request)
+    store, case = _case(es, settings, user, name)
+    if not user.in_team(case.team):
+        raise HTTPException(403, f"{user.name} is not in the case's team {case.team!r}")
+    store.set_member(name, member, add=False)
+    audit.record(user, "case.member", name, detail={"remove": member, "ui": True})
+    return redirect(f"/ui/cases/{quote(name, safe='')}")
 
 
 @pages.post("/cases/{name}/posts/{post_id}/delete")

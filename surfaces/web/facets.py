@@ -18,6 +18,7 @@ FACET_FIELDS = {
     "script": "script",
     "category": "channel.category",
     "country": "channel.country",
+    "tag": "tags",  # the desk's tags on posts (search/annotations.py)
 }
 
 

@@ -13,7 +13,7 @@ from starlette.datastructures import ImmutableMultiDict
 from dozor.errors import UsageError
 from search.filters import SearchFilters
 
-LIST_KEYS = ("topic", "lang", "script", "channel", "category", "country")
+LIST_KEYS = ("topic", "lang", "script", "channel", "category", "country", "tag")
 CATEGORIES = ("official", "migrant_community", "media", "other")
 
 

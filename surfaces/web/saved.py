@@ -80,6 +80,7 @@ def _search_url(saved: SavedSearch) -> str:
             "channel": f.channel,
             "category": f.category,
             "country": f.country,
+            "tag": f.tag,
         },
         f.since.isoformat() if f.since else "",
         f.until.isoformat() if f.until else "",
