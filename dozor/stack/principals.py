@@ -4,7 +4,8 @@ SCRAM store and in Elasticsearch's file realm, each with its own password), leas
 Kafka: a stage reads its input topics in its own consumer group and writes its outputs and the DLQ
 (plus CREATE on what it writes, so that it can create its topics). Elasticsearch: the indexer writes
 posts and their versions, the alerter writes alert state and reads posts, the API reads everything
-and writes only saved searches, alert rules and acks, the reader only reads. `dozor-admin` is the
+and writes only saved searches, alert rules and acks, the reader only reads posts, their versions, the
+evidence log, saved searches and alerts (never the audit log). `dozor-admin` is the
 super user of both, for setup. Names carry the settings' topic and index prefixes at `stack up`."""
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Principal:
 
 
 TEMPLATES = ("monitor", "manage_index_templates")
+READER_INDICES = ("posts*", "post-versions", "evidence*", "searches", "alerts", "alert-rules")
 PRINCIPALS: tuple[Principal, ...] = (
     # The collector reads its checkpoints back whole, without a group.
     Principal(
@@ -96,7 +98,9 @@ PRINCIPALS: tuple[Principal, ...] = (
             Grant(("audit",), ("create_doc", "create_index", "maintenance")),  # append-only: no update, no delete
         ),
     ),
-    Principal("reader", "read-only: search, export, Kibana", es=(Grant(("*",), READ),)),
+    # An allow-list, not "*": the reader must not reach the audit log (nor the desk's team-private
+    # annotations and cases), which "*" under the prefix would match.
+    Principal("reader", "read-only: search, export, Kibana", es=(Grant(READER_INDICES, READ),)),
 )
 
 
