@@ -234,3 +234,19 @@ def test_the_planner_decodes_media_topics_and_decides_a_stub_create_again_when_t
     plan = planner.plan(events, fresh, {}, NOW)
     assert [(p.write.op, p.event is not None) for p in plan] == [("create", True), ("index", False)]
     assert [e.post for e in planner.taken([plan[0]])] == [events[0].post]  # 409: decided again
+
+
+def test_expired_media_stays_expired_whatever_reports_of_the_file_come_after() -> None:
+    from search.media import merge
+    from search.retention import expired_media
+
+    stored = {"sha256": SHA, "thumb_sha256": THUMB, "type": "photo", "status": "stored", "mime": "image/jpeg"}
+    expired, gone = expired_media([stored], 90)
+    assert gone == {SHA, THUMB}
+    ocr = {**stored, "ocr_text": "УКАЗ", "phash": "0" * 16}
+    placeholder = {"type": "photo", "status": "pending"}
+    for late in itertools.permutations([stored, ocr, placeholder]):
+        for items in (merge(expired, late), merge(late, expired), merge(merge(expired, late[:1]), late[1:])):
+            assert [(i["type"], i["status"], i.get("sha256")) for i in items] == [("photo", "expired", None)]
+    other = {"sha256": "ef" * 32, "type": "photo", "status": "stored"}  # another file is no replay
+    assert [i["status"] for i in merge(expired, [other])] == ["stored"]
