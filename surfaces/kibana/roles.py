@@ -33,7 +33,7 @@ def roles(settings: DozorSettings) -> dict[str, dict[str, Any]]:
         out[f"{prefix}_kibana_{role}"] = {
             "cluster": ["monitor"] if role == "admin" else [],
             "indices": [
-                {"names": _indices(prefix, role), "privileges": READ, "allow_restricted_indices": False},
+                {"names": _indices(prefix, role), "privileges": list(READ), "allow_restricted_indices": False},
                 # Kibana's data views and saved objects live in its own indices: Kibana grants those.
             ],
             "metadata": {"dozor_role": role, "generated_by": "dozor kibana roles"},
@@ -46,5 +46,13 @@ def reaches(definition: dict[str, Any], index: str) -> bool:
     return any(fnmatchcase(index, name) for spec in definition["indices"] for name in spec["names"])
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors and aliases (`&id001`, `*id001`) for lists the roles share: Elasticsearch's roles.yml
+    parser does not resolve them, and skips every role that uses one."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def as_yaml(definitions: dict[str, dict[str, Any]]) -> str:
-    return yaml.safe_dump(definitions, sort_keys=True, allow_unicode=True)
+    return yaml.dump(definitions, Dumper=_PlainDumper, sort_keys=True, allow_unicode=True)

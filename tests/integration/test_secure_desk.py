@@ -87,22 +87,21 @@ def test_the_reader_principal_reads_posts_but_not_the_audit_log(world: SecureSta
         reader.close()
 
 
-def _add_file_realm_people(stack: SecureStack, definitions: dict[str, Any]) -> dict[str, str]:
+def _add_file_realm_people(stack: SecureStack, definitions: dict[str, Any], text: str) -> dict[str, str]:
     """The role definitions into the node's config/roles.yml and one user per role into its file realm
     (`users`, `users_roles`), as an operator would on a file realm; Elasticsearch reloads the files by
     itself. (This node, the integ-test-zip, cannot keep native roles or users: its security index needs
     the analysis-common module it lacks; `PUT _security/role` takes the same JSON on a full install.)"""
     config = next(stack.home.glob("es-*/config"))
     roles_yml = config / "roles.yml"
-    roles = yaml.safe_load(roles_yml.read_text()) or {}
-    roles.update(definitions)
     passwords = {name: secrets.token_urlsafe(18) for name in definitions}
     users = {name: name.replace("_", "-") for name in definitions}
     with (config / "users").open("a") as fh:
         fh.writelines(f"{users[n]}:{pbkdf2_hash(pw)}\n" for n, pw in passwords.items())
     with (config / "users_roles").open("a") as fh:
         fh.writelines(f"{n}:{users[n]}\n" for n in definitions)
-    roles_yml.write_text(yaml.safe_dump(roles, sort_keys=True))  # in place: owner and mode kept
+    with roles_yml.open("a") as fh:  # the command's YAML as it printed it: in place, owner and mode kept
+        fh.write("\n" + text)
     return {users[n]: pw for n, pw in passwords.items()}
 
 
@@ -131,7 +130,7 @@ def test_the_kibana_roles_loaded_into_elasticsearch_hold(world: SecureStack) -> 
     assert proc.returncode == 0, proc.stderr
     definitions: dict[str, dict[str, Any]] = yaml.safe_load(proc.stdout)
     assert set(definitions) == {"dozor_kibana_viewer", "dozor_kibana_analyst", "dozor_kibana_admin"}
-    accounts = _add_file_realm_people(world, definitions)
+    accounts = _add_file_realm_people(world, definitions, proc.stdout)
     people: dict[str, Elasticsearch] = {}
     try:
         for role in definitions:
