@@ -6,6 +6,12 @@ Works on anything shaped like Telethon's ``TelegramClient`` (``get_entity``, ``g
 accounts run side by side. A FloodWait pauses every request of that account; another error puts one
 channel, or a whole account whose session is gone, in a state the summary and metrics show (ingest/states.py).
 
+Groups: a registry ``kind: group`` entry is collected like a channel, its posts marked ``source_kind: group``.
+A channel with ``comments: true`` brings its linked discussion group along as a source of its own (own
+checkpoint, own state in the summary): the group's copies of the channel's posts are left out (the posts
+are collected from the channel), and every other message becomes a ``comments`` post with the channel
+post its thread answers (``thread``).
+
 With a blob store, each message's raw copy (canonical JSON of ``to_dict()``) is stored before its post is
 sent, and its media follow as ``posts.media`` events once the post was acknowledged (ingest/media.py).
 """
@@ -23,13 +29,22 @@ from typing import Any
 
 from telethon import events, utils
 from telethon.errors import FloodWaitError, RPCError
+from telethon.tl import functions
 from telethon.tl import types as tl
 
 from dozor import metrics
-from dozor.records import Channel, MediaEvent, RawPost
+from dozor.records import Channel, MediaEvent, RawPost, SourceKind
 from ingest.checkpoints import CheckpointStore
 from ingest.floodgate import FloodGate
-from ingest.mapping import BadInput, channel_from_entity, delete_record, message_record, peer_id
+from ingest.mapping import (
+    BadInput,
+    channel_from_entity,
+    channel_post_copy,
+    delete_record,
+    message_record,
+    peer_id,
+    thread_top,
+)
 from ingest.media import MediaCapture, MediaJob
 from ingest.producer import Pending, RawSink
 from ingest.progress import NoProgress, ProgressView
@@ -80,19 +95,35 @@ class ChannelState:
     last_id: int = 0
     last_date: datetime | None = None
     live_seen: set[int] = field(default_factory=set)  # ids sent live since the last checkpoint
+    parent: ChannelState | None = None  # set on a discussion group: the channel whose comments it holds
+    copies: dict[int, int | None] = field(default_factory=dict)  # group message id -> channel post it copies
+    discussion: ChannelState | None = None  # a channel's discussion group, once found
     health: ChannelHealth = field(init=False)
 
     def __post_init__(self) -> None:
-        self.health = ChannelHealth(self.entry.label)
+        self.health = ChannelHealth(self.label)
 
     @property
     def label(self) -> str:
-        return self.entry.label
+        return f"{self.entry.label} comments" if self.parent is not None else self.entry.label
+
+    @property
+    def kind(self) -> SourceKind:
+        if self.parent is not None:
+            return "comments"
+        return "group" if self.entry.kind == "group" else "channel"
 
 
 def shard(entries: Sequence[ChannelEntry], accounts: Sequence[Account]) -> list[tuple[ChannelEntry, Account]]:
     """A stable account per channel (the same channel always goes to the same account)."""
     return [(e, accounts[zlib.crc32(e.label.lower().encode()) % len(accounts)]) for e in entries]
+
+
+def is_group(entity: Any) -> bool:
+    """A supergroup (a megagroup or a broadcast group) or a basic group, as opposed to a channel."""
+    return isinstance(entity, tl.Chat) or bool(
+        getattr(entity, "megagroup", False) or getattr(entity, "gigagroup", False)
+    )
 
 
 def _reference(entry: ChannelEntry) -> Any:
@@ -188,9 +219,11 @@ class Collector:
             account.health.failed(lost.cause)
 
     async def _sync_channels(self, mine: list[ChannelState]) -> None:
-        for state in mine:
-            if state.entity is None:
+        for state in list(mine):
+            if state.entity is None and state.parent is None:
                 await self._resolve(state)
+                if state.discussion is not None:  # found just now: collected in this pass too
+                    mine.append(state.discussion)
         # Oldest gap first: channels never collected, then the one whose position is oldest.
         floor = datetime.min.replace(tzinfo=UTC)
         for state in sorted((s for s in mine if s.entity is not None), key=lambda s: s.last_date or floor):
@@ -209,8 +242,42 @@ class Collector:
         except CHANNEL_ERRORS as exc:
             self._channel_failed(state, exc)
             return
+        try:
+            discussion = await self._discussion_of(state, entity)
+        except CHANNEL_ERRORS as exc:
+            self._channel_failed(state, exc)
+            return
+        self._adopt(state, entity, state.entry.username)
+        if discussion is not None:
+            group = ChannelState(state.entry, state.account, parent=state)
+            self._adopt(group, discussion, None)
+            state.discussion = group
+            self.states.append(group)
+            state.account.health.channels.append(group.health)
+            self.stats.channels.append(group.health)
+
+    async def _discussion_of(self, state: ChannelState, entity: Any) -> Any:
+        """Check the entry's kind against what Telegram says; with ``comments: true``, the channel's linked
+        discussion group (None when it has none: its posts are collected, a warning says why no comments)."""
+        if is_group(entity) != (state.entry.kind == "group"):
+            actual = "group" if is_group(entity) else "channel"
+            raise ValueError(f"{state.label} is a {actual}: set `kind: {actual}` in the registry")
+        if not state.entry.comments:
+            return None
+        gate, client = state.account.gate, state.account.client
+        full = await gate.call(state.label, lambda: client(functions.channels.GetFullChannelRequest(entity)))
+        linked = full.full_chat.linked_chat_id
+        if not linked:
+            log.warning("channel %s has no discussion group: its comments cannot be collected", state.label)
+            return None
+        known = next((chat for chat in full.chats if chat.id == linked), None)
+        return known or await gate.call(state.label, lambda: client.get_entity(tl.PeerChannel(linked)))
+
+    def _adopt(self, state: ChannelState, entity: Any, username: str | None) -> None:
+        """A resolved source: its record channel (category and country from its registry entry), its
+        checkpoint, and its id for live events."""
         state.entity = entity
-        state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, state.entry.username)
+        state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, username)
         self._by_id[state.channel.id] = state
         if state.channel.title:
             self._titles[state.channel.id] = state.channel.title
@@ -257,7 +324,7 @@ class Collector:
             if message.id > top_id:
                 top_id, top_date = message.id, message.date
             if message.id not in state.live_seen:
-                mapped = self._map(state, message, "new")
+                mapped = self._map(state, message, "new", await self._thread(state, message))
                 if mapped is not None:
                     batch.append(mapped)
             if seen >= self.settings.checkpoint_every:
@@ -282,8 +349,31 @@ class Collector:
             state.last_id, state.last_date = top_id, top_date
             state.live_seen = {i for i in state.live_seen if i > top_id}
 
-    def _map(self, state: ChannelState, message: Any, event: str) -> Mapped | None:
+    async def _thread(self, state: ChannelState, message: Any) -> tuple[int, int] | None:
+        """For a discussion group's message, the (channel id, post id) its thread answers; the group's
+        copies of the channel's posts are noted in ``state.copies`` (they are not posts of their own)."""
+        parent = state.parent
+        if parent is None or parent.channel is None:
+            return None
+        channel_id = parent.channel.id
+        post_id = channel_post_copy(message, channel_id)
+        if post_id is not None:
+            state.copies[message.id] = post_id
+            return None
+        top = thread_top(message)
+        if top is None:
+            return None
+        if top not in state.copies:  # a copy from before the checkpoint, or before this run
+            account, entity = state.account, state.entity
+            copy = await account.gate.call(state.label, lambda: account.client.get_messages(entity, ids=top))
+            state.copies[top] = channel_post_copy(copy, channel_id) if copy is not None else None
+        post_id = state.copies[top]
+        return (channel_id, post_id) if post_id is not None else None
+
+    def _map(self, state: ChannelState, message: Any, event: str, thread: tuple[int, int] | None) -> Mapped | None:
         assert state.channel is not None
+        if state.copies.get(getattr(message, "id", 0)) is not None:  # a channel post's copy: the post is collected
+            return None
         try:
             post = message_record(
                 message,
@@ -291,6 +381,8 @@ class Collector:
                 "edit" if event == "edit" else "new",
                 names=self._titles,
                 max_text_chars=self.settings.max_text_chars,
+                source_kind=None if state.kind == "channel" else state.kind,
+                thread=thread,
             )
         except BadInput as exc:
             self.stats.skipped[exc.kind] += 1
@@ -365,7 +457,12 @@ class Collector:
         state = self._owned(account, peer_id(getattr(message, "peer_id", None)))
         if state is None:
             return
-        mapped = self._map(state, message, kind)
+        try:
+            thread = await self._thread(state, message)
+        except CHANNEL_ERRORS as exc:  # the comment is still sent, without its thread
+            log.warning("channel %s: thread of message %s not found (%s)", state.label, message.id, exc)
+            thread = None
+        mapped = self._map(state, message, kind, thread)
         if mapped is None:
             return
         try:
@@ -389,7 +486,8 @@ class Collector:
         state = self._owned(account, utils.resolve_id(chat_id)[0])
         if state is None or state.channel is None:
             return
-        posts = [delete_record(state.channel, mid) for mid in event.deleted_ids or []]
+        gone = [mid for mid in event.deleted_ids or [] if state.copies.get(mid) is None]  # copies were never posts
+        posts = [delete_record(state.channel, mid) for mid in gone]
         try:
             await self._send_now(posts)
         except Exception:
