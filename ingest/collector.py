@@ -20,116 +20,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from telethon import events, utils
 from telethon.errors import FloodWaitError, RPCError
-from telethon.tl import functions
-from telethon.tl import types as tl
 
 from dozor import metrics
-from dozor.records import Channel, MediaEvent, RawPost, SourceKind
+from dozor.records import MediaEvent, RawPost
 from ingest.checkpoints import CheckpointStore
-from ingest.floodgate import FloodGate
-from ingest.mapping import (
-    BadInput,
-    channel_from_entity,
-    channel_post_copy,
-    delete_record,
-    message_record,
-    peer_id,
-    thread_top,
-)
+from ingest.mapping import BadInput, channel_from_entity, delete_record, message_record, peer_id
 from ingest.media import MediaCapture, MediaJob
 from ingest.producer import Pending, RawSink
 from ingest.progress import NoProgress, ProgressView
-from ingest.rawjson import RawCopy, message_copy
-from ingest.registry import ChannelEntry, Registry
+from ingest.rawjson import message_copy
+from ingest.registry import Registry
 from ingest.settings import IngestSettings
-from ingest.states import ACCOUNT_LOST, AccountHealth, AccountLost, ChannelHealth
+from ingest.sources import Account, ChannelState, Mapped, discussion_group, reference, shard, thread_of
+from ingest.states import ACCOUNT_LOST, AccountLost
 from ingest.stats import CollectStats
 from media.blobs import BlobStore
+
+__all__ = ["CHANNEL_ERRORS", "Account", "Collector", "shard"]  # Account and shard: ingest/sources.py
 
 log = logging.getLogger(__name__)
 
 CHANNEL_ERRORS = (RPCError, ValueError, TypeError)  # per-channel failures: the others go on
-
-
-@dataclass
-class Account:
-    name: str
-    client: Any
-    gate: FloodGate = field(init=False)
-    health: AccountHealth = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.gate = FloodGate(self.name)
-        self.health = AccountHealth(self.name)
-
-    @property
-    def collector(self) -> str:
-        """The ``collector`` field of what this account collects."""
-        return f"telethon:{self.name}"
-
-
-@dataclass
-class Mapped:
-    """A message that became a post, with the message (for its media) and its raw copy."""
-
-    post: RawPost
-    message: Any
-    raw: RawCopy | None
-
-
-@dataclass
-class ChannelState:
-    entry: ChannelEntry
-    account: Account
-    entity: Any = None
-    channel: Channel | None = None
-    last_id: int = 0
-    last_date: datetime | None = None
-    live_seen: set[int] = field(default_factory=set)  # ids sent live since the last checkpoint
-    parent: ChannelState | None = None  # set on a discussion group: the channel whose comments it holds
-    copies: dict[int, int | None] = field(default_factory=dict)  # group message id -> channel post it copies
-    discussion: ChannelState | None = None  # a channel's discussion group, once found
-    health: ChannelHealth = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.health = ChannelHealth(self.label)
-
-    @property
-    def label(self) -> str:
-        return f"{self.entry.label} comments" if self.parent is not None else self.entry.label
-
-    @property
-    def kind(self) -> SourceKind:
-        if self.parent is not None:
-            return "comments"
-        return "group" if self.entry.kind == "group" else "channel"
-
-
-def shard(entries: Sequence[ChannelEntry], accounts: Sequence[Account]) -> list[tuple[ChannelEntry, Account]]:
-    """A stable account per channel (the same channel always goes to the same account)."""
-    return [(e, accounts[zlib.crc32(e.label.lower().encode()) % len(accounts)]) for e in entries]
-
-
-def is_group(entity: Any) -> bool:
-    """A supergroup (a megagroup or a broadcast group) or a basic group, as opposed to a channel."""
-    return isinstance(entity, tl.Chat) or bool(
-        getattr(entity, "megagroup", False) or getattr(entity, "gigagroup", False)
-    )
-
-
-def _reference(entry: ChannelEntry) -> Any:
-    if entry.channel_id is not None:
-        return tl.PeerChannel(entry.channel_id)
-    return entry.username or entry.channel
 
 
 class Collector:
@@ -238,12 +156,12 @@ class Collector:
     async def _resolve(self, state: ChannelState) -> None:
         gate, client = state.account.gate, state.account.client
         try:
-            entity = await gate.call(state.label, lambda: client.get_entity(_reference(state.entry)))
+            entity = await gate.call(state.label, lambda: client.get_entity(reference(state.entry)))
         except CHANNEL_ERRORS as exc:
             self._channel_failed(state, exc)
             return
         try:
-            discussion = await self._discussion_of(state, entity)
+            discussion = await discussion_group(state, entity)
         except CHANNEL_ERRORS as exc:
             self._channel_failed(state, exc)
             return
@@ -255,23 +173,6 @@ class Collector:
             self.states.append(group)
             state.account.health.channels.append(group.health)
             self.stats.channels.append(group.health)
-
-    async def _discussion_of(self, state: ChannelState, entity: Any) -> Any:
-        """Check the entry's kind against what Telegram says; with ``comments: true``, the channel's linked
-        discussion group (None when it has none: its posts are collected, a warning says why no comments)."""
-        if is_group(entity) != (state.entry.kind == "group"):
-            actual = "group" if is_group(entity) else "channel"
-            raise ValueError(f"{state.label} is a {actual}: set `kind: {actual}` in the registry")
-        if not state.entry.comments:
-            return None
-        gate, client = state.account.gate, state.account.client
-        full = await gate.call(state.label, lambda: client(functions.channels.GetFullChannelRequest(entity)))
-        linked = full.full_chat.linked_chat_id
-        if not linked:
-            log.warning("channel %s has no discussion group: its comments cannot be collected", state.label)
-            return None
-        known = next((chat for chat in full.chats if chat.id == linked), None)
-        return known or await gate.call(state.label, lambda: client.get_entity(tl.PeerChannel(linked)))
 
     def _adopt(self, state: ChannelState, entity: Any, username: str | None) -> None:
         """A resolved source: its record channel (category and country from its registry entry), its
@@ -324,7 +225,7 @@ class Collector:
             if message.id > top_id:
                 top_id, top_date = message.id, message.date
             if message.id not in state.live_seen:
-                mapped = self._map(state, message, "new", await self._thread(state, message))
+                mapped = self._map(state, message, "new", await thread_of(state, message))
                 if mapped is not None:
                     batch.append(mapped)
             if seen >= self.settings.checkpoint_every:
@@ -348,27 +249,6 @@ class Collector:
             self.progress.advance(state.label, top_id - state.last_id)
             state.last_id, state.last_date = top_id, top_date
             state.live_seen = {i for i in state.live_seen if i > top_id}
-
-    async def _thread(self, state: ChannelState, message: Any) -> tuple[int, int] | None:
-        """For a discussion group's message, the (channel id, post id) its thread answers; the group's
-        copies of the channel's posts are noted in ``state.copies`` (they are not posts of their own)."""
-        parent = state.parent
-        if parent is None or parent.channel is None:
-            return None
-        channel_id = parent.channel.id
-        post_id = channel_post_copy(message, channel_id)
-        if post_id is not None:
-            state.copies[message.id] = post_id
-            return None
-        top = thread_top(message)
-        if top is None:
-            return None
-        if top not in state.copies:  # a copy from before the checkpoint, or before this run
-            account, entity = state.account, state.entity
-            copy = await account.gate.call(state.label, lambda: account.client.get_messages(entity, ids=top))
-            state.copies[top] = channel_post_copy(copy, channel_id) if copy is not None else None
-        post_id = state.copies[top]
-        return (channel_id, post_id) if post_id is not None else None
 
     def _map(self, state: ChannelState, message: Any, event: str, thread: tuple[int, int] | None) -> Mapped | None:
         assert state.channel is not None
@@ -458,7 +338,7 @@ class Collector:
         if state is None:
             return
         try:
-            thread = await self._thread(state, message)
+            thread = await thread_of(state, message)
         except CHANNEL_ERRORS as exc:  # the comment is still sent, without its thread
             log.warning("channel %s: thread of message %s not found (%s)", state.label, message.id, exc)
             thread = None

@@ -13,24 +13,15 @@ from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from fastapi import Request
 
+from surfaces.web.i18n_comments import COMMENT_WORDS
+
 LANGS = ("en", "ru")
 COOKIE = "dozor_ui_lang"
 
 # Words with a count: CLDR plural category -> text ("other" is required).
 PLURALS: dict[str, dict[str, dict[str, str]]] = {
-    "en": {
-        "posts": {"one": "{n} post", "other": "{n} posts"},
-        "comments": {"one": "{n} comment", "other": "{n} comments"},
-    },
-    "ru": {
-        "posts": {"one": "{n} пост", "few": "{n} поста", "many": "{n} постов", "other": "{n} поста"},
-        "comments": {
-            "one": "{n} комментарий",
-            "few": "{n} комментария",
-            "many": "{n} комментариев",
-            "other": "{n} комментария",
-        },
-    },
+    "en": {"posts": {"one": "{n} post", "other": "{n} posts"}},
+    "ru": {"posts": {"one": "{n} пост", "few": "{n} поста", "many": "{n} постов", "other": "{n} поста"}},
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -79,14 +70,6 @@ LABELS: dict[str, dict[str, str]] = {
         "story.not_found": "No such story.",
         "story.also": "Also posted in",
         "story.open": "Story timeline",
-        "comments.title": "Comments",
-        "comments.none": "No comments collected for this post.",
-        "comments.more": "The first {n} are shown.",
-        "comments.on": "Comment on",
-        "comments.thread_post": "the channel post",
-        "comments.group": "Group message",
-        "comments.from": "From",
-        "comments.open": "open",
         "nav.logout": "Log out",
         "login.title": "Log in",
         "login.token": "Access token",
@@ -248,14 +231,6 @@ LABELS: dict[str, dict[str, str]] = {
         "story.not_found": "Такого сюжета нет.",
         "story.also": "Также опубликовано в",
         "story.open": "Хронология сюжета",
-        "comments.title": "Комментарии",
-        "comments.none": "Комментариев к этому посту не собрано.",
-        "comments.more": "Показаны первые {n}.",
-        "comments.on": "Комментарий к",
-        "comments.thread_post": "посту канала",
-        "comments.group": "Сообщение группы",
-        "comments.from": "От",
-        "comments.open": "открыть",
         "nav.logout": "Выйти",
         "login.title": "Вход",
         "login.token": "Токен доступа",
@@ -373,6 +348,10 @@ LABELS: dict[str, dict[str, str]] = {
         "alert.flatline": "{channel} молчит уже {silent} (обычно пост каждые {usual}); возможно, сбор прервался",
     },
 }
+
+for _lang, (_labels, _plurals) in COMMENT_WORDS.items():  # kept apart: this file stays short
+    LABELS[_lang].update(_labels)
+    PLURALS[_lang].update(_plurals)
 
 
 def ui_lang(request: Request) -> str:
