@@ -14,6 +14,8 @@ COMMENT_WORDS: dict[str, Words] = {
             "comments.group": "Group message",
             "comments.from": "From",
             "comments.open": "open",
+            "kind.comments": "comment",
+            "kind.group": "group",
         },
         {"comments": {"one": "{n} comment", "other": "{n} comments"}},
     ),
@@ -26,6 +28,8 @@ COMMENT_WORDS: dict[str, Words] = {
             "comments.group": "Сообщение группы",
             "comments.from": "От",
             "comments.open": "открыть",
+            "kind.comments": "комментарий",
+            "kind.group": "группа",
         },
         {
             "comments": {

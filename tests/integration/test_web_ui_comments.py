@@ -106,6 +106,19 @@ def test_comments_under_the_post_and_back_to_it(browser: Browser, site: str) -> 
     assert page.locator("#comments").count() == 0
 
 
+def test_search_marks_comments_and_links_their_post(browser: Browser, site: str) -> None:
+    page = login(browser, site, "analyst")
+    page.goto(f"{site}/ui/search?q=kind:comments")
+    hits = page.locator("li.hit")
+    assert hits.count() == 3
+    assert hits.locator(".tag.kind").all_inner_texts() == ["comment"] * 3
+    hrefs = hits.locator("a.thread").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == [f"/ui/posts/{quote(POST_ID, safe='')}"] * 3
+    page.goto(f"{site}/ui/search?q=kind:group")
+    assert page.locator("li.hit .tag.kind").all_inner_texts() == ["group"]
+    assert page.locator("li.hit a.thread").count() == 0
+
+
 def test_a_viewer_sees_comments_masked(browser: Browser, site: str) -> None:
     page = login(browser, site, "viewer")
     page.goto(f"{site}/ui/posts/{POST_ID}")
