@@ -166,7 +166,8 @@ def test_comments_live_new_edit_delete(settings: DozorSettings) -> None:
         third = post(3, "Срочно: изменения в миграционном учёте", 60)
         copy = discussion_copy(DISCUSSION, 20, CHANNEL, third)
         comment = group_message(DISCUSSION, 21, "Это правда?", at(61), DILNOZA, reply_to=20)
-        for message in (third, copy, comment):
+        in_group = group_message(GROUP, 3, "Юрист на Садовой", at(62), DILNOZA, reply_to=1)
+        for message in (third, copy, comment, in_group):
             fake.add_message(message)
             await fake.emit(events.NewMessage.Event(message))
         edited = group_message(DISCUSSION, 21, "Это правда? Источник?", at(61), DILNOZA, reply_to=20)
@@ -187,6 +188,8 @@ def test_comments_live_new_edit_delete(settings: DozorSettings) -> None:
         if r["message_id"] == 21:
             assert r["thread"] == {"channel_id": CHANNEL, "message_id": 3} and r["source_kind"] == "comments"
     assert (CHANNEL, 3) in by_key(recs)
+    group_live = by_key(recs)[(GROUP, 3)]
+    assert group_live["source_kind"] == "group" and group_live["reply_to"] == 1 and "thread" not in group_live
     assert collector.stats.deletes == 1 and collector.stats.edits == 1
 
 
