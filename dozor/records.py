@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 SCHEMA_VERSION: Literal[1] = 1
 Category = Literal["official", "migrant_community", "media", "other"]
 Event = Literal["new", "edit", "delete"]
+# Where a post was written: a broadcast channel (the default, left out on the wire), a group that is a
+# source of its own, or the discussion group of a channel with `comments: true` (ingest/registry.py).
+SourceKind = Literal["channel", "group", "comments"]
 MediaStatus = Literal["stored", "skipped", "missing", "failed", "rejected"]
 SHA256 = r"^[0-9a-f]{64}$"
 
@@ -60,6 +63,24 @@ class Media(_Record):
     type: str
 
 
+class Thread(_Record):
+    """The channel post a comment answers (its discussion group's copy resolved to the original)."""
+
+    channel_id: StrictInt
+    message_id: StrictInt
+
+
+class Sender(_Record):
+    """Who wrote a group message or a comment (a person or a chat); masked for viewers."""
+
+    id: int | None = None
+    name: str | None = None
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
 class RawPost(_Record):
     schema_: Literal[1] = Field(SCHEMA_VERSION, alias="schema")
     source: Literal["telegram"] = "telegram"
@@ -85,6 +106,11 @@ class RawPost(_Record):
     # Left out of the wire form when unknown, so records without them keep their old shape.
     raw_sha256: str | None = Field(None, pattern=SHA256, exclude_if=lambda v: v is None)
     collector: str | None = Field(None, exclude_if=lambda v: v is None)
+    # Groups and comments (ingest/registry.py `comments:`), also left out when unset: a channel's posts keep
+    # their old shape. `reply_to` stays the replied message's id in the same chat.
+    source_kind: SourceKind | None = Field(None, exclude_if=_absent)
+    thread: Thread | None = Field(None, exclude_if=_absent)
+    sender: Sender | None = Field(None, exclude_if=_absent)
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

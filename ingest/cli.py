@@ -160,6 +160,7 @@ def check_command(
             state = "" if c.enabled else "  (disabled)"
             langs = ",".join(c.languages) or "-"
             media = f"media: {c.media}" + (f" up to {c.max_media_mb:g} MB" if c.media != "none" else "")
+            media += "\tgroup" if c.kind == "group" else "\twith comments" if c.comments else ""
             print(f"{c.label}\t{c.category}\t{c.country or '-'}\t{langs}\t{media}{state}")
         print(f"{path}: {len(channels.channels)} channels, {len(channels.enabled)} enabled")
         return 0

@@ -6,6 +6,12 @@ Works on anything shaped like Telethon's ``TelegramClient`` (``get_entity``, ``g
 accounts run side by side. A FloodWait pauses every request of that account; another error puts one
 channel, or a whole account whose session is gone, in a state the summary and metrics show (ingest/states.py).
 
+Groups: a registry ``kind: group`` entry is collected like a channel, its posts marked ``source_kind: group``.
+A channel with ``comments: true`` brings its linked discussion group along as a source of its own (own
+checkpoint, own state in the summary): the group's copies of the channel's posts are left out (the posts
+are collected from the channel), and every other message becomes a ``comments`` post with the channel
+post its thread answers (``thread``).
+
 With a blob store, each message's raw copy (canonical JSON of ``to_dict()``) is stored before its post is
 sent, and its media follow as ``posts.media`` events once the post was acknowledged (ingest/media.py).
 """
@@ -14,91 +20,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from telethon import events, utils
 from telethon.errors import FloodWaitError, RPCError
-from telethon.tl import types as tl
 
 from dozor import metrics
-from dozor.records import Channel, MediaEvent, RawPost
+from dozor.records import MediaEvent, RawPost
 from ingest.checkpoints import CheckpointStore
-from ingest.floodgate import FloodGate
 from ingest.mapping import BadInput, channel_from_entity, delete_record, message_record, peer_id
 from ingest.media import MediaCapture, MediaJob
 from ingest.producer import Pending, RawSink
 from ingest.progress import NoProgress, ProgressView
-from ingest.rawjson import RawCopy, message_copy
-from ingest.registry import ChannelEntry, Registry
+from ingest.rawjson import message_copy
+from ingest.registry import Registry
 from ingest.settings import IngestSettings
-from ingest.states import ACCOUNT_LOST, AccountHealth, AccountLost, ChannelHealth
+from ingest.sources import Account, ChannelState, Mapped, discussion_group, reference, shard, thread_of
+from ingest.states import ACCOUNT_LOST, AccountLost
 from ingest.stats import CollectStats
 from media.blobs import BlobStore
+
+__all__ = ["CHANNEL_ERRORS", "Account", "Collector", "shard"]  # Account and shard: ingest/sources.py
 
 log = logging.getLogger(__name__)
 
 CHANNEL_ERRORS = (RPCError, ValueError, TypeError)  # per-channel failures: the others go on
-
-
-@dataclass
-class Account:
-    name: str
-    client: Any
-    gate: FloodGate = field(init=False)
-    health: AccountHealth = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.gate = FloodGate(self.name)
-        self.health = AccountHealth(self.name)
-
-    @property
-    def collector(self) -> str:
-        """The ``collector`` field of what this account collects."""
-        return f"telethon:{self.name}"
-
-
-@dataclass
-class Mapped:
-    """A message that became a post, with the message (for its media) and its raw copy."""
-
-    post: RawPost
-    message: Any
-    raw: RawCopy | None
-
-
-@dataclass
-class ChannelState:
-    entry: ChannelEntry
-    account: Account
-    entity: Any = None
-    channel: Channel | None = None
-    last_id: int = 0
-    last_date: datetime | None = None
-    live_seen: set[int] = field(default_factory=set)  # ids sent live since the last checkpoint
-    health: ChannelHealth = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.health = ChannelHealth(self.entry.label)
-
-    @property
-    def label(self) -> str:
-        return self.entry.label
-
-
-def shard(entries: Sequence[ChannelEntry], accounts: Sequence[Account]) -> list[tuple[ChannelEntry, Account]]:
-    """A stable account per channel (the same channel always goes to the same account)."""
-    return [(e, accounts[zlib.crc32(e.label.lower().encode()) % len(accounts)]) for e in entries]
-
-
-def _reference(entry: ChannelEntry) -> Any:
-    if entry.channel_id is not None:
-        return tl.PeerChannel(entry.channel_id)
-    return entry.username or entry.channel
 
 
 class Collector:
@@ -188,9 +137,11 @@ class Collector:
             account.health.failed(lost.cause)
 
     async def _sync_channels(self, mine: list[ChannelState]) -> None:
-        for state in mine:
-            if state.entity is None:
+        for state in list(mine):
+            if state.entity is None and state.parent is None:
                 await self._resolve(state)
+                if state.discussion is not None:  # found just now: collected in this pass too
+                    mine.append(state.discussion)
         # Oldest gap first: channels never collected, then the one whose position is oldest.
         floor = datetime.min.replace(tzinfo=UTC)
         for state in sorted((s for s in mine if s.entity is not None), key=lambda s: s.last_date or floor):
@@ -205,12 +156,29 @@ class Collector:
     async def _resolve(self, state: ChannelState) -> None:
         gate, client = state.account.gate, state.account.client
         try:
-            entity = await gate.call(state.label, lambda: client.get_entity(_reference(state.entry)))
+            entity = await gate.call(state.label, lambda: client.get_entity(reference(state.entry)))
         except CHANNEL_ERRORS as exc:
             self._channel_failed(state, exc)
             return
+        try:
+            discussion = await discussion_group(state, entity)
+        except CHANNEL_ERRORS as exc:
+            self._channel_failed(state, exc)
+            return
+        self._adopt(state, entity, state.entry.username)
+        if discussion is not None:
+            group = ChannelState(state.entry, state.account, parent=state)
+            self._adopt(group, discussion, None)
+            state.discussion = group
+            self.states.append(group)
+            state.account.health.channels.append(group.health)
+            self.stats.channels.append(group.health)
+
+    def _adopt(self, state: ChannelState, entity: Any, username: str | None) -> None:
+        """A resolved source: its record channel (category and country from its registry entry), its
+        checkpoint, and its id for live events."""
         state.entity = entity
-        state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, state.entry.username)
+        state.channel = channel_from_entity(entity, state.entry.category, state.entry.country, username)
         self._by_id[state.channel.id] = state
         if state.channel.title:
             self._titles[state.channel.id] = state.channel.title
@@ -257,7 +225,7 @@ class Collector:
             if message.id > top_id:
                 top_id, top_date = message.id, message.date
             if message.id not in state.live_seen:
-                mapped = self._map(state, message, "new")
+                mapped = self._map(state, message, "new", await thread_of(state, message))
                 if mapped is not None:
                     batch.append(mapped)
             if seen >= self.settings.checkpoint_every:
@@ -282,8 +250,10 @@ class Collector:
             state.last_id, state.last_date = top_id, top_date
             state.live_seen = {i for i in state.live_seen if i > top_id}
 
-    def _map(self, state: ChannelState, message: Any, event: str) -> Mapped | None:
+    def _map(self, state: ChannelState, message: Any, event: str, thread: tuple[int, int] | None) -> Mapped | None:
         assert state.channel is not None
+        if state.copies.get(getattr(message, "id", 0)) is not None:  # a channel post's copy: the post is collected
+            return None
         try:
             post = message_record(
                 message,
@@ -291,6 +261,8 @@ class Collector:
                 "edit" if event == "edit" else "new",
                 names=self._titles,
                 max_text_chars=self.settings.max_text_chars,
+                source_kind=None if state.kind == "channel" else state.kind,
+                thread=thread,
             )
         except BadInput as exc:
             self.stats.skipped[exc.kind] += 1
@@ -365,7 +337,12 @@ class Collector:
         state = self._owned(account, peer_id(getattr(message, "peer_id", None)))
         if state is None:
             return
-        mapped = self._map(state, message, kind)
+        try:
+            thread = await thread_of(state, message)
+        except CHANNEL_ERRORS as exc:  # the comment is still sent, without its thread
+            log.warning("channel %s: thread of message %s not found (%s)", state.label, message.id, exc)
+            thread = None
+        mapped = self._map(state, message, kind, thread)
         if mapped is None:
             return
         try:
@@ -389,7 +366,8 @@ class Collector:
         state = self._owned(account, utils.resolve_id(chat_id)[0])
         if state is None or state.channel is None:
             return
-        posts = [delete_record(state.channel, mid) for mid in event.deleted_ids or []]
+        gone = [mid for mid in event.deleted_ids or [] if state.copies.get(mid) is None]  # copies were never posts
+        posts = [delete_record(state.channel, mid) for mid in gone]
         try:
             await self._send_now(posts)
         except Exception:

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from telethon import helpers
+from telethon import helpers, utils
 from telethon.tl import types as tl
 
 from dozor.dlq import problems
-from dozor.records import Channel, Event, Forward, Media, RawPost, utcnow
+from dozor.records import Channel, Event, Forward, Media, RawPost, SourceKind, utcnow
 
 DEFAULT_MAX_TEXT = 100_000
 
@@ -226,6 +226,42 @@ def content_extras(message: Any, names: Mapping[int, str]) -> dict[str, Any]:
     return {key: value for key, value in found.items() if value}
 
 
+def channel_post_copy(message: Any, channel_id: int) -> int | None:
+    """The id of the channel post that ``message``, in the channel's discussion group, is the automatic
+    copy of (comments reply to that copy); None for any other message. Telegram marks the copy with the
+    post it was saved from; a member's own forward of the post comes from the member, not the channel."""
+    fwd = getattr(message, "fwd_from", None)
+    if fwd is None:
+        return None
+    if peer_id(fwd.saved_from_peer) == channel_id and fwd.saved_from_msg_id:
+        return int(fwd.saved_from_msg_id)
+    from_channel = isinstance(message.from_id, tl.PeerChannel) and message.from_id.channel_id == channel_id
+    if from_channel and isinstance(fwd.from_id, tl.PeerChannel) and fwd.from_id.channel_id == channel_id:
+        return int(fwd.channel_post) if fwd.channel_post else None
+    return None
+
+
+def thread_top(message: Any) -> int | None:
+    """The message of the same chat a reply's thread starts at: the top of a reply chain (a comment
+    answering another comment) or the message replied to. None for a message that is no reply, or that
+    answers a message of another chat."""
+    reply = getattr(message, "reply_to", None)
+    if not isinstance(reply, tl.MessageReplyHeader) or reply.reply_to_peer_id is not None:
+        return None
+    top = reply.reply_to_top_id or reply.reply_to_msg_id
+    return int(top) if top else None
+
+
+def sender(message: Any) -> dict[str, Any] | None:
+    """Who wrote a group message: the peer's id, and the name when Telethon knows the entity."""
+    peer = getattr(message, "from_id", None)
+    if peer is None:
+        return None
+    entity = getattr(message, "sender", None)  # set from the users and chats of the response
+    name = utils.get_display_name(entity) if entity is not None else ""
+    return {"id": peer_id(peer), "name": name or None}
+
+
 def message_record(
     message: Any,
     channel: Channel,
@@ -234,8 +270,11 @@ def message_record(
     names: Mapping[int, str] | None = None,
     collected_at: datetime | None = None,
     max_text_chars: int = DEFAULT_MAX_TEXT,
+    source_kind: SourceKind | None = None,
+    thread: tuple[int, int] | None = None,
 ) -> RawPost:
-    """One ``posts.raw`` record for a Telethon message (``event`` new or edit)."""
+    """One ``posts.raw`` record for a Telethon message (``event`` new or edit). ``source_kind`` group or
+    comments adds who wrote it (``sender``); ``thread`` is the (channel id, post id) a comment answers."""
     if isinstance(message, tl.MessageService):
         raise BadInput(f"service message {message.id} ({type(message.action).__name__}), not a post", "service message")
     if isinstance(message, tl.MessageEmpty):
@@ -265,6 +304,11 @@ def message_record(
         "collected_at": collected_at or utcnow(),
         **content_extras(message, names or {}),
     }
+    if source_kind in ("group", "comments"):
+        fields["source_kind"] = source_kind
+        fields["sender"] = sender(message)
+    if thread is not None:
+        fields["thread"] = {"channel_id": thread[0], "message_id": thread[1]}
     return build(fields)
 
 

@@ -6,6 +6,10 @@ id or invite link. Validation errors name the file, the entry and the fix.
 Media: ``media`` says which files the collector downloads (``none``, ``photos``, ``documents`` = photos and
 documents, ``all`` = also full videos); video thumbnails are kept with every mode but ``none``. Files over
 ``max_media_mb`` are skipped (recorded with the reason).
+
+Groups: ``kind: group`` names a group (a supergroup) collected as a source of its own (its posts carry
+``source_kind: group`` and who wrote them); ``comments: true`` on a channel also collects the replies in its
+linked discussion group, each with the channel post it answers (``thread``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dozor.errors import ConfigError
 from dozor.records import Category
@@ -27,6 +31,8 @@ _LANG = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 MediaMode = Literal["none", "photos", "documents", "all"]
+SourceType = Literal["channel", "group"]
+SOURCE_TYPES: tuple[str, ...] = ("channel", "group")
 MEDIA_MODES: tuple[str, ...] = ("none", "photos", "documents", "all")
 DEFAULT_MAX_MEDIA_MB = 20.0
 MAX_MEDIA_MB_LIMIT = 4000.0  # Telegram's own file size limit (premium accounts)
@@ -46,6 +52,34 @@ class ChannelEntry(BaseModel):
     title: str | None = None
     media: MediaMode = "documents"
     max_media_mb: float = DEFAULT_MAX_MEDIA_MB
+    kind: SourceType = "channel"
+    comments: bool = False
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if value not in SOURCE_TYPES:
+            raise ValueError(
+                f"{value!r} is not a source kind; use channel (a broadcast channel) or group (a group collected "
+                "as a source of its own)"
+            )
+        return value
+
+    @field_validator("comments", mode="before")
+    @classmethod
+    def _comments(cls, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValueError(f"{value!r} is not true or false; use comments: true to collect the channel's comments")
+        return value
+
+    @model_validator(mode="after")
+    def _comments_on_channels(self) -> ChannelEntry:
+        if self.comments and self.kind == "group":
+            raise ValueError(
+                "comments: true is for channels (it collects their discussion group); "
+                "a group's own messages are collected with kind: group alone, so drop comments"
+            )
+        return self
 
     @field_validator("media", mode="before")
     @classmethod

@@ -39,9 +39,23 @@ class SearchHit(TypedDict):
     story: NotRequired[str]  # the story's id (its first post's id), shared by near-duplicate posts
     media: NotRequired[list[dict[str, Any]]]  # MediaItem fields: sha256, type, status, ocr_text when OCR ran...
     image_highlight: NotRequired[list[str]]  # marked-up snippets of the text read in its images
+    source_kind: NotRequired[str]  # "group" or "comments"; a channel's posts carry none
+    thread: NotRequired[dict[str, int]]  # a comment's channel post: channel_id, message_id
+    sender: NotRequired[dict[str, Any]]  # who wrote a group message or comment: id, name (masked for viewers)
 
 
-_WHEN_PRESENT = ("edit_date", "deleted_at", "views", "forwards", "reactions", "indexed_at", "story")
+_WHEN_PRESENT = (
+    "edit_date",
+    "deleted_at",
+    "views",
+    "forwards",
+    "reactions",
+    "indexed_at",
+    "story",
+    "source_kind",
+    "thread",
+    "sender",
+)
 
 
 def permalink(channel: dict[str, Any], message_id: Any) -> str | None:

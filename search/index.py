@@ -19,7 +19,7 @@ from dozor.records import EnrichedPost
 from dozor.settings import DozorSettings
 from enrich.entities import KINDS as ENTITY_KINDS
 
-TEMPLATE_VERSION = 4  # 2: entities; 3: media items, image text; 4: story, tags
+TEMPLATE_VERSION = 5  # 2: entities; 3: media items, image text; 4: story, tags; 5: groups, comments
 
 _KW = {"type": "keyword", "ignore_above": 1024}
 _LC_KW = {"type": "keyword", "ignore_above": 256, "normalizer": "dozor_lowercase"}
@@ -51,6 +51,7 @@ MEDIA_ITEM: dict[str, Any] = {
 }
 
 ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits", "tags", "story")  # and 4
+ADDED_IN_5 = ("source_kind", "thread", "sender")  # comments find their channel post by `thread.*`
 
 # How a post field is searched where its type alone does not say it; the rest of the mapping follows
 # from the record models (see _by_type).
@@ -68,6 +69,7 @@ _SEARCHED_AS: dict[str, Any] = {
     "channel.username": _LC_KW,
     "channel.title": {"type": "text", "fields": {"raw": _KW}},
     "channel.country": _LC_KW,
+    "sender.name": _LC_KW,
 }
 # Kept in _source, not searched: the wire's schema version (the index holds one schema) and the evidence
 # fields, which the evidence log answers for.
@@ -225,7 +227,7 @@ def ensure_templates(es: Elasticsearch, settings: DozorSettings) -> None:
         },
     )
     # Indices made from an older template gain the fields added since (adding fields is always allowed).
-    added = {name: POST_MAPPINGS["properties"][name] for name in ADDED_IN_3}
+    added = {name: POST_MAPPINGS["properties"][name] for name in (*ADDED_IN_3, *ADDED_IN_5)}
     es.indices.put_mapping(index=f"{alias}-*", properties=added, allow_no_indices=True)
     for name, mappings, priority in (
         (versions_index(settings), VERSION_MAPPINGS, 320),

@@ -80,12 +80,22 @@ _KEYWORD_FIELDS = {
     "sha256": "media.sha256",
     "simhash": "simhash",
     "story": "story",
+    "kind": "source_kind",  # kind:group, kind:comments (a channel's posts carry none: -kind:comments leaves them)
     "author": "author",
     "tag": "tags",  # search/annotations.py: tags people put on posts
     "tags": "tags",
     **{kind: f"entities.{kind}" for kind in ("law", "money", "phone", "place", "org", "person")},
 }
-_LOWERCASE = {"lang", "topics", "channel.category", "event", "media.type", "media.status", "media.sha256"}
+_LOWERCASE = {
+    "source_kind",
+    "lang",
+    "topics",
+    "channel.category",
+    "event",
+    "media.type",
+    "media.status",
+    "media.sha256",
+}
 FIELDS: dict[str, FieldSpec] = {
     **{name: FieldSpec(target, "keyword", lower=target in _LOWERCASE) for name, target in _KEYWORD_FIELDS.items()},
     "hashtag": FieldSpec("hashtags", "keyword", "#"),

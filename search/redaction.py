@@ -1,7 +1,8 @@
 """Masking of the people in a post: phone numbers and the names of private persons.
 
-What is masked: every phone number the enrichment found (`entities.phone`) and every run of digits that
-looks like one (the enricher's candidate pattern: 9-15 digits with the usual separators), so posts
+What is masked: who wrote a group message or comment (`sender`: its name and id, and that name in the
+text); every phone number the enrichment found (`entities.phone`) and every run of digits that looks like
+one (the enricher's candidate pattern: 9-15 digits with the usual separators), so posts
 enriched before entities existed are covered; every person the enrichment found (`entities.person`)
 but the public figures of the people gazetteer (enrich/entities/people.yaml): ministers and presidents
 stay named. A name is matched in any inflection of its words (a word starting with the name word less
@@ -83,8 +84,11 @@ def redact_entities(entities: Mapping[str, Any], names: Iterable[str]) -> dict[s
 
 def redact_post(post: Mapping[str, Any]) -> dict[str, Any]:
     """A post (a search hit, a post with its versions, an export row) with its people masked: its text,
-    highlights, image text, entities and the text of each version."""
+    highlights, image text, entities, the text of each version, and who wrote it (``sender``)."""
     names = private_persons(post.get("entities") if isinstance(post.get("entities"), Mapping) else None)
+    author = post.get("sender")
+    if isinstance(author, Mapping) and isinstance(author.get("name"), str):
+        names.append(author["name"])  # a commenter named in their own text is masked there too
     out = dict(post)
     for key in ("text", "text_norm", "ocr_text"):
         if isinstance(out.get(key), str):
@@ -104,5 +108,7 @@ def redact_post(post: Mapping[str, Any]) -> dict[str, Any]:
         out["versions"] = [
             {**v, "text": redact_text(v.get("text"), names)} if isinstance(v, Mapping) else v for v in out["versions"]
         ]
+    if isinstance(out.get("sender"), Mapping):  # who wrote a comment or group message: a person, mostly
+        out["sender"] = {"id": None, "name": NAME_MASK if out["sender"].get("name") else None}
     out["redacted"] = True
     return out

@@ -209,7 +209,20 @@ def content_extras(msg: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in found.items() if value}
 
 
-def message_fields(msg: dict[str, Any], channel: Channel, max_text_chars: int) -> dict[str, Any]:
+GROUP_TYPES = frozenset({"private_group", "private_supergroup", "public_supergroup"})
+
+
+def group_fields(msg: dict[str, Any]) -> dict[str, Any]:
+    """What a group's message adds (ingest/mapping.py does the same for collected ones): ``source_kind``
+    and who wrote it, from Desktop's ``from`` (a name) and ``from_id`` ("user123")."""
+    name = msg.get("from") if isinstance(msg.get("from"), str) else None
+    return {"source_kind": "group", "sender": {"id": _peer_ref(msg.get("from_id")), "name": name or None}}
+
+
+def message_fields(
+    msg: dict[str, Any], channel: Channel, max_text_chars: int, *, group: bool = False
+) -> dict[str, Any]:
+    """``group``: the export is of a group (a chat type of GROUP_TYPES), whose messages say who wrote them."""
     kind = msg.get("type")
     if kind != "message":
         raise BadInput(f"{kind or 'untyped'} entry, not a post", "not a post")
@@ -241,6 +254,7 @@ def message_fields(msg: dict[str, Any], channel: Channel, max_text_chars: int) -
         "media": media(msg),
         "collected_at": utcnow(),
         **content_extras(msg),
+        **(group_fields(msg) if group else {}),
     }
 
 
@@ -284,7 +298,7 @@ def read(
             try:
                 if not isinstance(msg, dict):
                     raise BadInput(f"entry is a {type(msg).__name__}, expected an object", "malformed entry")
-                post = build(message_fields(msg, channel, max_text_chars))
+                post = build(message_fields(msg, channel, max_text_chars, group=chat.get("type") in GROUP_TYPES))
             except BadInput as exc:
                 yield Bad(entry, exc.kind, str(exc), where)
                 continue

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, ValidationError
 
 from search import service
+from search.comments import comments_on
 from search.filters import SearchFilters
 from search.hits import SearchHit
 from search.redaction import redact_post
@@ -104,6 +105,9 @@ def get_post(es: ES, settings: Settings, user: Viewer, audit: Audit, post_id: st
     audit.record(user, "post.view", post_id, results=0 if post is None else 1)
     if post is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no post {post_id!r}")
+    found = comments_on(es, settings, post)
+    post["comment_count"] = found.count  # its comments (ingest: `comments: true`), the first SHOWN, oldest first
+    post["comments"] = [shown(user, c) for c in found.items]
     result: JSON = shown(user, post)
     return result
 

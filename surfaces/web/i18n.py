@@ -13,6 +13,7 @@ from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from fastapi import Request
 
+from surfaces.web.i18n_comments import COMMENT_WORDS
 from surfaces.web.i18n_desk import DESK_LABELS
 
 LANGS = ("en", "ru")
@@ -330,6 +331,10 @@ LABELS: dict[str, dict[str, str]] = {
 }
 for _lang, _words in DESK_LABELS.items():
     LABELS[_lang].update(_words)
+
+for _lang, (_labels, _plurals) in COMMENT_WORDS.items():  # kept apart: this file stays short
+    LABELS[_lang].update(_labels)
+    PLURALS[_lang].update(_plurals)
 
 
 def ui_lang(request: Request) -> str:

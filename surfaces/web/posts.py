@@ -7,7 +7,7 @@ import difflib
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from elasticsearch import Elasticsearch
 
@@ -15,6 +15,7 @@ from dozor.records import searchable_text
 from dozor.settings import DozorSettings
 from enrich.pipeline import Enricher
 from enrich.topics import Taxonomy
+from search.comments import Comments, comments_on, thread_post_id
 from search.hits import SearchHit, permalink
 from search.media import public, stored_items
 from search.redaction import redact_post
@@ -47,6 +48,8 @@ class PostView:
     matched: dict[str, list[str]] = field(default_factory=dict)
     redacted: bool = False
     also: list[SearchHit] = field(default_factory=list)  # the other posts of its story, first first
+    comments: Comments = field(default_factory=Comments)  # its comments (masked like the post), oldest first
+    thread: str | None = None  # a comment's channel post (its id)
 
 
 def word_diff(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
@@ -115,4 +118,9 @@ def load_post(
     story = source.get("story")
     also = [p for p in story_posts(es, settings, str(story), limit=50) if p["id"] != post_id] if story else []
     matched = matched_words(source, taxonomy)
-    return PostView(post_id, source, url, versions, changes(versions), media, similar, matched, redacted, also)
+    comments = comments_on(es, settings, source)
+    if redacted:
+        comments.items = [cast(SearchHit, redact_post(c)) for c in comments.items]
+    view = PostView(post_id, source, url, versions, changes(versions), media, similar, matched, redacted, also)
+    view.comments, view.thread = comments, thread_post_id(source)
+    return view

@@ -5,6 +5,9 @@ with :func:`message_from_record`, inject failures (a FloodWait, an RPC error, a 
 and push live events through the handlers the collector registered. Media: :meth:`FakeTelegram.add_file`
 gives a message's attachment (and thumbnail) bytes for ``download_media``; a file reference can expire
 as on Telegram (the stored message gets a new one; downloads with the old one fail until refetched).
+Groups and comments: :meth:`FakeTelegram.add_group` makes a supergroup, :meth:`FakeTelegram.link_discussion`
+makes it a channel's discussion group (answered through ``GetFullChannelRequest`` as Telegram does);
+:func:`discussion_copy` and :func:`group_message` build the group's copy of a channel post and its comments.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from telethon.errors import FileReferenceExpiredError
+from telethon.tl import functions
 from telethon.tl import types as tl
 
 from dozor.records import RawPost
@@ -116,10 +120,74 @@ def channel_entity(channel_id: int, username: str | None, title: str) -> tl.Chan
     )
 
 
+def group_entity(group_id: int, username: str | None, title: str) -> tl.Channel:
+    """A supergroup: a ``Channel`` with ``megagroup`` set, as Telegram describes discussion groups."""
+    return tl.Channel(
+        id=group_id,
+        title=title,
+        photo=tl.ChatPhotoEmpty(),
+        date=None,
+        megagroup=True,
+        access_hash=group_id * 7,
+        username=username,
+    )
+
+
+def user_entity(user_id: int, first_name: str, last_name: str | None = None) -> tl.User:
+    return tl.User(id=user_id, first_name=first_name, last_name=last_name, access_hash=user_id * 3)
+
+
+def discussion_copy(group_id: int, message_id: int, channel_id: int, post: Any) -> tl.Message:
+    """The message Telegram puts in a discussion group for a channel post (``post``, a channel message):
+    the post forwarded by the channel itself, with the post it was saved from."""
+    return tl.Message(
+        id=message_id,
+        peer_id=tl.PeerChannel(group_id),
+        date=post.date,
+        message=post.message,
+        from_id=tl.PeerChannel(channel_id),
+        fwd_from=tl.MessageFwdHeader(
+            date=post.date,
+            from_id=tl.PeerChannel(channel_id),
+            channel_post=post.id,
+            saved_from_peer=tl.PeerChannel(channel_id),
+            saved_from_msg_id=post.id,
+        ),
+    )
+
+
+def group_message(
+    group_id: int,
+    message_id: int,
+    text: str,
+    when: datetime,
+    author: tl.User,
+    *,
+    reply_to: int | None = None,
+    top: int | None = None,
+) -> tl.Message:
+    """A member's message in a group: a comment when it replies (``reply_to``) in a thread started at
+    ``top`` (the group's copy of a channel post; Telegram leaves ``top`` out for direct replies to it)."""
+    header = None
+    if reply_to is not None:
+        header = tl.MessageReplyHeader(reply_to_msg_id=reply_to, reply_to_top_id=top)
+    message = tl.Message(
+        id=message_id,
+        peer_id=tl.PeerChannel(group_id),
+        date=when,
+        message=text,
+        from_id=tl.PeerUser(author.id),
+        reply_to=header,
+    )
+    message._sender = author  # what Telethon sets from the users of the response
+    return message
+
+
 @dataclass
 class FakeChannel:
     entity: tl.Channel
     messages: dict[int, Any] = field(default_factory=dict)
+    linked_chat_id: int | None = None  # a channel's discussion group, a group's channel
 
 
 class FakeTelegram:
@@ -141,6 +209,13 @@ class FakeTelegram:
 
     def add_channel(self, channel_id: int, username: str | None, title: str) -> FakeChannel:
         return self.channels.setdefault(channel_id, FakeChannel(channel_entity(channel_id, username, title)))
+
+    def add_group(self, group_id: int, username: str | None, title: str) -> FakeChannel:
+        return self.channels.setdefault(group_id, FakeChannel(group_entity(group_id, username, title)))
+
+    def link_discussion(self, channel_id: int, group_id: int) -> None:
+        self.channels[channel_id].linked_chat_id = group_id
+        self.channels[group_id].linked_chat_id = channel_id
 
     def add_message(self, message: Any) -> None:
         self.channels[message.peer_id.channel_id].messages[message.id] = message
@@ -189,6 +264,28 @@ class FakeTelegram:
         channel = self._find(ref)
         self._request("get_entity", channel.entity.id)
         return channel.entity
+
+    async def __call__(self, request: Any) -> Any:
+        """Raw requests; only ``channels.GetFullChannelRequest`` (a channel's linked discussion group)."""
+        if not isinstance(request, functions.channels.GetFullChannelRequest):
+            raise NotImplementedError(f"the fake client does not answer {type(request).__name__}")
+        channel = self._find(request.channel)
+        self._request("get_full_channel", channel.entity.id)
+        full = tl.ChannelFull(
+            id=channel.entity.id,
+            about="",
+            read_inbox_max_id=0,
+            read_outbox_max_id=0,
+            unread_count=0,
+            chat_photo=tl.PhotoEmpty(0),
+            notify_settings=tl.PeerNotifySettings(),
+            bot_info=[],
+            pts=1,
+            linked_chat_id=channel.linked_chat_id,
+        )
+        linked = self.channels.get(channel.linked_chat_id or 0)
+        chats = [channel.entity] + ([linked.entity] if linked is not None else [])
+        return tl.messages.ChatFull(full_chat=full, chats=chats, users=[])
 
     async def get_messages(self, entity: Any, limit: int = 1, ids: int | None = None) -> Any:
         """The newest ``limit`` messages, or (``ids``) that one message or None, as Telethon does."""

@@ -37,3 +37,18 @@ def test_an_alert_shown_to_a_viewer_holds_the_post_masked() -> None:
     alert = {"id": "r/tg:1:1", "alert": {"post": {"text": "звоните +7 916 123-45-67", "entities": {}}}}
     assert "916" not in str(_shown(User("vera", Role.viewer), alert))
     assert _shown(User("anna", Role.analyst), alert) == alert
+
+
+def test_a_comment_loses_who_wrote_it_and_their_name_in_the_text() -> None:
+    comment = {
+        "text": "Я, Дильноза Юсупова, звонила на +7 916 123 45 67",
+        "source_kind": "comments",
+        "thread": {"channel_id": 1, "message_id": 2},
+        "sender": {"id": 502, "name": "Дильноза Юсупова"},
+        "entities": {},
+    }
+    out = redact_post(comment)
+    assert out["sender"] == {"id": None, "name": NAME_MASK}
+    assert out["text"] == f"Я, {NAME_MASK} {NAME_MASK}, звонила на {PHONE_MASK}"
+    assert out["thread"] == comment["thread"]  # where it belongs stays shown
+    assert redact_post({"text": "x", "sender": {"id": 9, "name": None}})["sender"] == {"id": None, "name": None}

@@ -86,6 +86,8 @@ def test_desktop_export_imports_every_message_with_its_content(
         assert extra(post, "author") == m.get("author") and extra(post, "sticker_emoji") == m.get("sticker_emoji"), mid
         assert extra(post, "saved_from") is None and "saved_from" not in m
         assert (extra(post, "poll") is None) == ("poll" not in m), mid
+        assert post.reply_to == m.get("reply_to_message_id"), mid  # replies keep the message they answer
+        assert extra(post, "source_kind") is None and extra(post, "sender") is None, mid  # a channel's posts
         want: Counter[str] = Counter()
         for r in m.get("reactions", []):
             want[r["emoji"] if r["type"] == "emoji" else "custom"] += r["count"]

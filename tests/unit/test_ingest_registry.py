@@ -105,3 +105,36 @@ channels:
         ("all", 1.5, 1536 * 1024),
         ("none", 20.0, 20 * 1024 * 1024),
     ]
+
+
+def test_groups_and_comments(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+channels:
+  - channel: "@news_channel"
+    comments: yes
+  - channel: "@some_group"
+    kind: group
+  - channel: "@plain_channel"
+""",
+    )
+    news, group, plain = reg.load(path).channels
+    assert (news.kind, news.comments) == ("channel", True)
+    assert (group.kind, group.comments) == ("group", False)
+    assert (plain.kind, plain.comments) == ("channel", False)
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ("comments: maybe", "comments: 'maybe' is not true or false; use comments: true"),
+        ("kind: chat", "kind: 'chat' is not a source kind; use channel (a broadcast channel) or group"),
+        ("kind: group\n    comments: true", "comments: true is for channels"),
+    ],
+)
+def test_bad_group_fields_name_the_field_and_the_fix(tmp_path: Path, entry: str, says: str) -> None:
+    path = write(tmp_path, f'channels:\n  - channel: "@some_group"\n    {entry}\n')
+    with pytest.raises(ConfigError) as err:
+        reg.load(path)
+    assert "entry 1 (@some_group)" in str(err.value) and says in str(err.value)

@@ -161,3 +161,20 @@ def test_poll_words_are_searchable_while_text_stays_as_posted() -> None:
     assert enriched["text_stem"] != enricher.fields("Опрос")["text_stem"]
     staged = run_in_memory(make_stage(enricher), [record]).outputs  # the Kafka stage's path
     assert json.loads(staged[0].value)["text_stem"] == enriched["text_stem"]
+
+
+def test_a_group_export_says_who_wrote_each_message_and_what_it_answers() -> None:
+    group = chat(
+        "private_supergroup",
+        55,
+        "Помощь",
+        msg(1, "Кто знает юриста?", **{"from": "Алишер К.", "from_id": "user501"}),
+        msg(2, "Я знаю", reply_to_message_id=1, **{"from": "Dilnoza", "from_id": "user502"}),
+    )
+    channel = chat("public_channel", 56, "Канал", msg(3, "пост", **{"from": "Канал", "from_id": "channel56"}))
+    data = {"chats": {"list": [group, channel]}}
+    posts = {p.message_id: p for p in read(json.dumps(data).encode()) if isinstance(p, RawPost)}
+    first, answer, post = posts[1].to_wire(), posts[2].to_wire(), posts[3].to_wire()
+    assert first["source_kind"] == "group" and first["sender"] == {"id": 501, "name": "Алишер К."}
+    assert answer["reply_to"] == 1 and answer["sender"] == {"id": 502, "name": "Dilnoza"}
+    assert "source_kind" not in post and "sender" not in post

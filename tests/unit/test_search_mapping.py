@@ -45,3 +45,13 @@ def test_enriched_post_is_raw_post_plus_enrichment() -> None:
     assert list(EnrichedPost.model_fields) == [*RawPost.model_fields, *Enrichment.model_fields]
     assert set(EDITABLE_FIELDS) <= set(RawPost.model_fields)
     assert {info.alias or name for name, info in RawPost.model_fields.items()} >= NOT_INDEXED
+
+
+def test_groups_and_comments_are_mapped_and_reach_older_indices() -> None:
+    from search.index import ADDED_IN_5
+
+    props = POST_MAPPINGS["properties"]
+    assert props["thread"]["properties"] == {"channel_id": {"type": "long"}, "message_id": {"type": "long"}}
+    assert props["source_kind"]["type"] == "keyword"
+    assert props["sender"]["properties"]["name"]["normalizer"] == "dozor_lowercase"
+    assert set(ADDED_IN_5) == {"source_kind", "thread", "sender"}
