@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from elasticsearch import Elasticsearch
+from typing_extensions import TypedDict  # pydantic (the API's responses) validates a TypedDict from here only
 
 from dozor.settings import DozorSettings
 from ingest.registry import Registry

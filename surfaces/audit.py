@@ -59,6 +59,7 @@ ACTIONS = (
     "users.change",
     "audit.read",
     "audit.export",
+    "channels.suggest.add",
 )
 
 
