@@ -268,7 +268,7 @@ def message_record(
         "links": links,
         "mentions": mentions,
         "hashtags": hashtags,
-        "forward": _forward(message.fwd_from, names or {}, getattr(message.forward, "chat", None)),
+        "forward": _forward(message.fwd_from, names or {}, getattr(getattr(message, "forward", None), "chat", None)),
         "reply_to": getattr(reply, "reply_to_msg_id", None),
         "views": message.views,
         "forwards": message.forwards,

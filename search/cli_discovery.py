@@ -106,3 +106,23 @@ def edges_command(
         return 0
 
     run_command(body)
+
+
+def backfill_command(
+    batch: Annotated[int, typer.Option("--batch", min=1, max=5000, help="posts per request")] = 500,
+) -> None:
+    """Compute `channel_refs` (what discovery counts) for posts indexed before Dozor recorded them; posts
+    changed meanwhile by the indexer are left to it. Safe to run again."""
+
+    def body() -> int:
+        from search.discovery_backfill import backfill_refs
+
+        settings = load_settings()
+        done = with_es(settings, lambda es: backfill_refs(es, settings, batch))
+        print(
+            f"{done.scanned} posts without channel references read, {done.updated} updated, "
+            f"{done.changed_meanwhile} changed meanwhile (left to the indexer)"
+        )
+        return 0
+
+    run_command(body)

@@ -19,6 +19,7 @@ import networkx as nx
 import pytest
 import yaml
 
+from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from ingest import registry as reg
@@ -27,6 +28,7 @@ from ingest.collector import Account, Collector
 from ingest.producer import RawSink, prepare_topics
 from ingest.settings import IngestSettings
 from ingest.suggested import add, suggested_path
+from search import index as ix
 from tests.support.fakeclient import FakeTelegram, message_from_record
 
 pytestmark = pytest.mark.integration
@@ -224,3 +226,38 @@ def test_suggested_entries_wait_for_review(tmp_path: Path) -> None:
     assert [(e.channel, e.enabled, e.title) for e in entries] == [("@origin_x", False, "Origin X"), (Z, False, None)]
     assert entries[0].notes.startswith("suggested by ann on ")
     assert [e.label for e in reg.load(registry).enabled] == ["@watch_a", "@watch_b", "@reg_only"]  # untouched
+
+
+def test_backfill_gives_older_posts_their_references(ss: DozorSettings, indexed: Path) -> None:
+    """A post indexed by a Dozor that did not record references (its document without them) counts
+    once `dozor channels backfill-refs` ran; posts that have references are not read again (those that
+    point nowhere are: a self-reference and a person's forward)."""
+    es = dozor_es.client(ss)
+    try:
+        old = {
+            "id": f"tg:{B['id']}:9",
+            "stub": False,
+            "channel": B,
+            "message_id": 9,
+            "date": "2026-11-02T09:30:00Z",
+            "text": "Старый пост: https://t.me/older_source/4",
+            "links": ["https://t.me/older_source/4"],
+            "mentions": [],
+            "forward": None,
+            "topics": [],
+        }
+        es.index(index=ix.posts_index(ss, T0), id=old["id"], document=old, refresh=True)
+        before = _dozor(ss, "channels", "suggest", "--json", "--registry", str(indexed))
+        assert "@older_source" not in before
+        assert _dozor(ss, "channels", "backfill-refs").startswith("3 posts without channel references read, 1 updated")
+        found = es.search(index=ix.posts_alias(ss), query={"ids": {"values": [old["id"]]}})["hits"]["hits"][0]
+        assert found["_source"]["channel_refs"] == ["@older_source"]
+        after = [
+            json.loads(line)
+            for line in _dozor(ss, "channels", "suggest", "--json", "--registry", str(indexed)).splitlines()
+        ]
+        older = next(s for s in after if s["channel"] == "@older_source")
+        assert (older["posts"], older["via"]["link"], older["evidence"][0]["id"]) == (1, 1, old["id"])
+        assert _dozor(ss, "channels", "backfill-refs").startswith("2 posts without channel references read, 0 updated")
+    finally:
+        es.close()
