@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import networkx as nx
 
-from search.channel_refs import VIA
+from search.channel_refs import USERNAME, VIA
 from search.discovery import Edge, Node
 
+# Characters XML 1.0 cannot hold (a channel title may carry them); GEXF readers reject the file otherwise.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# A title a spreadsheet would run as a formula gets an apostrophe in front (Source/Target are keys:
+# `@username` or `id:<n>`, never a formula).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("Source", "Target", "Weight", "Type", *VIA, "first_seen", "last_seen", "source_label", "target_label")
+
+
+def _cell(label: str) -> str:
+    if USERNAME.match(label):  # an @username as its own label
+        return label
+    return "'" + label if label.startswith(_FORMULA_START) else label
 
 
 def edges_csv(nodes: list[Node], edges: list[Edge]) -> str:
@@ -30,8 +42,8 @@ def edges_csv(nodes: list[Node], edges: list[Edge]) -> str:
                 *(e.via[v] for v in VIA),
                 e.first_seen or "",
                 e.last_seen or "",
-                labels.get(e.source, e.source),
-                labels.get(e.target, e.target),
+                _cell(labels.get(e.source, e.source)),
+                _cell(labels.get(e.target, e.target)),
             ]
         )
     return out.getvalue()
@@ -40,7 +52,7 @@ def edges_csv(nodes: list[Node], edges: list[Edge]) -> str:
 def as_graph(nodes: list[Node], edges: list[Edge]) -> nx.DiGraph:
     g = nx.DiGraph()
     for n in nodes:
-        g.add_node(n.key, label=n.label, watched=n.watched, in_registry=n.in_registry)
+        g.add_node(n.key, label=_NOT_XML.sub("\ufffd", n.label), watched=n.watched, in_registry=n.in_registry)
     for e in edges:
         g.add_edge(
             e.source,
