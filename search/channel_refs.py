@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]{3,31}"
 USERNAME = re.compile(rf"^@?({_NAME})$")
-# t.me/name, t.me/s/name (the web preview), t.me/name/123, t.me/c/<id>/<post>, telegram.me, telegram.dog
+# t.me/name, t.me/s/name (the web preview), t.me/name/123, t.me/c/<id>/<post>, telegram.me, telegram.dog;
+# matched in lowercased text. The pattern starts with the domain (a literal start keeps the scan fast on
+# long posts); what comes before it is checked in link_keys.
 _LINK = re.compile(
-    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
-    rf"(?:c/(?P<id>\d{{1,15}})(?=[/?#\s]|$)|(?P<name>{_NAME})(?=[/?#\s),.!;:'\"»]|$))",
-    re.IGNORECASE,
+    r"(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?"
+    r"(?:c/(?P<id>\d{1,15})(?![\w-])|(?P<name>[a-z][a-z0-9_]{3,31})(?![\w-]))"
 )
-_RESOLVE = re.compile(rf"tg://resolve\?domain=({_NAME})", re.IGNORECASE)
+_RESOLVE = re.compile(r"tg://resolve\?domain=([a-z][a-z0-9_]{3,31})(?![\w-])")  # in lowercased text
 # Paths of t.me that are not channels.
 RESERVED = frozenset(
     {
@@ -55,6 +57,7 @@ VIA = ("forward", "mention", "link")
 REF_FIELDS = ("channel_refs", "channel_ref_via")
 
 
+@lru_cache(maxsize=65536)  # the same channels' names come again and again
 def name_key(name: str) -> str | None:
     """``@name`` in lowercase for a valid username (with or without @), else None."""
     m = USERNAME.match(name.strip())
@@ -69,19 +72,25 @@ def id_key(channel_id: int) -> str:
 
 def link_keys(text: str) -> list[str]:
     """Channel keys of the Telegram links in a text or URL, in order of appearance."""
+    low = text.lower()
     out: list[str] = []
-    for m in _LINK.finditer(text):
+    for m in _LINK.finditer(low):
+        at = m.start()
+        before = low[at - 1] if at else ""
+        if before and (before.isalnum() or before in "_-.") and not low[:at].endswith("www."):
+            continue  # the end of another host name: best.me/..., xt.me/...
         if m.group("id"):
             out.append(id_key(int(m.group("id"))))
         elif (key := name_key(m.group("name"))) is not None:
             out.append(key)
-    out.extend(k for n in _RESOLVE.findall(text) if (k := name_key(n)) is not None)
+    if "tg://" in low:
+        out.extend(k for n in _RESOLVE.findall(low) if (k := name_key(n)) is not None)
     return out
 
 
 def forward_key(forward: Mapping[str, Any] | None) -> str | None:
     """The channel a post was forwarded from: by username when known, else by id; None for a user's."""
-    if not isinstance(forward, Mapping) or forward.get("from_type") == "user":
+    if not isinstance(forward, dict) or forward.get("from_type") == "user":
         return None
     username = forward.get("from_username")
     if isinstance(username, str) and (key := name_key(username)) is not None:
@@ -91,7 +100,7 @@ def forward_key(forward: Mapping[str, Any] | None) -> str | None:
 
 
 def _own(channel: Mapping[str, Any] | None) -> set[str]:
-    if not isinstance(channel, Mapping):
+    if not isinstance(channel, dict):
         return set()
     own = {id_key(channel["id"])} if isinstance(channel.get("id"), int) else set()
     if isinstance(channel.get("username"), str) and (key := name_key(channel["username"])) is not None:

@@ -32,7 +32,8 @@ OWN = {"id": 100, "username": "Own_Channel"}
         # invites, stickers, shares, proxies and too-short or too-long names are no channels
         ("https://t.me/+AbCdEf123456 t.me/joinchat/AAAAAEkk t.me/addstickers/pack_one t.me/share/url?url=x", []),
         ("t.me/abc t.me/" + "a" * 33 + " t.me/proxy?server=1 t.me/iv?url=x", []),
-        ("https://example.org/t.me_not", []),
+        ("https://example.org/t.me_not https://best.me/some_channel xt.me/some_channel", []),
+        ("t.me/name_then_cyrillicы, t.me/with-hyphen", []),
     ],
 )
 def test_link_forms(text: str, keys: list[str]) -> None:
