@@ -52,6 +52,10 @@ class Forward(_Record):
     from_id: int | None = None
     from_name: str | None = None
     date: datetime | None = None
+    # What the origin is ("channel", "chat" or "user") and its @username when Telegram sent the origin's
+    # entity with the message; left out of the wire form when unknown (older records keep their shape).
+    from_type: Literal["channel", "chat", "user"] | None = Field(None, exclude_if=lambda v: v is None)
+    from_username: str | None = Field(None, exclude_if=lambda v: v is None)
 
     @field_validator("date")
     @classmethod

@@ -160,13 +160,26 @@ def _reactions(reactions: Any) -> dict[str, int]:
     return out
 
 
-def _forward(fwd: Any, names: Mapping[int, str]) -> dict[str, Any] | None:
+_PEER_TYPES = {tl.PeerChannel: "channel", tl.PeerChat: "chat", tl.PeerUser: "user"}
+
+
+def _forward(fwd: Any, names: Mapping[int, str], origin: Any = None) -> dict[str, Any] | None:
+    """The forward header; ``origin`` is the origin's entity when Telegram sent it along (Telethon's
+    ``message.forward.chat``): its username and title."""
     if fwd is None:
         return None
     from_id = peer_id(fwd.from_id) if fwd.from_id is not None else None
-    name = fwd.from_name or (names.get(from_id) if from_id is not None else None)
+    title = getattr(origin, "title", None)
+    name = fwd.from_name or (names.get(from_id) if from_id is not None else None) or title
     when = fwd.date.astimezone(UTC) if fwd.date is not None else None
-    return {"from_id": from_id, "from_name": name, "date": when}
+    out: dict[str, Any] = {"from_id": from_id, "from_name": name, "date": when}
+    kind = _PEER_TYPES.get(type(fwd.from_id))
+    if kind is not None:
+        out["from_type"] = kind
+    username = getattr(origin, "username", None)
+    if isinstance(username, str) and username:
+        out["from_username"] = username
+    return out
 
 
 def plain_text(value: Any) -> str:
@@ -294,7 +307,7 @@ def message_record(
         "links": links,
         "mentions": mentions,
         "hashtags": hashtags,
-        "forward": _forward(message.fwd_from, names or {}),
+        "forward": _forward(message.fwd_from, names or {}, getattr(getattr(message, "forward", None), "chat", None)),
         "reply_to": getattr(reply, "reply_to_msg_id", None),
         "views": message.views,
         "forwards": message.forwards,

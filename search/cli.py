@@ -13,6 +13,7 @@ from dozor import kafka as dk
 from dozor import metrics
 from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
+from ingest.cli import channels_app
 from search import render
 from search.cli_common import (
     AsJson,
@@ -31,6 +32,7 @@ from search.cli_common import (
     make_filters,
     with_es,
 )
+from search.cli_discovery import backfill_command, edges_command, suggest_command
 from search.cli_searches import searches_app
 from search.cli_stories import stories_command
 from search.retention_cli import retention_app
@@ -170,5 +172,8 @@ def register(app: typer.Typer) -> None:
     app.command("search")(search_command)
     app.command("stats")(stats_command)
     app.command("stories")(stories_command)
+    channels_app.command("suggest")(suggest_command)
+    channels_app.command("edges")(edges_command)
+    channels_app.command("backfill-refs")(backfill_command)
     app.add_typer(searches_app, name="searches")
     app.add_typer(retention_app, name="retention")

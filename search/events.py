@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from dozor.records import EDITABLE_FIELDS, EnrichedPost, Enrichment
+from search.channel_refs import REF_FIELDS, post_refs
 from search.media import MediaUpdate, derived, merge, summary_items
 
 CONTENT_FIELDS = (*EDITABLE_FIELDS, *Enrichment.model_fields)  # what an edit replaces
@@ -101,6 +102,7 @@ def full_doc(post: EnrichedPost, now: datetime) -> dict[str, Any]:
     doc["reactions_total"] = sum(post.reactions.values())
     doc["indexed_at"] = _iso(now)
     doc.update(media_fields(merge(summary_items(post.media)), post.topics))
+    doc.update(post_refs(doc))
     return doc
 
 
@@ -216,7 +218,9 @@ def _edit(post: EnrichedPost, stored: Stored | None, now: datetime, names: Names
             doc["deleted_at"] = _iso(deleted_at)
         writes.insert(0, Write("index", index, post.doc_id, doc))
         return writes, replace(state, deleted_at=deleted_at)
-    partial = {k: doc[k] for k in (*CONTENT_FIELDS, *COUNTER_FIELDS, "reactions_total", "event", "indexed_at")}
+    partial = {
+        k: doc[k] for k in (*CONTENT_FIELDS, *COUNTER_FIELDS, *REF_FIELDS, "reactions_total", "event", "indexed_at")
+    }
     partial.update((k, doc[k]) for k in MEDIA_DERIVED if k in doc)
     if post.views is None:  # an edit event without counters keeps the stored ones
         for key in (*COUNTER_FIELDS, "reactions_total"):

@@ -19,7 +19,7 @@ from dozor.records import EnrichedPost
 from dozor.settings import DozorSettings
 from enrich.entities import KINDS as ENTITY_KINDS
 
-TEMPLATE_VERSION = 5  # 2: entities; 3: media items, image text; 4: story, tags; 5: groups, comments
+TEMPLATE_VERSION = 5  # 2: entities; 3: media items, image text; 4: story, tags; 5: groups, comments, channel refs
 
 _KW = {"type": "keyword", "ignore_above": 1024}
 _LC_KW = {"type": "keyword", "ignore_above": 256, "normalizer": "dozor_lowercase"}
@@ -50,7 +50,17 @@ MEDIA_ITEM: dict[str, Any] = {
     },
 }
 
-ADDED_IN_3 = ("media", "ocr_norm", "ocr_stem", "ocr_topic_hits", "tags", "story")  # and 4
+ADDED_IN_3 = (
+    "media",
+    "ocr_norm",
+    "ocr_stem",
+    "ocr_topic_hits",
+    "tags",
+    "story",
+    "forward",
+    "channel_refs",
+    "channel_ref_via",
+)  # and 4
 ADDED_IN_5 = ("source_kind", "thread", "sender")  # comments find their channel post by `thread.*`
 
 # How a post field is searched where its type alone does not say it; the rest of the mapping follows
@@ -67,6 +77,7 @@ _SEARCHED_AS: dict[str, Any] = {
         "properties": {kind: {"type": "date"} if kind == "date" else _KW for kind in ENTITY_KINDS},
     },
     "channel.username": _LC_KW,
+    "forward.from_username": _LC_KW,
     "channel.title": {"type": "text", "fields": {"raw": _KW}},
     "channel.country": _LC_KW,
     "sender.name": _LC_KW,
@@ -87,6 +98,9 @@ _INDEXER_FIELDS: dict[str, Any] = {
     "ocr_topic_hits": _STORED_ONLY,
     # search/annotations.py: the post's current tags (their history is in `<prefix>-annotations`)
     "tags": _LC_KW,
+    # search/channel_refs.py: the channels a post points to (forward, @mention, t.me link), for discovery
+    "channel_refs": _KW,
+    "channel_ref_via": _KW,
 }
 # Content kept beyond the schema-1 core (ingest, extra keys of posts.raw): the signature, a poll (its
 # words are also in text_norm/text_stem), a sticker's emoji, the chat a message was saved from.

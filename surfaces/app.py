@@ -28,14 +28,17 @@ from surfaces.api.alerts import router as alerts_router
 from surfaces.api.annotations import router as annotations_router
 from surfaces.api.cases import router as cases_router
 from surfaces.api.desk import router as desk_router
+from surfaces.api.discovery import router as discovery_router
 from surfaces.api.media import router as media_router
 from surfaces.api.metrics import RequestMetrics
 from surfaces.api.metrics import router as metrics_router
 from surfaces.api.routes import router
+from surfaces.api.stories import router as stories_router
 from surfaces.api.users import router as users_router
 from surfaces.audit import AuditLog, record_users
 from surfaces.auth import Guard, LoginThrottle, Tokens
 from surfaces.web import settings as web_settings
+from surfaces.web.discovery import pages as web_discovery_pages
 from surfaces.web.media import router as web_media_router
 from surfaces.web.routes import router as web_router
 from surfaces.web.stories import router as web_stories_router
@@ -114,11 +117,14 @@ def create_app(settings: SearchSettings) -> FastAPI:
     app.include_router(web_router)
     app.include_router(web_media_router)
     app.include_router(web_stories_router)
+    app.include_router(web_discovery_pages)
     app.include_router(alerts_router, responses=ERRORS)
     app.include_router(desk_router, responses=ERRORS)
     app.include_router(annotations_router, responses=ERRORS)
     app.include_router(cases_router, responses=ERRORS)
     app.include_router(users_router, responses=ERRORS)
+    app.include_router(stories_router, responses=ERRORS)
+    app.include_router(discovery_router, responses=ERRORS)
     _install_error_handlers(app)
     return app
 

@@ -60,6 +60,7 @@ ACTIONS = (
     "users.change",
     "audit.read",
     "audit.export",
+    "channels.suggest.add",
 )
 
 

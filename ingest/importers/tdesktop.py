@@ -232,7 +232,11 @@ def message_fields(
     check_text(text, max_text_chars)
     forward = None
     if msg.get("forwarded_from") is not None or msg.get("forwarded_from_id") is not None:
-        forward = {"from_id": _peer_ref(msg.get("forwarded_from_id")), "from_name": msg.get("forwarded_from")}
+        origin = msg.get("forwarded_from_id")
+        forward = {"from_id": _peer_ref(origin), "from_name": msg.get("forwarded_from")}
+        kind = next((k for k in ("channel", "chat", "user") if isinstance(origin, str) and origin.startswith(k)), None)
+        if kind is not None and forward["from_id"] is not None:
+            forward["from_type"] = kind
     try:
         date = _when(msg, "date_unixtime", "date")
         edit_date = _when(msg, "edited_unixtime", "edited")

@@ -35,6 +35,11 @@ class Ids:
         self.languages = f"{prefix}-lens-language-split"
         self.channels = f"{prefix}-lens-top-channels-by-category"
         self.alerts = f"{prefix}-lens-alerts-per-rule"
+        self.stories = f"{prefix}-lens-largest-stories"
+        self.places = f"{prefix}-lens-places-named"
+        self.orgs = f"{prefix}-lens-organisations-named"
+        self.laws = f"{prefix}-lens-law-articles-named"
+        self.pointed_to = f"{prefix}-lens-channels-pointed-to"
         self.official_latest = f"{prefix}-search-official-latest"
         self.official_changes = f"{prefix}-search-official-changes"
         self.dashboard = f"{prefix}-dashboard-overview"
@@ -144,7 +149,32 @@ def charts(ids: Ids) -> list[dict[str, Any]]:
         {"rule": ln.terms_column("rule", "Rule", 20), ln.COUNT: ln.count_column("Alerts")},
         ln.xy_visualization("bar_horizontal_stacked", "rule", None),
     )
-    return [per_day, languages, channels, alerts]
+    return [per_day, languages, channels, alerts, *story_and_entity_charts(ids)]
+
+
+def _top(obj_id: str, title: str, ids: Ids, field: str, label: str, size: int) -> dict[str, Any]:
+    """A horizontal bar chart of the most frequent values of a keyword field, by posts."""
+    return ln.lens(
+        obj_id,
+        title,
+        ids.posts_view,
+        "lnsXY",
+        {"value": ln.terms_column(field, label, size), ln.COUNT: ln.count_column()},
+        ln.xy_visualization("bar_horizontal_stacked", "value", None),
+    )
+
+
+def story_and_entity_charts(ids: Ids) -> list[dict[str, Any]]:
+    """Stories (posts per story id: the id is the story's first post), the entities named most often,
+    and the channels posts point to (forwards, @mentions, t.me links; `dozor channels suggest` ranks the
+    unwatched ones)."""
+    return [
+        _top(ids.stories, "Dozor: largest stories (posts per story)", ids, "story", "Story (first post)", 15),
+        _top(ids.places, "Dozor: places named", ids, "entities.place", "Place", 15),
+        _top(ids.orgs, "Dozor: organisations named", ids, "entities.org", "Organisation", 15),
+        _top(ids.laws, "Dozor: law articles named", ids, "entities.law", "Law article", 15),
+        _top(ids.pointed_to, "Dozor: channels pointed to", ids, "channel_refs", "Channel", 20),
+    ]
 
 
 def official_searches(ids: Ids) -> list[dict[str, Any]]:
@@ -173,6 +203,11 @@ _LAYOUT: list[tuple[str, str, int, int, int, int]] = [
     ("alerts", "lens", 24, 15, 24, 15),
     ("official_latest", "search", 0, 30, 48, 15),
     ("official_changes", "search", 0, 45, 48, 15),
+    ("stories", "lens", 0, 60, 24, 15),
+    ("pointed_to", "lens", 24, 60, 24, 15),
+    ("places", "lens", 0, 75, 16, 15),
+    ("orgs", "lens", 16, 75, 16, 15),
+    ("laws", "lens", 32, 75, 16, 15),
 ]
 
 
@@ -193,7 +228,8 @@ def dashboard(ids: Ids) -> dict[str, Any]:
         refs.append({"type": kind, "id": getattr(ids, attr), "name": f"{key}:panel_{key}"})
     attributes = {
         "title": "Dozor overview",
-        "description": "Posts per day by topic, languages, channels, official channels' posts and changes, alerts.",
+        "description": "Posts per day by topic, languages, channels, official channels' posts and changes, alerts, "
+        "stories, the channels posts point to, and the places, organisations and law articles they name.",
         "panelsJSON": as_json_string(panels),
         "optionsJSON": as_json_string({"useMargins": True, "syncColors": False, "hidePanelTitles": False}),
         "timeRestore": True,

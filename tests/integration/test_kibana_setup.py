@@ -124,7 +124,7 @@ def test_setup_imports_with_overwrite_and_is_idempotent(
     prefix = env_settings.index_prefix
 
     out = _setup(url)
-    assert "11 objects imported" in out
+    assert "16 objects imported" in out
     first = dict(fake.objects)
     imports = [r for r in fake.requests if r[1] == "/api/saved_objects/_import"]
     assert len(imports) == 1 and imports[0][2]["overwrite"] == ["true"]

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from telethon import utils
 from telethon.errors import FileReferenceExpiredError
 from telethon.tl import functions
 from telethon.tl import types as tl
+from telethon.tl.custom.forward import Forward
 
 from dozor.records import RawPost
 
@@ -74,6 +76,9 @@ def _media_for(media: dict[str, Any] | None, when: datetime | None) -> Any:
     return tl.MessageMediaDocument(document=doc)
 
 
+_PEERS: dict[str, Any] = {"channel": tl.PeerChannel, "chat": tl.PeerChat, "user": tl.PeerUser}
+
+
 def message_from_record(record: dict[str, Any] | RawPost) -> tl.Message:
     """The Telethon message that the collector would map to this record (the mapping's inverse)."""
     post = record if isinstance(record, RawPost) else RawPost.model_validate(record)
@@ -81,7 +86,9 @@ def message_from_record(record: dict[str, Any] | RawPost) -> tl.Message:
     if post.forward is not None:
         fwd = tl.MessageFwdHeader(
             date=post.forward.date,
-            from_id=tl.PeerChannel(post.forward.from_id) if post.forward.from_id is not None else None,
+            from_id=_PEERS[post.forward.from_type or "channel"](post.forward.from_id)
+            if post.forward.from_id is not None
+            else None,
             from_name=post.forward.from_name if post.forward.from_id is None else None,
         )
     reactions = None
@@ -204,6 +211,10 @@ class FakeTelegram:
         self.thumbs: dict[tuple[int, int], bytes] = {}  # -> thumbnail bytes (documents)
         self.download_failures: dict[tuple[int, int], list[BaseException]] = {}  # raised by downloads, in order
         self.expire_on_download: set[tuple[int, int]] = set()  # the file reference expires at the first try
+        # Channels Telegram sends along with the messages forwarded from them (a response's `chats`):
+        # Telethon gives them as `message.forward.chat`. Origins not added here come as bare ids.
+        self.origins: dict[int, tl.Channel] = {}
+        self._mb_entity_cache: dict[int, Any] = {}  # Telethon's entity cache, read by its Forward class
 
     # ---- building ---------------------------------------------------------------------------------
 
@@ -217,7 +228,18 @@ class FakeTelegram:
         self.channels[channel_id].linked_chat_id = group_id
         self.channels[group_id].linked_chat_id = channel_id
 
+    def add_origin(self, channel_id: int, username: str | None, title: str) -> tl.Channel:
+        """A channel messages are forwarded from, known to Telegram (not necessarily watched)."""
+        self.origins[channel_id] = channel_entity(channel_id, username, title)
+        return self.origins[channel_id]
+
     def add_message(self, message: Any) -> None:
+        fwd = getattr(message, "fwd_from", None)
+        origin = self.origins.get(getattr(getattr(fwd, "from_id", None), "channel_id", -1))
+        if fwd is not None:  # what Telethon's Message._finish_init does with the response's entities
+            known = {utils.get_peer_id(origin): origin} if origin is not None else {}
+            message._forward = Forward(self, fwd, known)
+            message._forward._client = None  # no cycle message -> client (messages are deep-copied)
         self.channels[message.peer_id.channel_id].messages[message.id] = message
 
     def add_file(self, message: Any, data: bytes, thumb: bytes | None = None) -> None:
@@ -236,6 +258,9 @@ class FakeTelegram:
             if rec.get("event", "new") != "new":
                 continue
             ch = rec["channel"]
+            fwd = rec.get("forward") or {}
+            if fwd.get("from_id") is not None and fwd.get("from_username") and fwd.get("from_type") == "channel":
+                fake.add_origin(fwd["from_id"], fwd["from_username"], fwd.get("from_name") or fwd["from_username"])
             fake.add_channel(ch["id"], ch.get("username"), ch.get("title") or str(ch["id"]))
             fake.add_message(message_from_record(rec))
         return fake

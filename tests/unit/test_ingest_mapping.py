@@ -64,7 +64,12 @@ def test_forward_reply_counters_reactions_album_and_dates_in_utc() -> None:
     )
     wire = message_record(msg, CH, names={1790000008: "Сафорат (намуна)"}).to_wire()
     assert wire["date"] == "2026-11-02T09:30:00Z" and wire["edit_date"] == "2026-11-02T10:00:00Z"
-    assert wire["forward"] == {"from_id": 1790000008, "from_name": "Сафорат (намуна)", "date": "2026-11-01T17:00:00Z"}
+    assert wire["forward"] == {
+        "from_id": 1790000008,
+        "from_name": "Сафорат (намуна)",
+        "date": "2026-11-01T17:00:00Z",
+        "from_type": "channel",
+    }
     assert wire["reply_to"] == 499
     assert (wire["views"], wire["forwards"], wire["grouped_id"]) == (1200, 31, 13800000000000001)
     assert wire["reactions"] == {"👍": 10, "custom:555": 2}

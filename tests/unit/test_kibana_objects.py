@@ -29,6 +29,11 @@ def test_ids_are_fixed_names_and_unique() -> None:
         ("lens", "dozor-lens-language-split"),
         ("lens", "dozor-lens-top-channels-by-category"),
         ("lens", "dozor-lens-alerts-per-rule"),
+        ("lens", "dozor-lens-largest-stories"),
+        ("lens", "dozor-lens-places-named"),
+        ("lens", "dozor-lens-organisations-named"),
+        ("lens", "dozor-lens-law-articles-named"),
+        ("lens", "dozor-lens-channels-pointed-to"),
         ("search", "dozor-search-official-latest"),
         ("search", "dozor-search-official-changes"),
         ("dashboard", "dozor-dashboard-overview"),
@@ -70,6 +75,11 @@ def test_dashboard_has_every_chart_and_table() -> None:
         "Dozor: alerts per rule",
         "Dozor: latest posts of official channels",
         "Dozor: edits and deletions of official posts",
+        "Dozor: largest stories (posts per story)",
+        "Dozor: places named",
+        "Dozor: organisations named",
+        "Dozor: law articles named",
+        "Dozor: channels pointed to",
     }
 
 
@@ -80,6 +90,7 @@ def test_every_field_used_exists_with_a_fitting_type() -> None:
     # the check really looked at the fields the charts and tables rely on
     assert {"date", "topics", "lang", "channel.title.raw", "channel.category", "rule", "fired_at"} <= used
     assert {"edit_date", "deleted_at", "url", "channel.username", "message_id"} <= used
+    assert {"story", "entities.place", "entities.org", "entities.law", "channel_refs"} <= used
 
 
 def _with_column(objs: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
