@@ -32,8 +32,9 @@ _MONTH = "|".join(f"(?P<m{n}>{words})" for n, words in _MONTHS)
 _ORDINAL = r"(?:-?(?:го|е|ое|inchi|nchi|chi|уми|юми|и|st|nd|rd|th))?"
 _YEAR_WORD = r"(?:\s*-?\s*(?:yil\w*|йил\w*|жыл\w*|года?|г\.|сол\w*))?"
 _DAY_MONTH = re.compile(
-    rf"(?<![\d.:])(?=\d)(?:(?P<y0>(?:19|20)\d\d){_YEAR_WORD}\s+)?(?:(?P<d0>\d{{1,2}})\s*(?:-|–|—|по|до)\s*)?"
-    rf"(?P<d>\d{{1,2}}){_ORDINAL}\s*-?\s*(?:{_MONTH})(?!\w)(?:\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d))?"
+    rf"(?<![\d.:])(?=\d)(?:(?P<y0>(?:19|20)\d\d){_YEAR_WORD}\s+)?"
+    rf"(?:(?P<d0>\d{{1,2}})(?:\s*(?:-|–|—|по|до)\s*|\s+(?:и|and|va|ва|және|жана)\s+))?"
+    rf"(?P<d>\d{{1,2}}){_ORDINAL}\s*-?\s*(?:of\s+)?(?:{_MONTH})(?!\w)(?:\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d))?"
 )
 _ENGLISH = [
     "january",
@@ -89,14 +90,20 @@ def _resolve(year: str | None, month: int, day: int, posted: date) -> date | Non
     return _nearest(month, day, posted)
 
 
+_LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
+
+
 def extract(post: Post) -> list[str]:
     norm = post.norm
     if not post.has_digits:
         return []
     found: list[date | None] = []
-    taken: list[tuple[int, int]] = []
+    # A date inside a link (".../2017-12-12/story") is part of an address, not one the post names.
+    taken: list[tuple[int, int]] = [m.span() for m in _LINK.finditer(norm)] if "/" in norm or "www." in norm else []
     if _NUMERIC_HINT.search(norm):
         for match in (*post.scan(_ISO), *post.scan(_NUMERIC)):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
             number = int(match.group("y"))
             found.append(_make(number + 2000 if number < 100 else number, int(match.group("m")), int(match.group("d"))))
             taken.append(match.span())

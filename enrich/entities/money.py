@@ -33,7 +33,11 @@ def _amount_re(n: str, m: str) -> str:
 
 
 _CHAIN = rf"{_amount_re('n1', 'm1')}(?:\s+{_amount_re('n2', 'm2')})?"
-_AFTER = re.compile(rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})\s*(?:-|–|—|до|dan|to)\s+)?{_CHAIN}\s*(?P<cur>{_CURRENCY})")
+# "US dollars" in Kazakh, Kyrgyz, Uzbek ("2370 АҚШ долларына", "AQSH dollari")
+_US = r"(?:ақш|акш|aqsh|сша)\s+"
+_AFTER = re.compile(
+    rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})(?:\s*[-–—]\s*|\s*(?:до|dan|to)\s+))?{_CHAIN}\s*(?:{_US})?(?P<cur>{_CURRENCY})"
+)
 _BEFORE = re.compile(rf"(?P<cur>\$|€|₽|usd|eur)\s?(?P<n1>{_NUM})(?:\s*(?P<m1>{_MULT}))?(?!\w)")
 
 _CURRENCY_HINT = re.compile(
@@ -117,6 +121,8 @@ def extract(post: Post) -> list[str]:
         amount = _amount(match)
         if not code or amount is None:
             continue
+        if post.lang == "uk" and match.group("cur") == "р.":
+            continue  # Ukrainian "200 р." is two hundred years (рік), not roubles
         if match.group("low"):
             low = _number(match.group("low"), True)
             if low is not None:
