@@ -123,8 +123,8 @@ class StoryAssigner:
 
 def _best(post: Post, held: dict[str, Holder], sigs: dict[str, Signature]) -> str | None:
     assert post.signature is not None
-    holders = {held[b] for b in post.bands if b in held}
-    scored = [(similar(post.signature, sigs[h.post]), h.story) for h in holders if h.post in sigs]
+    holders = {h.post: h for h in map(held.get, post.bands) if h is not None}  # each claiming post once
+    scored = [(similar(post.signature, sigs[p]), h.story) for p, h in holders.items() if p in sigs]
     score, story = max(scored, default=(0.0, ""))
     return story if score > 0.0 else None
 
