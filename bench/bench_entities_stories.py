@@ -12,8 +12,8 @@ in a fresh Python process (no cache warm at its start), and reports posts per CP
 - ``enrich+stories``: the whole ``Enricher.enrich`` (also simhash and the record model) + stories.
 The taxonomy and the entity lists are compiled for every language before the clock starts (start-up,
 not per post; no text is seen before). Each for this tree and, side by side in the same run, for the tree
-at ``--baseline`` (default ``358e032``, main before this work; extracted with ``git archive``). Target (issue 15): >= 3,000 posts/s with entities
-and stories on one core.
+at ``--baseline`` (default ``358e032``, main before this work; extracted with ``git archive``).
+Target (issue 15): >= 3,000 posts/s with entities and stories on one core.
 """
 
 from __future__ import annotations
