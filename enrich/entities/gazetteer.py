@@ -172,14 +172,25 @@ class _Index:
             return []
         found: list[Hit] = []
         n = len(tokens)
-        for i, token in enumerate(tokens):
-            if token not in hot:
-                continue
-            for term in self.starts[token]:
-                k = len(term.patterns)
-                if k == 1 or (
-                    i + k <= n and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
-                ):
+        for word in hot:
+            terms = self.starts[word]
+            i = -1
+            while True:
+                try:
+                    i = tokens.index(word, i + 1)  # where the word is, found in C
+                except ValueError:
+                    break
+                for term in terms:
+                    patterns = term.patterns
+                    k = len(patterns)
+                    if k > 1:
+                        if i + k > n:
+                            continue
+                        j = 1
+                        while j < k and patterns[j].matches(tokens[i + j], stems[i + j]):
+                            j += 1
+                        if j < k:
+                            continue
                     found.append(Hit(term, i, i + k, tuple(stems[i : i + k])))
         return found
 
