@@ -139,7 +139,10 @@ class _Index:
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
         self.longest = max((len(k) for k in matcher.prefix), default=0)
-        self.starts: dict[str, tuple[Term, ...]] = {}
+        self.heads = {k[:_PREFIX_KEY] for k in matcher.prefix}  # a word starting otherwise starts no prefix name
+        # word -> the names it starts: one-word names, longer ones by their second word's stem (when that
+        # word must have exactly that stem), and the rest (a second word matched by its start)
+        self.starts: dict[str, tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]] = {}
         self.hot: set[str] = set()  # the keys of `starts`, as a set: set operations with it stay O(post)
         self.never: set[str] = set()
 
@@ -154,10 +157,11 @@ class _Index:
                 continue
             unseen.discard(token)
             terms = list(exact.get(stem, ()))
-            for end in range(_PREFIX_KEY, min(len(token), self.longest) + 1):
-                terms.extend(prefix.get(token[:end], ()))
+            if token[:_PREFIX_KEY] in self.heads:
+                for end in range(_PREFIX_KEY, min(len(token), self.longest) + 1):
+                    terms.extend(prefix.get(token[:end], ()))
             if terms:
-                self.starts[token] = tuple(terms)
+                self.starts[token] = _split(terms)
                 self.hot.add(token)
             else:
                 self.never.add(token)
@@ -173,26 +177,46 @@ class _Index:
         found: list[Hit] = []
         n = len(tokens)
         for word in hot:
-            terms = self.starts[word]
+            single, by_stem, loose = self.starts[word]
             i = -1
             while True:
                 try:
                     i = tokens.index(word, i + 1)  # where the word is, found in C
                 except ValueError:
                     break
-                for term in terms:
+                for term in single:
+                    found.append(Hit(term, i, i + 1, (stems[i],)))
+                if i + 1 == n:
+                    continue
+                longer = by_stem.get(stems[i + 1], ())
+                for term in (*longer, *loose) if loose else longer:
                     patterns = term.patterns
                     k = len(patterns)
-                    if k > 1:
-                        if i + k > n:
-                            continue
-                        j = 1
-                        while j < k and patterns[j].matches(tokens[i + j], stems[i + j]):
-                            j += 1
-                        if j < k:
-                            continue
-                    found.append(Hit(term, i, i + k, tuple(stems[i : i + k])))
+                    if i + k > n:
+                        continue
+                    j = 1
+                    while j < k and patterns[j].matches(tokens[i + j], stems[i + j]):
+                        j += 1
+                    if j == k:
+                        found.append(Hit(term, i, i + k, tuple(stems[i : i + k])))
         return found
+
+
+def _split(
+    terms: list[Term],
+) -> tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]:
+    single = tuple(t for t in terms if len(t.patterns) == 1)
+    by_stem: dict[str, list[Term]] = {}
+    loose: list[Term] = []
+    for term in terms:
+        if len(term.patterns) == 1:
+            continue
+        second = term.patterns[1]
+        if type(second) is Pattern and not second.prefix:  # matches one stem exactly
+            by_stem.setdefault(second.value, []).append(term)
+        else:
+            loose.append(term)
+    return single, {k: tuple(v) for k, v in by_stem.items()}, tuple(loose)
 
 
 class Gazetteer:
