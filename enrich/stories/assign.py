@@ -146,9 +146,10 @@ class MemoryStore:
         lost: dict[str, Holder] = {}
         for claim in claims:
             self._sigs.setdefault(claim.post, claim.signature)
+            mine = Holder(claim.post, claim.story)
             for band in claim.bands:
-                holder = self._bands.setdefault(band, Holder(claim.post, claim.story))
-                if holder.post != claim.post:
+                holder = self._bands.setdefault(band, mine)
+                if holder is not mine and holder.post != claim.post:
                     lost[band] = holder
         return lost
 

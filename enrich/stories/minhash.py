@@ -66,8 +66,9 @@ def _word_hashes(words: list[str]) -> list[int]:
 
 
 def _bigram_hashes(texts: list[list[str]]) -> np.ndarray:
-    """The distinct 32-bit hashes of the word bigrams of each text: the pair of word hashes put through
-    MurmurHash3's 64-bit finalizer (a bijection, so distinct pairs stay distinct), upper half kept."""
+    """The 32-bit hashes of the word bigrams of each text, sorted (repeats kept): the pair of word hashes
+    put through MurmurHash3's 64-bit finalizer (a bijection, so distinct pairs stay distinct), upper half
+    kept."""
     parts = []
     for words in texts:
         if len(words) < 2:
@@ -82,7 +83,9 @@ def _bigram_hashes(texts: list[list[str]]) -> np.ndarray:
         parts.append((x >> _S32).astype(np.uint32))
     if not parts:
         return np.empty(0, dtype=np.uint32)
-    return np.unique(np.concatenate(parts) if len(parts) > 1 else parts[0])
+    grams = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    grams.sort()
+    return grams
 
 
 _BAND_WIDTH = ROWS * 8  # hex digits of a band's values
@@ -120,8 +123,9 @@ def signature(*texts: str) -> Signature | None:
     grams = _bigram_hashes(words)
     if grams.size == 0:
         return Signature(np.full(NUM_PERM, _MAX, dtype=np.uint32), 0)
-    values = (grams[:, None] * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2^32
-    return Signature(values, int(grams.size))
+    values = (grams[:, None] * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2^32; repeats change no minimum
+    distinct = 1 + int(np.count_nonzero(grams[1:] != grams[:-1]))
+    return Signature(values, distinct)
 
 
 def jaccard(a: Signature, b: Signature) -> float:
