@@ -76,6 +76,12 @@ class DozorSettings(BaseSettings):
     kafka_ca: Path | None = Field(None, description="CA certificate (PEM) that signs the Kafka brokers' certificates")
     topic_prefix: str = Field("", description="prefix for every Kafka topic (tests, shared clusters)")
     index_prefix: str = Field("dozor", description="prefix for every Elasticsearch index and alias")
+    story_days: int = Field(
+        90,
+        ge=1,
+        description="days a story's claims (<prefix>-story-keys) are kept; `dozor retention apply` deletes "
+        "older ones, and a post that repeats a story older than this starts a new one",
+    )
     # Observability (dozor/metrics.py, dozor/logs.py): the services' /metrics server, and the log format.
     metrics_port: int = Field(
         0, ge=0, le=65535, description="port of a service's Prometheus /metrics server (0: none, e.g. for --drain)"

@@ -10,7 +10,9 @@ changes go out as bulk partial updates and deletes to each post's own monthly in
 - expire media: each file's item keeps its type and its hash as `expired_sha256` (status `expired`), and
   a blob is deleted from the store once no post refers to it any more (`media.sha256` or
   `media.thumb_sha256`). Raw-message copies (`raw_sha256`) and the evidence log are not touched.
-A dry run decides the same and changes nothing: it lists what would change."""
+Story claims (`<prefix>-story-keys`) older than `DOZOR_STORY_DAYS` are deleted too (one `expire_stories`
+change with their count; enrich/stories/es_store.py). A dry run decides the same and changes nothing: it
+lists what would change."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from dozor import es as des
 from dozor.records import utcnow
 from dozor.settings import DozorSettings
 from enrich.analysis import analyze, normalize
+from enrich.stories.es_store import keys_index, prune
 from search import index as ix
 from search.redaction import NAME_MASK, private_persons, redact_entities, redact_text
 from search.retention_policy import Policy, PolicyFile, due
@@ -34,7 +37,7 @@ PAGE = 500
 
 @dataclass
 class Change:
-    action: str  # delete | redact | expire_media | delete_blob
+    action: str  # delete | redact | expire_media | delete_blob | expire_stories
     target: str  # a post id, or a blob's SHA-256
     policy: str
     detail: dict[str, Any] = field(default_factory=dict)
@@ -161,6 +164,10 @@ class Retention:
                 report.changes.append(Change("delete_blob", sha, policy_name))
                 if not dry_run and delete_blob is not None:
                     delete_blob(sha)
+        claims, before = prune(self.es, self.settings, now=now, dry_run=dry_run)
+        if claims:
+            detail = {"claims": claims, "before": before.isoformat()}
+            report.changes.append(Change("expire_stories", keys_index(self.settings), "story_days", detail))
         return report
 
     def _decide(

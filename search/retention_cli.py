@@ -51,6 +51,8 @@ def apply_command(
             else:
                 print(f"{'would ' if dry_run else ''}{change.action} {change.target} ({change.policy})")
         counts = ", ".join(f"{report.count(a)} {a}" for a in ("delete", "redact", "expire_media", "delete_blob"))
+        claims = sum(int(c.detail.get("claims", 0)) for c in report.changes if c.action == "expire_stories")
+        counts += f", {claims} story claims expired"
         typer.echo(f"retention{' (dry run)' if dry_run else ''}: {counts}", err=True)
         return 0
 

@@ -32,8 +32,9 @@ _MONTH = "|".join(f"(?P<m{n}>{words})" for n, words in _MONTHS)
 _ORDINAL = r"(?:-?(?:го|е|ое|inchi|nchi|chi|уми|юми|и|st|nd|rd|th))?"
 _YEAR_WORD = r"(?:\s*-?\s*(?:yil\w*|йил\w*|жыл\w*|года?|г\.|сол\w*))?"
 _DAY_MONTH = re.compile(
-    rf"(?<![\d.:])(?=\d)(?:(?P<y0>(?:19|20)\d\d){_YEAR_WORD}\s+)?(?:(?P<d0>\d{{1,2}})\s*(?:-|–|—|по|до)\s*)?"
-    rf"(?P<d>\d{{1,2}}){_ORDINAL}\s*-?\s*(?:{_MONTH})(?!\w)(?:\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d))?"
+    rf"(?<![\d.:])(?=\d)(?:(?P<y0>(?:19|20)\d\d){_YEAR_WORD}\s+)?"
+    rf"(?:(?P<d0>\d{{1,2}})(?:\s*(?:-|–|—|по|до)\s*|\s+(?:и|and|va|ва|және|жана)\s+))?"
+    rf"(?P<d>\d{{1,2}}){_ORDINAL}\s*-?\s*(?:of\s+)?(?:{_MONTH})(?!\w)(?:\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d))?"
 )
 _ENGLISH = [
     "january",
@@ -54,7 +55,6 @@ _MONTH_DAY = re.compile(
     rf"(?<!\w)(?:{_EN_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
 )
 _NUMERIC = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?![\d]|\.\d)")
-_NUMERIC_HINT = re.compile(r"\d[./-]\d")
 _MONTH_HINT = re.compile(
     r"январ|феврал|март|апрел|ма[йяеи]|июн|июл|август|сентябр|октябр|ноябр|декабр|yanvar|fevral|mart|aprel|may|"
     r"iyun|iyul|avgust|sent|okt|noyabr|dekabr|қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|"
@@ -89,29 +89,34 @@ def _resolve(year: str | None, month: int, day: int, posted: date) -> date | Non
     return _nearest(month, day, posted)
 
 
+_LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+")
+
+
 def extract(post: Post) -> list[str]:
     norm = post.norm
     if not post.has_digits:
         return []
     found: list[date | None] = []
-    taken: list[tuple[int, int]] = []
-    if _NUMERIC_HINT.search(norm):
-        for match in (*post.scan(_ISO), *post.scan(_NUMERIC)):
-            number = int(match.group("y"))
-            found.append(_make(number + 2000 if number < 100 else number, int(match.group("m")), int(match.group("d"))))
-            taken.append(match.span())
-    if _MONTH_HINT.search(norm):
-        matches = post.scan(_DAY_MONTH)
-        if post.lang == "en":  # "December 15"
-            matches += _MONTH_DAY.finditer(norm)
-        for match in matches:
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            month = _month(match)
-            groups = match.groupdict()
-            year: str | None = groups.get("y") or groups.get("y0")
-            if groups.get("d0"):
-                found.append(_resolve(year, month, int(match.group("d0")), post.posted))
-            found.append(_resolve(year, month, int(match.group("d")), post.posted))
-            taken.append(match.span())
+    # A date inside a link (".../2017-12-12/story") is part of an address, not one the post names.
+    taken: list[tuple[int, int]] = [m.span() for m in _LINK.finditer(norm)] if "/" in norm or "www." in norm else []
+    # The patterns are tried only where a number starts (Post.scan), never searched over the whole text.
+    for match in (*post.scan(_ISO), *post.scan(_NUMERIC)):
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        number = int(match.group("y"))
+        found.append(_make(number + 2000 if number < 100 else number, int(match.group("m")), int(match.group("d"))))
+        taken.append(match.span())
+    matches = post.scan(_DAY_MONTH)
+    if post.lang == "en" and _MONTH_HINT.search(norm):  # "December 15"
+        matches += _MONTH_DAY.finditer(norm)
+    for match in matches:
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        month = _month(match)
+        groups = match.groupdict()
+        year: str | None = groups.get("y") or groups.get("y0")
+        if groups.get("d0"):
+            found.append(_resolve(year, month, int(match.group("d0")), post.posted))
+        found.append(_resolve(year, month, int(match.group("d")), post.posted))
+        taken.append(match.span())
     return [d.isoformat() for d in found if d is not None]

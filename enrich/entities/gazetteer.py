@@ -127,6 +127,98 @@ def _rank(hit: Hit) -> tuple[int, int, int, int]:
     return (hit.start - hit.end, *cast(_Name, hit.term).rank, hit.start)
 
 
+_PREFIX_KEY = 3  # the topic matcher's shortest prefix key (enrich.topics)
+_CACHE = 500_000
+
+
+class _Index:
+    """A compiled matcher, looked up per post with set operations: a post's distinct words not seen
+    before are sorted once into those that can start a name (with the names) and those that cannot, so
+    a post whose words start no name costs two set operations instead of a loop over its words."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.longest = max((len(k) for k in matcher.prefix), default=0)
+        self.heads = {k[:_PREFIX_KEY] for k in matcher.prefix}  # a word starting otherwise starts no prefix name
+        # word -> the names it starts: one-word names, longer ones by their second word's stem (when that
+        # word must have exactly that stem), and the rest (a second word matched by its start)
+        self.starts: dict[str, tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]] = {}
+        self.hot: set[str] = set()  # the keys of `starts`, as a set: set operations with it stay O(post)
+        self.never: set[str] = set()
+
+    def _learn(self, tokens: list[str], stems: list[str], unseen: set[str]) -> None:
+        if len(self.never) + len(self.starts) >= _CACHE:
+            self.never.clear()
+            self.starts.clear()
+            self.hot.clear()
+        exact, prefix = self.matcher.exact, self.matcher.prefix
+        for token, stem in zip(tokens, stems, strict=True):
+            if token not in unseen:
+                continue
+            unseen.discard(token)
+            terms = list(exact.get(stem, ()))
+            if token[:_PREFIX_KEY] in self.heads:
+                for end in range(_PREFIX_KEY, min(len(token), self.longest) + 1):
+                    terms.extend(prefix.get(token[:end], ()))
+            if terms:
+                self.starts[token] = _split(terms)
+                self.hot.add(token)
+            else:
+                self.never.add(token)
+
+    def hits(self, tokens: list[str], stems: list[str]) -> list[Hit]:
+        words = set(tokens)
+        unseen = words - self.never - self.hot
+        if unseen:
+            self._learn(tokens, stems, unseen)
+        hot = words & self.hot
+        if not hot:
+            return []
+        found: list[Hit] = []
+        n = len(tokens)
+        for word in hot:
+            single, by_stem, loose = self.starts[word]
+            i = -1
+            while True:
+                try:
+                    i = tokens.index(word, i + 1)  # where the word is, found in C
+                except ValueError:
+                    break
+                for term in single:
+                    found.append(Hit(term, i, i + 1, (stems[i],)))
+                if i + 1 == n:
+                    continue
+                longer = by_stem.get(stems[i + 1], ())
+                for term in (*longer, *loose) if loose else longer:
+                    patterns = term.patterns
+                    k = len(patterns)
+                    if i + k > n:
+                        continue
+                    j = 1
+                    while j < k and patterns[j].matches(tokens[i + j], stems[i + j]):
+                        j += 1
+                    if j == k:
+                        found.append(Hit(term, i, i + k, tuple(stems[i : i + k])))
+        return found
+
+
+def _split(
+    terms: list[Term],
+) -> tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]:
+    single = tuple(t for t in terms if len(t.patterns) == 1)
+    by_stem: dict[str, list[Term]] = {}
+    loose: list[Term] = []
+    for term in terms:
+        if len(term.patterns) == 1:
+            continue
+        second = term.patterns[1]
+        if type(second) is Pattern and not second.prefix:  # matches one stem exactly
+            by_stem.setdefault(second.value, []).append(term)
+        else:
+            loose.append(term)
+    return single, {k: tuple(v) for k, v in by_stem.items()}, tuple(loose)
+
+
 class Gazetteer:
     """One or more lists (kinds) matched together in one pass over a post's words."""
 
@@ -134,6 +226,7 @@ class Gazetteer:
         self.entries = entries
         self.languages = {lang for entry in entries for lang in entry.names}
         self._matchers: dict[str, Matcher] = {}
+        self._indexes: dict[str, _Index] = {}
 
     def __add__(self, other: Gazetteer) -> Gazetteer:
         return Gazetteer([*self.entries, *other.entries])
@@ -162,7 +255,10 @@ class Gazetteer:
         """The names in ``post`` (of each kind, the longest where they overlap), in order of appearance."""
         if not post.tokens:
             return []
-        hits = self.matcher(post.lang).hits(post.tokens, post.stems)
+        index = self._indexes.get(post.lang)
+        if index is None:
+            index = self._indexes[post.lang] = _Index(self.matcher(post.lang))
+        hits = index.hits(post.tokens, post.stems)
         taken: list[Found] = []
         for hit in sorted(hits, key=_rank) if len(hits) > 1 else hits:
             kind = cast(_Name, hit.term).kind

@@ -38,7 +38,11 @@ _CODES: list[tuple[str, str]] = [
         "КоАП",
     ),
     (r"коао|ma'muriy javobgarlik to'g'risidagi kodeks\w*|mjtk(?:ning|ni|da|ga)?", "КоАО"),
-    (r"упк|уголовно-процессуальн\w* кодекс\w*", "УПК"),
+    (
+        r"упк|уголовно-процессуальн\w* кодекс\w*|jinoyat[- ]protsessual(?:\w*)? kodeks\w*|jpk(?:ning|ni|da|ga)?|"
+        r"қылмыстық[- ]процестік кодекс\w*|кылмыш[- ]процесстик кодекс\w*|кодекси мурофиавии ҷиноятӣ",
+        "УПК",
+    ),
     (
         r"ук|уголовн\w* кодекс\w*|criminal code|jinoyat kodeks\w*|jk(?:ning|ni|da|ga)?|қылмыстық кодекс\w*|"
         r"қк(?:-\w{1,4})?|кылмыш-жаза кодекс\w*|кодекси ҷиноятӣ|кодекси ҷиноятии|кҷ",
@@ -64,6 +68,12 @@ _COUNTRIES: list[tuple[str, str]] = [
 ]
 _COUNTRY_RE = re.compile(
     r"(?<![\w-])(?:" + "|".join(f"(?P<k{i}>{words})" for i, (words, _) in enumerate(_COUNTRIES)) + r")(?![\w-])"
+)
+# Between a country and the code it qualifies: only "Republic"/"Federation" ("Rossiya Federatsiyasi
+# Jinoyat kodeksi", "Қазақстан Республикасы Қылмыстық кодексі"). A country further away is where something
+# happened ("Rossiyada ... JKning 154-moddasi"), not whose code it is.
+_QUALIFIER_GAP = re.compile(
+    r"(?:\s|respublika\w*|federatsiya\w*|республика\w*|федерация\w*|ҷумҳурии|of|the)*",
 )
 _LANG_COUNTRY = {"uz": "РУз", "kk": "РК", "ky": "КР", "tg": "РТ"}
 _ADMIN = {"РУз": "КоАО"}  # Uzbekistan's administrative code is "об административной ответственности"
@@ -101,6 +111,16 @@ def _country(text: str, lang: str) -> str:
     return _LANG_COUNTRY.get(lang, "РФ")
 
 
+def _adjacent_before(text: str, start: int, code: int) -> re.Match[str] | None:
+    """The country named in ``text[start:code]`` that qualifies the code at ``code`` (nothing but
+    "Republic", "Federation" between them), if any."""
+    found = list(_COUNTRY_RE.finditer(text, start, code))
+    if not found:
+        return None
+    gap = _QUALIFIER_GAP.match(text, found[-1].end(), code)
+    return found[-1] if gap is not None and gap.end() == code else None
+
+
 def _code_after(norm: str, end: int, lang: str) -> tuple[str, int] | None:
     """The code named right after an article (Russian, Tajik, English), and where it ends."""
     tail = _clause_after(norm, end)
@@ -118,11 +138,13 @@ def _code_after(norm: str, end: int, lang: str) -> tuple[str, int] | None:
         named = _COUNTRY_RE.match(tail, found.end() + len(tail[found.end() :]) - len(tail[found.end() :].lstrip()))
         country = _group(named, _COUNTRIES, "k") if named else "РФ"
         stop = named.end() if named else stop
-    else:
-        window = tail[: found.end() + 40]
-        named_all = list(_COUNTRY_RE.finditer(window, offset))
-        country = _group(named_all[-1], _COUNTRIES, "k") if named_all else _LANG_COUNTRY.get(lang, "РФ")
-        stop = max(stop, named_all[-1].end()) if named_all else stop
+    else:  # the country right before the code ("of the Russian Criminal Code") or right after it
+        named = _adjacent_before(tail, offset, found.start())
+        if named is None:
+            gap = _QUALIFIER_GAP.match(tail, found.end())
+            named = _COUNTRY_RE.match(tail, gap.end()) if gap else None
+            stop = named.end() if named else stop
+        country = _group(named, _COUNTRIES, "k") if named else _LANG_COUNTRY.get(lang, "РФ")
     if code == "КоАП":
         code = _ADMIN.get(country, code)
     return f"{code} {country}", end + stop
@@ -136,10 +158,9 @@ def _code_before(norm: str, start: int, lang: str) -> tuple[str, int] | None:
     if not found:
         return None
     code = _group(found[-1], _CODES, "c")
-    lead = max(0, found[-1].start() - 40)
-    named = list(_COUNTRY_RE.finditer(head, lead, found[-1].start()))
-    country = _group(named[-1], _COUNTRIES, "k") if named else _LANG_COUNTRY.get(lang, "РФ")
-    begin = named[-1].start() if named else found[-1].start()
+    named = _adjacent_before(head, max(0, found[-1].start() - 40), found[-1].start())
+    country = _group(named, _COUNTRIES, "k") if named else _LANG_COUNTRY.get(lang, "РФ")
+    begin = named.start() if named else found[-1].start()
     if code == "КоАП":
         code = _ADMIN.get(country, code)
     return f"{code} {country}", start - len(head) + begin

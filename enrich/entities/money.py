@@ -33,12 +33,13 @@ def _amount_re(n: str, m: str) -> str:
 
 
 _CHAIN = rf"{_amount_re('n1', 'm1')}(?:\s+{_amount_re('n2', 'm2')})?"
-_AFTER = re.compile(rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})\s*(?:-|–|—|до|dan|to)\s+)?{_CHAIN}\s*(?P<cur>{_CURRENCY})")
+# "US dollars" in Kazakh, Kyrgyz, Uzbek ("2370 АҚШ долларына", "AQSH dollari")
+_US = r"(?:ақш|акш|aqsh|сша)\s+"
+_AFTER = re.compile(
+    rf"(?<![\w.,])(?=\d)(?:(?P<low>{_NUM})(?:\s*[-–—]\s*|\s*(?:до|dan|to)\s+))?{_CHAIN}\s*(?:{_US})?(?P<cur>{_CURRENCY})"
+)
 _BEFORE = re.compile(rf"(?P<cur>\$|€|₽|usd|eur)\s?(?P<n1>{_NUM})(?:\s*(?P<m1>{_MULT}))?(?!\w)")
 
-_CURRENCY_HINT = re.compile(
-    r"руб|р\.|₽|rub|рубл|roubl|сум|so'm|сом|somon|тенге|теңге|tenge|₸|долл|dollar|\$|евро|euro|€|usd|eur|uzs|kgs|kzt|tjs"
-)
 _SYMBOL_FIRST = re.compile(r"[$€₽]\s?\d|(?:usd|eur)\s?\d")
 _CODES = [
     ("RUB", ("руб", "р.", "₽", "rubl", "рубл", "roubl", "rubl", "rub")),
@@ -110,20 +111,22 @@ def extract(post: Post) -> list[str]:
         return []
     found: list[str] = []
     taken: list[tuple[int, int]] = []
-    if _CURRENCY_HINT.search(norm) is None:
-        return []
+    # _AFTER is tried only where a number starts (Post.scan); a sum with its symbol first needs one of five.
     for match in post.scan(_AFTER):
         code = _code(match.group("cur"))
         amount = _amount(match)
         if not code or amount is None:
             continue
+        if post.lang == "uk" and match.group("cur") == "р.":
+            continue  # Ukrainian "200 р." is two hundred years (рік), not roubles
         if match.group("low"):
             low = _number(match.group("low"), True)
             if low is not None:
                 found.append(_format(low * _factor(match.group("m1") if match.group("n2") is None else None), code))
         found.append(_format(amount, code))
         taken.append(match.span())
-    for match in _BEFORE.finditer(norm) if _SYMBOL_FIRST.search(norm) else ():
+    symbol = "$" in norm or "€" in norm or "₽" in norm or "usd" in norm or "eur" in norm
+    for match in _BEFORE.finditer(norm) if symbol and _SYMBOL_FIRST.search(norm) else ():
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
         factor = _factor(match.group("m1"))

@@ -47,6 +47,8 @@ def extract(post: Post) -> list[str]:
             digits = _SEPARATORS.sub("", candidate)
             if not 9 <= len(digits.lstrip("+")) <= 15:
                 continue
+            if len(_SEPARATORS.split(candidate.strip())[-1]) == 1:
+                continue  # no number plan ends in a lone digit: "в 2013-2014 2 миллиона" is a count
             number = _parse(candidate, post.region)
             if number is None and not candidate.startswith("+") and post.region != _FALLBACK:
                 number = _parse(candidate, _FALLBACK)

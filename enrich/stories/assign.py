@@ -123,8 +123,8 @@ class StoryAssigner:
 
 def _best(post: Post, held: dict[str, Holder], sigs: dict[str, Signature]) -> str | None:
     assert post.signature is not None
-    holders = {held[b] for b in post.bands if b in held}
-    scored = [(similar(post.signature, sigs[h.post]), h.story) for h in holders if h.post in sigs]
+    holders = {h.post: h for h in map(held.get, post.bands) if h is not None}  # each claiming post once
+    scored = [(similar(post.signature, sigs[p]), h.story) for p, h in holders.items() if p in sigs]
     score, story = max(scored, default=(0.0, ""))
     return story if score > 0.0 else None
 
@@ -146,9 +146,10 @@ class MemoryStore:
         lost: dict[str, Holder] = {}
         for claim in claims:
             self._sigs.setdefault(claim.post, claim.signature)
+            mine = Holder(claim.post, claim.story)
             for band in claim.bands:
-                holder = self._bands.setdefault(band, Holder(claim.post, claim.story))
-                if holder.post != claim.post:
+                holder = self._bands.setdefault(band, mine)
+                if holder is not mine and holder.post != claim.post:
                     lost[band] = holder
         return lost
 

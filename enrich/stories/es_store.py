@@ -4,14 +4,18 @@ Two kinds of documents, read by id (real-time GET: nothing waits for a refresh):
 - ``b:<band key>`` -> ``{post, story}``: which post claimed an LSH band and its story, written create-only,
   so of two workers claiming one band at once exactly one wins (the other is told who, and re-decides);
 - ``s:<post>`` -> ``{sig, size, at}``: that post's MinHash signature, written before its bands.
-It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds. Stories are kept forever:
-a time-bucketed index per month, dropped after a retention period, is the way to bound it (not done).
+It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds. Each document carries
+``at``, when it was written: :func:`prune` (run by ``dozor retention apply``) deletes those older than
+``DOZOR_STORY_DAYS`` (90 by default), so the index holds a window of stories, not all of them: a post that
+repeats a story whose claims are gone starts a new story. (Monthly indices behind an alias would not do:
+a create-only claim must meet the same id in one index, and mget cannot read through a multi-index alias.)
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from elastic_transport import TransportError as TransportLayerError
@@ -30,8 +34,10 @@ _MAPPINGS: dict[str, Any] = {
         "story": {"type": "keyword"},
         "post": {"type": "keyword"},
         "sig": {"type": "keyword", "index": False, "doc_values": False},
+        "at": {"type": "date"},
     },
 }
+_PRUNE_PAGE = 5000
 _SIG_CACHE = 50_000  # a post's signature never changes: hot ones are not fetched again
 
 
@@ -54,6 +60,8 @@ class EsStoryStore:
                     index=self.index, mappings=_MAPPINGS, settings=settings
                 )
             )
+            # An index made before claims were dated learns the field (its old claims stay undated).
+            self._call(lambda: self.es.indices.put_mapping(index=self.index, properties={"at": {"type": "date"}}))
             self._ready = True
 
     def _call(self, fn: Any) -> Any:
@@ -102,14 +110,16 @@ class EsStoryStore:
         bands: list[dict[str, Any]] = []
         for c in claims:
             for band in c.bands:
-                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, {"post": c.post, "story": c.story}]
+                doc = {"post": c.post, "story": c.story, "at": now}
+                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, doc]
         taken = self._bulk(bands)
         return self.holders(taken) if taken else {}
 
     def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
         ops: list[dict[str, Any]] = []
+        now = utcnow().isoformat()
         for band in bands:
-            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"post": post, "story": story}]
+            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"post": post, "story": story, "at": now}]
         self._bulk(ops)
 
     def _bulk(self, ops: list[dict[str, Any]]) -> list[str]:
@@ -129,3 +139,25 @@ class EsStoryStore:
             elif status >= 300:
                 raise RuntimeError(f"story keys: Elasticsearch refused a write: {result.get('error')}")
         return taken
+
+
+def prune(es: Elasticsearch, settings: DozorSettings, *, now: datetime, dry_run: bool) -> tuple[int, datetime]:
+    """Delete the claims written before ``now`` less ``settings.story_days`` (a dry run only counts them);
+    return how many and the cut-off. The local node has no delete-by-query: ids are read and deleted
+    in pages."""
+    index = keys_index(settings)
+    before = now - timedelta(days=settings.story_days)
+    query = {"range": {"at": {"lt": before.isoformat()}}}
+    if not es.indices.exists(index=index):
+        return 0, before
+    if dry_run:
+        return int(es.count(index=index, query=query)["count"]), before
+    deleted = 0
+    while True:
+        es.indices.refresh(index=index)
+        hits = es.search(index=index, query=query, size=_PRUNE_PAGE, source=False)["hits"]["hits"]
+        if not hits:
+            return deleted, before
+        ops = [{"delete": {"_index": index, "_id": h["_id"]}} for h in hits]
+        resp = es.bulk(operations=ops)
+        deleted += sum(1 for item in resp["items"] if item["delete"].get("result") == "deleted")

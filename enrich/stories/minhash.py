@@ -1,4 +1,5 @@
-"""A post's story signature: MinHash (datasketch) over word bigrams of its normalized text and image text.
+"""A post's story signature: MinHash (datasketch's permutations, applied with numpy) over word bigrams of
+its normalized text and image text.
 
 ``text_norm`` is already case-folded, diacritic-folded and has Uzbek Cyrillic transliterated to Latin,
 and :func:`enrich.analysis.tokenize` drops links and @mentions, so a repost with a link, emoji or
@@ -14,10 +15,10 @@ never a merge.
 from __future__ import annotations
 
 import base64
-import threading
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
+from typing import cast
 
 import numpy as np
 from datasketch import MinHash
@@ -39,8 +40,56 @@ MIN_WORDS = 6
 JACCARD = 0.6
 
 SCHEME = "affine32"  # datasketch 2's default: 32-bit values (stored as such in Elasticsearch)
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-_LOCAL = threading.local()
+# datasketch's seeded permutations (h -> a*h + b mod 2^32), applied here with numpy to all of a post's
+# bigrams at once: datasketch's own update hashes each bigram with SHA-1 in a Python loop, which cost
+# more than the rest of the story assignment together.
+_A, _B = (np.asarray(p, dtype=np.uint32) for p in MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations)
+_MAX = np.uint32(0xFFFFFFFF)
+# A word's 32-bit hash (CRC-32 of its UTF-8: stable across processes, unlike hash()), memoized: words
+# repeat from post to post. Bounded: cleared when full.
+_WORD_HASHES: dict[str, int] = {}
+_WORD_CACHE = 500_000
+_M1, _M2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+_S33, _S32 = np.uint64(33), np.uint64(32)
+
+
+def _word_hashes(words: list[str]) -> list[int]:
+    found = list(map(_WORD_HASHES.get, words))  # the common case (every word seen before) stays in C
+    if None in found:
+        if len(_WORD_HASHES) >= _WORD_CACHE:
+            _WORD_HASHES.clear()
+        for i, value in enumerate(found):
+            if value is None:
+                word = words[i]
+                found[i] = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8", "surrogatepass"))
+    return cast(list[int], found)
+
+
+def _bigram_hashes(texts: list[list[str]]) -> np.ndarray:
+    """The 32-bit hashes of the word bigrams of each text, sorted (repeats kept): the pair of word hashes
+    put through MurmurHash3's 64-bit finalizer (a bijection, so distinct pairs stay distinct), upper half
+    kept."""
+    parts = []
+    for words in texts:
+        if len(words) < 2:
+            continue
+        h = np.array(_word_hashes(words), dtype=np.uint64)
+        x = (h[:-1] << _S32) | h[1:]
+        x ^= x >> _S33
+        x *= _M1
+        x ^= x >> _S33
+        x *= _M2
+        x ^= x >> _S33
+        parts.append((x >> _S32).astype(np.uint32))
+    if not parts:
+        return np.empty(0, dtype=np.uint32)
+    grams = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    grams.sort()
+    return grams
+
+
+_BAND_WIDTH = ROWS * 8  # hex digits of a band's values
+_BAND_STARTS = [(f"{i:02d}", i * _BAND_WIDTH) for i in range(BANDS)]
 
 
 @dataclass(frozen=True)
@@ -55,7 +104,7 @@ class Signature:
 
     @classmethod
     def decode(cls, text: str, size: int) -> Signature:
-        values = np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint64)
+        values = np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32)
         if values.shape != (NUM_PERM,):
             raise ValueError(f"a story signature holds {NUM_PERM} values, got {values.shape[0]}")
         return cls(values, size)
@@ -63,30 +112,7 @@ class Signature:
     def bands(self) -> list[str]:
         """The LSH band keys: the band's number and its rows' values in hex (what posts meet on)."""
         raw = self.values.astype("<u4").tobytes().hex()
-        width = ROWS * 8
-        return [f"{i:02d}{raw[i * width : (i + 1) * width]}" for i in range(BANDS)]
-
-
-def shingles(*texts: str) -> set[bytes]:
-    """Word bigrams of the (already normalized) texts, each text on its own."""
-    return _bigrams([tokenize(t) for t in texts])
-
-
-def _bigrams(texts: list[list[str]]) -> set[bytes]:
-    out: set[bytes] = set()
-    for words in texts:
-        out.update(f"{a} {b}".encode("utf-8", "surrogatepass") for a, b in pairwise(words))
-    return out
-
-
-def _sketch() -> MinHash:
-    """This thread's MinHash, cleared for the next post: building one per post parses the permutations
-    again each time (a fifth of the cost)."""
-    mh: MinHash | None = getattr(_LOCAL, "mh", None)
-    if mh is None:
-        mh = _LOCAL.mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=SCHEME)
-    mh.clear()
-    return mh
+        return [prefix + raw[start : start + _BAND_WIDTH] for prefix, start in _BAND_STARTS]
 
 
 def signature(*texts: str) -> Signature | None:
@@ -94,10 +120,12 @@ def signature(*texts: str) -> Signature | None:
     words = [tokenize(t) for t in texts]
     if sum(map(len, words)) < MIN_WORDS:
         return None
-    grams = _bigrams(words)
-    mh = _sketch()
-    mh.update_batch(list(grams))
-    return Signature(mh.hashvalues.copy(), len(grams))
+    grams = _bigram_hashes(words)
+    if grams.size == 0:
+        return Signature(np.full(NUM_PERM, _MAX, dtype=np.uint32), 0)
+    values = (grams[:, None] * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2^32; repeats change no minimum
+    distinct = 1 + int(np.count_nonzero(grams[1:] != grams[:-1]))
+    return Signature(values, distinct)
 
 
 def jaccard(a: Signature, b: Signature) -> float:

@@ -224,3 +224,38 @@ def test_the_alerter_fires_a_spread_rule_once_per_story(ss: SearchSettings, tmp_
     story = json.loads(_dozor(ss, "search", 'id:"tg:1791000001:11"', "--json"))["story"]
     assert [(a["id"], a["alert"]["type"]) for a in fired] == [(f"spreading/{story}", "spread")]
     assert fired[0]["alert"]["details"]["channels_within"] == 2
+
+
+def test_retention_deletes_claims_older_than_the_story_window(ss: SearchSettings) -> None:
+    """`dozor retention apply` bounds <prefix>-story-keys: claims older than DOZOR_STORY_DAYS go (a dry run
+    counts them), fresh ones stay, and a repost after the window starts a story of its own."""
+    from dozor.records import utcnow
+    from search.retention import Retention
+    from search.retention_policy import PolicyFile
+
+    rules = PolicyFile.model_validate({"policies": [{"name": "all", "category": ["official"], "keep": True}]})
+    es = dozor_es.client(ss)
+    try:
+        first = _record(ORIGINAL, 1, 1)
+        assign_records(StoryAssigner(EsStoryStore(es, ss)), [first], ["tg:1:1"])
+        index = f"{ss.index_prefix}-story-keys"
+        es.indices.refresh(index=index)
+        claims = es.count(index=index)["count"]
+        assert claims == 33  # its signature and its 32 bands
+        later = utcnow() + timedelta(days=ss.story_days + 1)
+
+        dry = Retention(es, ss, rules).run(dry_run=True, now=later)
+        assert [(c.action, c.detail["claims"]) for c in dry.changes] == [("expire_stories", claims)]
+        assert Retention(es, ss, rules).run(dry_run=False).changes == []  # inside the window: kept
+        es.indices.refresh(index=index)
+        assert es.count(index=index)["count"] == claims
+
+        done = Retention(es, ss, rules).run(dry_run=False, now=later)
+        assert [(c.action, c.detail["claims"]) for c in done.changes] == [("expire_stories", claims)]
+        es.indices.refresh(index=index)
+        assert es.count(index=index)["count"] == 0
+        repost = _record(f"‼️ {ORIGINAL} #мигранты", 2, 7)
+        assign_records(StoryAssigner(EsStoryStore(es, ss)), [repost], ["tg:2:7"])
+        assert repost["story"] == "tg:2:7"
+    finally:
+        es.close()

@@ -41,6 +41,11 @@ def kind(text: str, lang: str, what: str, hints: Hints = POSTED) -> list[str]:
         ("тибқи моддаи 401 Кодекси ҷиноятии Ҷумҳурии Тоҷикистон", "tg", ["401 УК РТ"]),
         ("under Article 322.1 of the Russian Criminal Code", "en", ["322.1 УК РФ"]),
         ("В статье 2 говорится о правах.", "ru", ["2"]),
+        # a country elsewhere in the sentence is where it happened, not whose code it is
+        ("Rossiyada ushlangan fuqaro JKning 154-moddasi bilan qamaldi.", "uz", ["154 УК РУз"]),
+        ("Ресейде ұсталған азамат Қылмыстық кодексінің 170-бабы бойынша сотталды.", "kk", ["170 УК РК"]),
+        ("тибқи моддаи 401 Кодекси ҷиноятӣ ҷавонеро, ки дар Русия буд, маҳкум кард", "tg", ["401 УК РТ"]),
+        ("Жиноят-процессуал кодексининг 221-моддаси тартибида", "uz", ["221 УПК РУз"]),
     ],
 )
 def test_law_articles(text: str, lang: str, expected: list[str]) -> None:
@@ -63,6 +68,9 @@ def test_law_articles(text: str, lang: str, expected: list[str]) -> None:
         ("fell to $2.1 billion", "en", ["2100000000 USD"]),
         ("fines of up to 7,000 rubles", "en", ["7000 RUB"]),
         ("оплата 5000 за смену, 200 человек, 12%", "ru", []),
+        ("оставлял по 2-3$ на чай", "ru", ["2 USD", "3 USD"]),
+        ("жан басына 2370 АҚШ долларына тең", "kk", ["2370 USD"]),
+        ("лише через 200 р. після його смерті", "uk", []),  # Ukrainian р. is a year
     ],
 )
 def test_money(text: str, lang: str, expected: list[str]) -> None:
@@ -79,6 +87,7 @@ def test_money(text: str, lang: str, expected: list[str]) -> None:
         ("рақами кӯмак: 93 500 40 30", "TJ", ["+992935004030"]),
         ("Тамос: +7 922 111 22 33", "TJ", ["+79221112233"]),
         ("штраф 800 000 рублей, 2025-2026 годы, 25.07.2002, 1008", "RU", []),
+        ("в 2013-2014 2 миллиона метров жилья", "TJ", []),  # a count after a year range
     ],
 )
 def test_phones_in_e164_with_the_channel_country(text: str, country: str | None, expected: list[str]) -> None:
@@ -98,6 +107,9 @@ def test_phones_in_e164_with_the_channel_country(text: str, country: str | None,
         ("1-декабрга чейин", "ky", ["2026-12-01"]),
         ("то 1 декабр", "tg", ["2026-12-01"]),
         ("register by December 15", "en", ["2026-12-15"]),
+        ("launched on the 14th of August, 2013", "en", ["2013-08-14"]),
+        ("перезаливы стримов от 15 и 17 октября", "ru", ["2026-10-15", "2026-10-17"]),
+        ("https://news.example/2017-12-12/story", "en", []),  # a date in a link is part of an address
         ("в 2027 году, 18 лет, с 9:00 до 18:00, в течение 30 дней, 10 oyida", "ru", []),
     ],
 )

@@ -1,0 +1,136 @@
+"""What entities and story assignment add to the enrichment, on distinct texts, each pass in a fresh process.
+
+    .venv/bin/python bench/bench_entities_stories.py [--posts 20000] [--baseline 358e032|none] [--passes 1]
+
+The corpus is bench_enrich_distinct.py's: ``--posts`` generated posts that never repeat plus every distinct
+real text of ``../shared/realdata`` (read in place). Each pass runs one of these over the whole corpus once,
+in a fresh Python process (no cache warm at its start), and reports posts per CPU second of that process:
+- ``core``: language + script + normalize + tokenize + stem + topics (what bench_enrich_distinct calls core);
+- ``+entities``: core, then the entity extractor on the core's normalized words;
+- ``+stories``: core + entities, then the story signature and assignment, claims in memory (the
+  ``dozor enrich --input`` path), in batches of 500 like the stage;
+- ``enrich+stories``: the whole ``Enricher.enrich`` (also simhash and the record model) + stories.
+The taxonomy and the entity lists are compiled for every language before the clock starts (start-up,
+not per post; no text is seen before). Each for this tree and, side by side in the same run, for the tree
+at ``--baseline`` (default ``358e032``, main before this work; extracted with ``git archive``).
+Target (issue 15): >= 3,000 posts/s with entities and stories on one core.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MODES = ("core", "+entities", "+stories", "enrich+stories")
+TARGET = 3000.0
+BATCH = 500
+
+
+def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
+    """One pass in this (fresh) process over every post of ``corpus`` with the code under ``root``."""
+    sys.path.insert(0, str(root))
+    t0 = time.process_time()
+    import enrich.pipeline as pipeline
+    from enrich import entities
+    from enrich.analysis import tokenize
+    from enrich.language import UNDETERMINED, detect
+    from enrich.normalize import normalize
+    from enrich.stemming import stem_words
+    from enrich.stories import MemoryStore, StoryAssigner, assign_records
+
+    enricher = pipeline.Enricher()
+    records = [json.loads(line) for line in corpus.read_bytes().splitlines() if line.strip()]
+    assigner = StoryAssigner(MemoryStore())
+    from enrich.entities.gazetteer import combined
+
+    for lang in ("ru", "uz", "kk", "ky", "tg", "en", "uk", "und"):  # compiled once per process: start-up
+        enricher.taxonomy.matcher(lang)
+        if mode != "core":
+            combined().matcher(lang)
+    startup = time.process_time() - t0
+    with_entities = mode != "core"
+    with_stories = mode in ("+stories", "enrich+stories")
+    start = time.process_time()
+    for i in range(0, len(records), BATCH):
+        batch = records[i : i + BATCH]
+        out: list[dict[str, Any]] = []
+        if mode == "enrich+stories":
+            out = [enricher.enrich(record) for record in batch]
+        else:
+            for record in batch:
+                text = record["text"]
+                lang, _, _ = detect(text)
+                norm = normalize(text, None if lang == UNDETERMINED else lang)
+                tokens = tokenize(norm)
+                stems = stem_words(tokens, lang)
+                enricher._tag(text, lang, tokens, stems)
+                if with_entities:
+                    hints = entities.hints_of(record)
+                    entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems)
+                out.append({"text_norm": norm})
+        if with_stories:
+            assign_records(assigner, out, [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch])
+    cpu = time.process_time() - start
+    return {"posts": len(records), "cpu": cpu, "rate": len(records) / cpu, "startup": startup,
+            "code": str(Path(pipeline.__file__).resolve().parents[1])}  # fmt: skip
+
+
+def _pass(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(root), str(corpus), mode],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    if Path(result["code"]) != root.resolve():
+        raise SystemExit(f"pass ran {result['code']}, not {root}")
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(child(Path(argv[1]), Path(argv[2]), argv[3])))
+        return 0
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_enrich_distinct import _baseline_tree, _corpus
+
+    opts = dict(zip(argv[::2], argv[1::2], strict=False))
+    posts, passes = int(opts.get("--posts", 20000)), int(opts.get("--passes", 1))
+    ref = opts.get("--baseline", "358e032")
+    modes = opts["--modes"].split(",") if "--modes" in opts else list(MODES)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, n_gen, n_real = _corpus(posts, Path(tmp))
+        trees = {"now": ROOT}
+        if ref != "none":
+            trees[f"before ({ref})"] = _baseline_tree(ref, Path(tmp))
+        print(f"distinct texts: {n_gen + n_real} ({n_gen} generated, {n_real} real from ../shared/realdata)")
+        print(f"each pass: a fresh process, one pass over every text; {passes} pass(es) each, median shown")
+        print("rates: posts per CPU second of the pass's own process (the machine is shared: compare ratios)")
+        names = list(trees)
+        print(f"{'measurement':<16}" + "".join(f"{n:>20}" for n in names) + f"{'now/before':>12}{'x core':>9}")
+        core: dict[str, float] = {}
+        for mode in modes:
+            rates: dict[str, float] = {}
+            for name, tree in trees.items():  # the trees alternate within each mode, so load hits both alike
+                rates[name] = statistics.median(_pass(tree, corpus, mode)["rate"] for _ in range(passes))
+            if mode == "core":
+                core = dict(rates)
+            before = rates.get(names[1]) if len(names) > 1 else None
+            ratio = f"{rates['now'] / before:>12.2f}" if before else f"{'':>12}"
+            of_core = f"{rates['now'] / core['now']:>9.2f}" if core else f"{'':>9}"
+            print(f"{mode:<16}" + "".join(f"{rates[n]:>14.0f} /s   " for n in names) + ratio + of_core)
+        print(f"target: >= {TARGET:.0f} posts/s with entities and stories on one core")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
