@@ -77,12 +77,14 @@ def enrich(
         entities.use_model(settings.enrich_ner)
         enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
         if input_file is not None:
+            enricher.load_models()
             stats = offline.run(input_file, output_file or "-", enricher)
             print(stats.summary(), file=sys.stderr)
             return 0
         dk.ensure_topics_waiting(settings, [dk.ENRICHED, dk.DLQ], wait=not drain)
         n = workers or default_workers()
         if n == 1:
+            enricher.load_models()
             result = _work(0, 1, drain, taxonomy, metrics_port, enricher)
         else:
             result = run_workers(n, _work, drain, taxonomy, metrics_port)
@@ -116,6 +118,7 @@ def _work(
     if enricher is None:
         entities.use_model(settings.enrich_ner)
         enricher = Enricher(topics.load(taxonomy or settings.enrich_taxonomy))
+        enricher.load_models()
     base = metrics_port if metrics_port is not None else settings.metrics_port
     if base:
         metrics.start(settings, base + slot)

@@ -25,7 +25,9 @@ APOSTROPHE = "'"
 # apostrophe, typographic quotes, grave and acute accents, prime.
 _APOSTROPHE_VARIANTS = "ʻʼ'`’‘´ʹ′ʽ"
 _APOSTROPHE_RE = re.compile(rf"(?<=\w)[{_APOSTROPHE_VARIANTS}](?=\w)")
-_SPACE_RE = re.compile(r"\s+")
+# The variants that are not already the one apostrophe: a text without any needs no substitution
+# (the look-behind above costs a step at every character, so it runs only where it can change something).
+_OTHER_APOSTROPHE_RE = re.compile(f"[{_APOSTROPHE_VARIANTS.replace(APOSTROPHE, '')}]")
 
 # Official Uzbek Cyrillic → Latin table (1995); е, ц and ъ depend on context, see uz_to_latin.
 _UZ_LATIN = {
@@ -129,8 +131,9 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", safe(text)).casefold()
     if "\u0307" in text:  # casefold("İ") leaves a combining dot above
         text = text.replace("\u0307", "")
-    text = _APOSTROPHE_RE.sub(APOSTROPHE, text)
-    return _SPACE_RE.sub(" ", text).strip()
+    if _OTHER_APOSTROPHE_RE.search(text):
+        text = _APOSTROPHE_RE.sub(APOSTROPHE, text)
+    return " ".join(text.split())  # str.split's whitespace is the regex \s: runs of it become one space
 
 
 def normalize(text: str, lang: str | None = None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from dozor.records import Enrichment, searchable_text
 from enrich import entities, topics
 from enrich.analysis import surface, tokenize
-from enrich.language import UNDETERMINED, detect
+from enrich.language import UNDETERMINED, detect, load_models
 from enrich.normalize import normalize
 from enrich.simhash import simhash
 from enrich.stemming import stem_words
@@ -22,6 +22,14 @@ class Enricher:
 
     def __init__(self, taxonomy: topics.Taxonomy | None = None) -> None:
         self.taxonomy = taxonomy or topics.default()
+
+    def load_models(self) -> None:
+        """Load what the first posts would otherwise load as they come: the language detectors'
+        profiles and dictionaries, the term index of every taxonomy language (services call this at
+        start)."""
+        load_models()
+        for lang in sorted(self.taxonomy.languages):
+            self.taxonomy.matcher(lang)
 
     def enrichment(self, text: str, hints: entities.Hints | None = None) -> Enrichment:
         """What the enricher adds to a post with this text (``hints``: its date and channel country)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -77,6 +78,18 @@ class _Term:
     label: str  # as written in the taxonomy
     weight: float
     patterns: tuple[_Pattern, ...]
+    # The stems after the first word when all are exact: a phrase is then checked by one list compare.
+    rest: list[str] | None = field(init=False, compare=False, repr=False)
+    # Otherwise the second word's stem when it is exact: most tries of a phrase fail there, cheaply.
+    second: str | None = field(init=False, compare=False, repr=False)
+    size: int = field(init=False, compare=False, repr=False)  # words
+
+    def __post_init__(self) -> None:
+        rest = self.patterns[1:]
+        exact = [p.value for p in rest] if rest and not any(p.prefix for p in rest) else None
+        object.__setattr__(self, "rest", exact)
+        object.__setattr__(self, "second", rest[0].value if rest and not rest[0].prefix else None)
+        object.__setattr__(self, "size", len(self.patterns))
 
 
 @dataclass
@@ -86,6 +99,7 @@ class _Matcher:
     exact: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
     prefix: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
     _first: dict[str, tuple[_Term, ...]] = field(default_factory=dict)  # word -> terms it can start
+    _starters: set[str] = field(default_factory=set)  # the words of _first that start a term
     _longest: int = 0  # longest prefix pattern: a 1 MB "word" is not sliced a million times
 
     def add(self, term: _Term) -> None:
@@ -93,6 +107,8 @@ class _Matcher:
         (self.prefix if first.prefix else self.exact)[first.value].append(term)
         if first.prefix:
             self._longest = max(self._longest, len(first.value))
+        self._first.clear()  # a word looked up before may start this term too
+        self._starters.clear()
 
     def _starting(self, token: str, stem: str) -> tuple[_Term, ...]:
         found = self._first.get(token)
@@ -100,30 +116,45 @@ class _Matcher:
             terms = list(self.exact.get(stem, ()))
             for end in range(_PREFIX_KEY, min(len(token), self._longest) + 1):
                 terms.extend(self.prefix.get(token[:end], ()))
-            if len(self._first) >= _FIRST_CACHE:
-                self._first.clear()
             found = self._first[token] = tuple(terms)
+            if found:
+                self._starters.add(token)
         return found
 
     def hits(self, tokens: list[str], stems: list[str]) -> list[_Hit]:
+        """The terms found in the post, in the order of the words they start at. Set operations (C
+        speed) find the few words that start a term; only those positions are tried."""
+        first = self._first
+        words = set(tokens)
+        unseen = words.difference(first)
+        if len(first) + len(unseen) > _FIRST_CACHE:  # a bounded cache: start over (never mid-post)
+            first.clear()
+            self._starters.clear()
+            unseen = words
+        for token in unseen:
+            self._starting(token, stems[tokens.index(token)])
+        starting = self._starters.intersection(words)
+        if not starting:
+            return []
         found: list[_Hit] = []
         n = len(tokens)
-        first = self._first
-        for i, token in enumerate(tokens):
-            terms = first.get(token)  # inlined: most words start no term and were seen before
-            if terms is None:
-                terms = self._starting(token, stems[i])
-            for term in terms:
-                k = len(term.patterns)
+        for i in [i for i, token in enumerate(tokens) if token in starting]:
+            for term in first[tokens[i]]:
+                k = term.size
                 if k == 1 or (
-                    i + k <= n and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
+                    i + k <= n
+                    and (
+                        stems[i + 1 : i + k] == term.rest
+                        if term.rest is not None
+                        else (term.second is None or term.second == stems[i + 1])
+                        and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
+                    )
                 ):
                     found.append(_Hit(term, i, i + k, tuple(stems[i : i + k])))
         return found
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # a tuple: a post makes dozens, and a frozen dataclass is slow to build
     term: _Term
     start: int
     end: int
@@ -136,17 +167,29 @@ Surface = Callable[[int, int], str]  # words start..end of the post as written i
 def _score(hits: list[_Hit]) -> tuple[float, list[_Hit]]:
     """Evidence of one topic: each piece of the post counts once, however many terms (or
     languages' spellings of a term) match it, and however often it is repeated; the hits that counted."""
-    masks = [h for h in hits if h.term.weight == MASK]
+    if len(hits) == 1:  # most topics of a post: one term, nothing to weigh it against
+        return (0.0, []) if hits[0].term.weight == MASK else (hits[0].term.weight, hits)
     taken: list[_Hit] = []
     seen_words: set[tuple[str, ...]] = set()
-    for hit in sorted(hits, key=lambda h: (-h.term.weight, h.start - h.end, h.start)):
+    blocked: set[int] = set()  # word positions of the masks and of the hits taken
+    for hit in hits:
+        if hit.term.weight == MASK:
+            blocked.update(range(hit.start, hit.end))
+    for hit in sorted(hits, key=_rank):
         if hit.term.weight == MASK or hit.words in seen_words:
             continue
-        if any(h.start < hit.end and hit.start < h.end for h in (*taken, *masks)):
+        span = range(hit.start, hit.end)
+        if not blocked.isdisjoint(span):
             continue
         taken.append(hit)
         seen_words.add(hit.words)
+        blocked.update(span)
     return sum(h.term.weight for h in taken), taken
+
+
+def _rank(hit: _Hit) -> tuple[float, int, int]:
+    """Stronger terms first, then longer ones, then earlier ones."""
+    return (-hit.term.weight, hit.start - hit.end, hit.start)
 
 
 def _words(taken: list[_Hit], surface: Surface) -> list[str]:
