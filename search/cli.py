@@ -116,6 +116,7 @@ def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port:
             max_batch=batch or settings.index_batch,
         )
         if not drain:
+            indexer.refresh_each_batch = True
             stats = runner.run_forever()
         else:
             if n > 1:
