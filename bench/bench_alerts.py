@@ -229,6 +229,16 @@ def publish(settings: AlertSettings, texts: Iterator[str], rate: float, duration
     return n
 
 
+def settle(what: str, sent: dict[int, float], received: dict[int, float], timeout_s: float = 300) -> None:
+    """Wait until the services have worked off their start-up (every alert of ``sent`` delivered), so a
+    phase measures the steady state, not a backlog."""
+    start = time.time()
+    while time.time() - start < timeout_s and not all(m in received for m in sent):
+        time.sleep(0.5)
+    done = sum(1 for m in sent if m in received)
+    print(f"{what}: {done} of {len(sent)} alerts delivered after {time.time() - start:.0f} s", file=sys.stderr)
+
+
 def phase(name: str, settings: AlertSettings, texts: Iterator[str], args: argparse.Namespace, start_id: int,
           received: dict[int, float]) -> dict[str, Any]:  # fmt: skip
     sent: dict[int, float] = {}
@@ -322,14 +332,16 @@ def main() -> int:
             services.start("index", "index")
             services.start_alerter()
             print(f"services starting (logs in {work}); warming up 15 s", file=sys.stderr)
-            publish(settings, texts, args.rate, 15, args.every, 0, {})  # warm-up, not measured
-            time.sleep(5)
+            warm: dict[int, float] = {}
+            publish(settings, texts, args.rate, 15, args.every, 0, warm)  # warm-up, not measured
+            settle("warm-up", warm, received)
             results = [phase("A: bench rule only", settings, texts, args, 1_000_000, received)]
             services.stop("alert")
             add_saved_searches(search_settings, args.searches, hook.url)
             services.start_alerter()
-            publish(settings, texts, args.rate, 10, args.every, 500_000, {})  # alerter start-up, not measured
-            time.sleep(5)
+            warm = {}
+            publish(settings, texts, args.rate, 10, args.every, 500_000, warm)  # alerter start-up, not measured
+            settle("alerter restart", warm, received)
             results.append(phase(f"B: + {args.searches} saved searches", settings, texts, args, 2_000_000, received))
             print(json.dumps({"saved_search_alerts_sent": len(other_alerts), "by": len(set(other_alerts))}), flush=True)
             results.append(evaluation_cost(settings, rules, window_s=5.0))

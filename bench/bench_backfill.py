@@ -7,7 +7,7 @@ The posts: distinct generated posts.raw records (tests/support/distinct_corpus.p
 written to a JSONL file (not timed). Each step is the command a person runs for a backfill, timed wall
 clock from start to exit (start-up included, as in a real backfill):
 1. ``dozor import FILE``                      -> posts.raw
-2. ``dozor enrich --drain --workers N``       -> posts.enriched (stories on, as configured by default)
+2. ``dozor enrich --drain --workers N``       -> posts.enriched (stories on as by default; --no-stories)
 3. ``dozor index --drain --workers N``        -> Elasticsearch (searchable when it returns)
 Prints posts/s per step and end to end (the posts over the three steps' summed time; target >= 2,000
 posts/s on 2 vCPUs while Elasticsearch shares them), and checks that every post is searchable.
@@ -57,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=30_000)
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--no-stories", action="store_true", help="DOZOR_ENRICH_STORIES=false (stories need ES)")
     args = parser.parse_args()
     run = uuid.uuid4().hex[:8]
     settings = SearchSettings(topic_prefix=f"bench-bf-{run}-", index_prefix=f"bench-bf-{run}")
@@ -65,9 +66,11 @@ def main() -> int:
         "DOZOR_TOPIC_PREFIX": settings.topic_prefix,
         "DOZOR_INDEX_PREFIX": settings.index_prefix,
         "DOZOR_DEBUG": "0",
+        **({"DOZOR_ENRICH_STORIES": "false"} if args.no_stories else {}),
     }
     records = generated(args.posts, seed=random.randrange(1 << 30))
-    print(f"{args.posts} distinct posts, {args.workers} workers per stage, prefix {settings.index_prefix}", flush=True)
+    stories = "off" if args.no_stories else "on"
+    print(f"{args.posts} distinct posts, {args.workers} workers per stage, stories {stories}", flush=True)
     times: dict[str, float] = {}
     es = dozor_es.client(settings)
     try:
