@@ -9,7 +9,6 @@ MediaEvent records too).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -23,18 +22,34 @@ M = TypeVar("M", bound=BaseModel)
 
 
 # orjson reads an integer beyond 64 bits as a float, silently (-9223372036854775809 -> -9.223372036854776e18):
-# where 19 digits or more appear, the standard library reads the document, exactly.
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# a document holding a float that large is read again by the standard library, exactly. (A regular
+# expression looking for 19 digits in the bytes did the same, but cost 0.4 ms a post: over a third of
+# the indexer's Python time.)
+_INT64 = 2.0**63
+
+
+def _huge_float(obj: Any) -> bool:
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif type(item) is float and not -_INT64 < item < _INT64:
+            return True
+    return False
 
 
 def loads(raw: bytes | str) -> Any:
     """JSON (orjson; the standard library for integers beyond 64 bits and what orjson refuses)."""
     data = raw.encode() if isinstance(raw, str) else raw
-    if not _LONG_NUMBER.search(data):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
+    try:
+        obj = orjson.loads(data)
+        if not _huge_float(obj):
+            return obj
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(data)
     except RecursionError:  # orjson stops at 1024 levels; the fallback must not raise past the caller
