@@ -1,11 +1,21 @@
 """Evaluation by Elasticsearch of what was just indexed: every query rule becomes a named clause
 (``_name``) of one search restricted to the batch (posts whose ``indexed_at`` lies in the window), and
 ``matched_queries`` on each hit says which rules it matched. Past the cluster's clause limit the rules
-are sent as one ``_msearch`` instead. No second matcher, no percolator (docs/architecture.md)."""
+are split over the searches of one ``_msearch`` instead (halves, then quarters... as the cluster asks).
+No second matcher, no percolator (docs/architecture.md).
+
+The service's evaluator is incremental: the alerter re-reads a long overlap behind its watermark (a post
+may become searchable well after its ``indexed_at``), and matching every rule against all of it again on
+every pass cost more than the rest of an alert's way. So a pass first lists the window's searchable
+posts (ids and ``indexed_at`` only: cheap), and the rules are matched against those it has not matched
+yet (the span of their ``indexed_at``); a post searchable in that list is in the rule search too, so it
+is remembered as evaluated in that version (an edit has a new ``indexed_at``, and is evaluated again). A
+change of the rules forgets it all."""
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +33,8 @@ from search import index as ix
 log = logging.getLogger(__name__)
 
 PAGE = 2000
+MSEARCH_BODIES = 200  # searches per _msearch request
+REMEMBERED = 200_000  # (post id, indexed_at) pairs an incremental evaluator keeps
 
 
 @dataclass
@@ -49,10 +61,14 @@ def _window(lower: datetime, upper: datetime) -> dict[str, Any]:
 
 
 class Evaluator:
-    def __init__(self, es: Elasticsearch, settings: AlertSettings) -> None:
+    def __init__(self, es: Elasticsearch, settings: AlertSettings, *, incremental: bool = False) -> None:
         self.es = es
         self.alias = ix.posts_alias(settings)
         self.use_msearch = False  # set once the cluster refused the named-clause search
+        self.per_search = 1  # with _msearch: the rules of each of its named-clause searches
+        self.incremental = incremental
+        self._evaluated: OrderedDict[tuple[str, Any], None] = OrderedDict()
+        self._rules_seen: Any = None
 
     def run(
         self, rules: Sequence[ActiveRule], first_seen: dict[str, datetime], lower: datetime, upper: datetime
@@ -61,11 +77,44 @@ class Evaluator:
         matches = Matches()
         if not rules:
             return matches
+        window = [_window(lower, upper)]
+        fresh: list[tuple[str, Any]] = []
+        if self.incremental:
+            fresh = self._unevaluated(rules, first_seen, window[0])
+            if not fresh:
+                return matches
+            # The span of their indexed_at, not their ids: one clause (a short ids list is rewritten into a
+            # clause per id, and 1,000 rules are near the cluster's clause limit). It may hold posts matched
+            # before, whose keys are known: no alert fires twice.
+            stamps = [stamp for _, stamp in fresh]
+            window.append({"range": {"indexed_at": {"gte": min(stamps), "lte": max(stamps), "format": "epoch_millis"}}})
         named = {f"r{i}": r for i, r in enumerate(rules)}
         clauses = {key: rule_clause(r, first_seen[r.name]) for key, r in named.items()}
+        matches = self._match(named, clauses, window)
+        for key in fresh:  # after the matching: a failed pass leaves them to the next one
+            self._evaluated[key] = None
+        while len(self._evaluated) > REMEMBERED:
+            self._evaluated.popitem(last=False)
+        return matches
+
+    def _unevaluated(
+        self, rules: Sequence[ActiveRule], first_seen: dict[str, datetime], window: dict[str, Any]
+    ) -> list[tuple[str, Any]]:
+        """The window's searchable posts (id, indexed_at) not evaluated yet against these rules."""
+        fingerprint = [(r.name, r.query, first_seen[r.name], r.rule) for r in rules]
+        if fingerprint != self._rules_seen:
+            self._evaluated.clear()
+            self._rules_seen = fingerprint
+        listed = self._pages({"bool": {"filter": [window]}}, source=False)
+        return [key for hit in listed if (key := (hit["_id"], hit["sort"][0])) not in self._evaluated]
+
+    def _match(
+        self, named: dict[str, ActiveRule], clauses: dict[str, dict[str, Any]], window: list[dict[str, Any]]
+    ) -> Matches:
+        matches = Matches()
         if not self.use_msearch:
             try:
-                for hit in self._named(clauses, lower, upper):
+                for hit in self._named(clauses, window):
                     matches.posts += 1
                     for key in hit.get("matched_queries") or []:
                         if key in named:
@@ -74,23 +123,40 @@ class Evaluator:
             except BadRequestError as exc:
                 if "clause" not in str(exc):
                     raise
-                log.warning("one search with %d named clauses refused (%s); using _msearch", len(clauses), exc)
                 self.use_msearch = True
-                matches = Matches()
+                self.per_search = max(1, (len(clauses) + 1) // 2)
+                log.warning(
+                    "one search with %d named clauses refused (%s); using _msearch, %d rules a search",
+                    len(clauses), exc, self.per_search,
+                )  # fmt: skip
+        while True:
+            try:
+                return self._grouped(named, clauses, window)
+            except _TooManyClauses:
+                if self.per_search == 1:
+                    raise RuntimeError("_msearch refused even one rule a search: too many clauses") from None
+                self.per_search = max(1, self.per_search // 2)
+                log.warning("too many clauses again; %d rules a search", self.per_search)
+
+    def _grouped(
+        self, named: dict[str, ActiveRule], clauses: dict[str, dict[str, Any]], window: list[dict[str, Any]]
+    ) -> Matches:
+        matches = Matches()
         seen: set[str] = set()
-        for key, hits in self._msearch(clauses, lower, upper):
-            for hit in hits:
-                seen.add(hit["_id"])
-                matches.add(named[key].name, hit)
+        for hit in self._msearch(clauses, window):
+            seen.add(hit["_id"])
+            for key in hit.get("matched_queries") or []:
+                if key in named:
+                    matches.add(named[key].name, hit)
         matches.posts = len(seen)
         return matches
 
-    def _named(self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime) -> Iterator[dict[str, Any]]:
+    def _named(self, clauses: dict[str, dict[str, Any]], window: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         should = [{"bool": {**clause["bool"], "_name": key}} for key, clause in clauses.items()]
-        query = {"bool": {"filter": [_window(lower, upper)], "should": should, "minimum_should_match": 1}}
+        query = {"bool": {"filter": window, "should": should, "minimum_should_match": 1}}
         yield from self._pages(query)
 
-    def _pages(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _pages(self, query: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
         return des.pages(
             self.es,
             index=self.alias,
@@ -99,21 +165,28 @@ class Evaluator:
             size=PAGE,
             ignore_unavailable=True,
             allow_no_indices=True,
+            **options,
         )
 
-    def _msearch(
-        self, clauses: dict[str, dict[str, Any]], lower: datetime, upper: datetime
-    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def _msearch(self, clauses: dict[str, dict[str, Any]], window: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The hits of one named-clause search per ``per_search`` rules, sent together as ``_msearch``."""
         keys = list(clauses)
-        for start in range(0, len(keys), 200):
-            chunk = keys[start : start + 200]
+        groups = [keys[i : i + self.per_search] for i in range(0, len(keys), self.per_search)]
+        for start in range(0, len(groups), MSEARCH_BODIES):
             body: list[dict[str, Any]] = []
-            for key in chunk:
+            for group in groups[start : start + MSEARCH_BODIES]:
+                should = [{"bool": {**clauses[key]["bool"], "_name": key}} for key in group]
+                query = {"bool": {"filter": window, "should": should, "minimum_should_match": 1}}
                 body.append({"index": self.alias, "ignore_unavailable": True, "allow_no_indices": True})
-                query = {"bool": {"filter": [_window(lower, upper), clauses[key]]}}
                 body.append({"query": query, "size": 10_000, "sort": [{"indexed_at": "asc"}, {"id": "asc"}]})
             resp = self.es.msearch(searches=body)
-            for key, answer in zip(chunk, resp["responses"], strict=True):
+            for answer in resp["responses"]:
                 if "error" in answer:
+                    if "clause" in str(answer["error"]):
+                        raise _TooManyClauses
                     raise RuntimeError(f"_msearch failed for a rule: {answer['error']}")
-                yield key, answer["hits"]["hits"]
+                yield from answer["hits"]["hits"]
+
+
+class _TooManyClauses(Exception):
+    """A search of the _msearch was refused for its number of clauses."""

@@ -69,7 +69,7 @@ class Alerter:
         self.degraded: str | None = None  # why the service is waiting for Elasticsearch, while it is
         self.dispatcher = Dispatcher(self.store, settings)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dozor-alert")  # per-rule lookups
-        self.evaluator = Evaluator(self.es, settings)
+        self.evaluator = Evaluator(self.es, settings, incremental=True)
         self.rules: list[ActiveRule] = []
         self.first_seen: dict[str, datetime] = {}
         self.watermark: datetime | None = None  # read from the store at the first cycle

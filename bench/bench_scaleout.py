@@ -113,7 +113,9 @@ def one_setting(procs: int, posts: int, limit_s: float) -> dict[str, float | Non
             out["enrich"] = timed(
                 procs, ["enrich", "--workers", "1"], env, lambda: enriched_count(settings), posts, limit_s
             )
-            out["index"] = timed(procs, ["index"], env, lambda: indexed_count(es, prefix), posts, limit_s)
+            out["index"] = timed(
+                procs, ["index", "--workers", "1"], env, lambda: indexed_count(es, prefix), posts, limit_s
+            )
             alerts = len(work.alerts)
             out["alert"] = timed(procs, ["alert", "--rules", str(rules)], env,
                                  lambda: len({r.alert_id for r in hook.received}), alerts, limit_s)  # fmt: skip

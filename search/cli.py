@@ -13,6 +13,7 @@ from dozor import kafka as dk
 from dozor import metrics
 from dozor.cli_support import MetricsPort, run_command
 from dozor.errors import UsageError
+from dozor.stream import RunStats
 from ingest.cli import channels_app
 from search import render
 from search.cli_common import (
@@ -48,42 +49,88 @@ def index_command(
     drain: Annotated[bool, typer.Option("--drain", help="index what is in the topic now, then exit")] = False,
     batch: Annotated[int | None, typer.Option("--batch", min=1, max=10_000, help="records per batch")] = None,
     metrics_port: MetricsPort = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="worker processes in the consumer group (default: the number of cores); "
+            "with --drain, each drains its share of the partitions",
+        ),
+    ] = None,
 ) -> None:
     """Index posts.enriched, posts.media and posts.media.ocr into Elasticsearch (idempotent; edits,
     deletes and media applied whatever order they arrive in)."""
 
     def body() -> int:
-        from dozor.stream import StageRunner
-        from search.indexer import Indexer, client
-        from search.media import MEDIA_TOPICS
+        from dozor.workers import default_workers, run_workers
 
-        settings = load_settings()
-        metrics.start(settings, metrics_port)
-        es = client(settings)
-        indexer = Indexer(es, settings)
-        if drain and indexer.give_up_s is None:
-            indexer.give_up_s = DRAIN_GIVE_UP_S
-        try:
-            # The service waits for Elasticsearch however long it is away (a restart during an outage
-            # must not exit: the chaos run saw that); a drain gives up after a minute.
-            indexer.prepare(60.0 if drain else None)
-            runner = StageRunner(
-                "index",
-                settings,
-                [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)],
-                indexer,
-                max_batch=batch or settings.index_batch,
-            )
-            stats = runner.drain() if drain else runner.run_forever()
-            indexer.refresh()
-        except TransportLayerError as exc:
-            raise dozor_es.unreachable(settings, exc) from exc
-        finally:
-            es.close()
-        print(f"index: {stats.consumed} records, {indexer.written} writes, {stats.rejected} to DLQ", file=sys.stderr)
+        n = workers or default_workers()
+        if n == 1:
+            stats = _index_work(0, 1, drain, batch, metrics_port)
+        else:
+            _prepare_templates(drain)  # once, before the workers race to install them
+            stats = run_workers(n, _index_work, drain, batch, metrics_port)
+        print(f"index: {stats.consumed} records, {stats.produced} writes, {stats.rejected} to DLQ", file=sys.stderr)
         return 0
 
     run_command(body)
+
+
+def _prepare_templates(drain: bool) -> None:
+    from search.indexer import Indexer, client
+
+    settings = load_settings()
+    es = client(settings)
+    try:
+        Indexer(es, settings).prepare(60.0 if drain else None)
+    except TransportLayerError as exc:
+        raise dozor_es.unreachable(settings, exc) from exc
+    finally:
+        es.close()
+
+
+def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port: int | None) -> RunStats:
+    """One member of the index stage (slot ``slot`` of ``n`` when draining): the whole stage when ``n`` is 1.
+    Worker ``slot`` serves its metrics on the metrics port + ``slot``; ``produced`` counts its writes."""
+    from dozor.stream import StageRunner
+    from search.indexer import Indexer, client
+    from search.media import MEDIA_TOPICS
+
+    settings = load_settings()
+    base = metrics_port if metrics_port is not None else settings.metrics_port
+    if base:
+        metrics.start(settings, base + slot)
+    es = client(settings)
+    indexer = Indexer(es, settings)
+    if drain and indexer.give_up_s is None:
+        indexer.give_up_s = DRAIN_GIVE_UP_S
+    try:
+        # The service waits for Elasticsearch however long it is away (a restart during an outage
+        # must not exit: the chaos run saw that); a drain gives up after a minute.
+        indexer.prepare(60.0 if drain else None)
+        runner = StageRunner(
+            "index",
+            settings,
+            [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)],
+            indexer,
+            max_batch=batch or settings.index_batch,
+        )
+        if not drain:
+            indexer.refresh_each_batch = True
+            stats = runner.run_forever()
+        else:
+            if n > 1:
+                runner.stop_on_signals()
+            stats = runner.drain(slot, n)
+        indexer.refresh()
+    except TransportLayerError as exc:
+        raise dozor_es.unreachable(settings, exc) from exc
+    finally:
+        es.close()
+    stats.produced = indexer.written
+    return stats
 
 
 # ---- search / stats -----------------------------------------------------------------------------

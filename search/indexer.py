@@ -91,6 +91,10 @@ class Indexer:
         self._failing_since: float | None = None
         self._media_topics = {settings.topic(t.name): t for t in MEDIA_TOPICS}
         self.written = 0
+        # The service makes each batch searchable when it is written, instead of at the next scheduled
+        # refresh (up to 1 s later, or at the next search on a search-idle shard): what a live post waits
+        # for before it can be found or alerted on. A backfill (--drain) leaves refreshes to Elasticsearch.
+        self.refresh_each_batch = False
 
     def prepare(self, timeout_s: float | None = 60.0) -> None:
         """Install templates and make what other processes wrote visible to the first lookups;
@@ -141,6 +145,8 @@ class Indexer:
                 self._submit(run, [])
                 if run.pending:
                     self._settle(run)
+            if self.refresh_each_batch and run.indices:
+                self.es.indices.refresh(index=sorted(run.indices), ignore_unavailable=True)
         except ApiError as exc:
             if not _retryable(exc.meta.status):
                 raise DozorError(f"Elasticsearch refused the indexer: {_describe(exc)}") from exc
@@ -177,6 +183,7 @@ class Indexer:
             return
         for name in {p.write.index for p in plan}:
             self.ensure_index(name)
+            run.indices.add(name)
         created = {p.write.id for p in plan if p.event is not None}
         run.pending.append(_InFlight(self._pool.submit(self._bulk, plan, _bulk_body(plan)), ids, created))
 
@@ -344,6 +351,7 @@ class _BatchRun:
     outcome: _Outcome = field(default_factory=_Outcome)
     pending: deque[_InFlight] = field(default_factory=deque)  # bulk requests in flight, oldest first
     carry: list[Planned] = field(default_factory=list)  # writes for taken ids, to go with the next bulk
+    indices: set[str] = field(default_factory=set)  # the indices it writes to
 
 
 # Only what the indexer reads back: a quarter of the response to parse.

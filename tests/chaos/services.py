@@ -41,10 +41,9 @@ class Services:
 
     def __post_init__(self) -> None:
         for stage in STAGES:
-            # One process per member (enrich would start one worker per core): the groups have `members` each.
-            args = {"alert": [stage, "--rules", str(self.rules)], "enrich": [stage, "--workers", "1"]}.get(
-                stage, [stage]
-            )
+            # One process per member (enrich and index would start one worker per core): the groups have
+            # `members` each.
+            args = {"alert": [stage, "--rules", str(self.rules)]}.get(stage, [stage, "--workers", "1"])
             for n in range(1, self.members_per_stage + 1):
                 self.members[f"{stage}-{n}"] = Member(f"{stage}-{n}", args)
 

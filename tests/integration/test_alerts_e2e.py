@@ -347,3 +347,51 @@ def test_realert_suppresses_a_rules_second_alert_within_the_period(bench: Bench)
     assert [h["post"]["message_id"] for h in bench.hooks("calm")] == [base]
     statuses = {a["post_id"]: a["status"] for a in AlertStore(des.client(bench.settings), bench.settings).recent()}
     assert statuses == {f"tg:{MEDIA}:{base}": "sent", f"tg:{MEDIA}:{base + 1}": "suppressed"}
+
+
+def test_msearch_groups_of_rules_find_what_one_search_finds(bench: Bench) -> None:
+    """Past the clause limit the rules are split over the named-clause searches of one _msearch."""
+    bench.alerter().drain()
+    base = int(time.time()) + 100
+    bench.publish([post(OFFICIAL, base, REVOKE), post(OFFICIAL, base + 1, OTHER), post(MEDIA, base + 2, REVOKE)])
+    alerter = bench.alerter()
+    try:
+        alerter.load()
+        upper = utcnow()
+        found: dict[int, dict[str, list[str]]] = {}
+        for per_search in (0, 1, 2):  # 0: the one search
+            evaluator = Evaluator(alerter.es, bench.settings)
+            evaluator.use_msearch, evaluator.per_search = per_search > 0, max(per_search, 1)
+            matches = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+            found[per_search] = {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
+    finally:
+        alerter.close()
+    assert found[0] == found[1] == found[2] and found[0]["revocation"] == [f"tg:{OFFICIAL}:{base}"]
+
+
+def test_incremental_evaluator_matches_each_post_version_once(bench: Bench) -> None:
+    bench.alerter().drain()
+    base = int(time.time()) + 200
+    bench.publish([post(OFFICIAL, base, REVOKE), post(MEDIA, base + 1, OTHER)])
+    alerter = bench.alerter()
+    try:
+        alerter.load()
+        evaluator = Evaluator(alerter.es, bench.settings, incremental=True)
+
+        def run() -> dict[str, list[str]]:
+            upper = utcnow()
+            matches = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+            return {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
+
+        first = run()
+        again = run()  # nothing new since: no rule search, no match
+        bench.publish([post(OFFICIAL, base, REVOKE_EDITED, event="edit", edit_date=iso(utcnow()))])
+        after_edit = run()  # the edit is a new version (a new indexed_at): matched again
+        alerter.load()  # the same rules reloaded: what was matched stays matched
+        evaluator_reloaded = run()
+    finally:
+        alerter.close()
+    assert first["revocation"] == [f"tg:{OFFICIAL}:{base}"]
+    assert again == {}
+    assert after_edit["revocation"] == [f"tg:{OFFICIAL}:{base}"]
+    assert evaluator_reloaded == {}

@@ -98,7 +98,10 @@ def test_enrich_and_index_services_count_records_dlq_lag_and_log_json(
     enrich_url, index_url = (f"http://127.0.0.1:{p}/metrics" for p in ports)
     logs = tmp_path / "enrich.log", tmp_path / "index.log"
 
-    with service(["enrich", "--workers", "1"], ports[0], logs[0]), service(["index"], ports[1], logs[1]):
+    with (
+        service(["enrich", "--workers", "1"], ports[0], logs[0]),
+        service(["index", "--workers", "1"], ports[1], logs[1]),
+    ):
         enrich = wait_for(
             enrich_url,
             lambda s: total(s, "dozor_records_in_total", stage="enrich") >= 7,

@@ -1,0 +1,132 @@
+"""`dozor index --workers 2` against the real broker and Elasticsearch: two processes in one consumer group
+index every record exactly once, as a service (stopped by SIGTERM, cleanly) and as a drain (each its
+partitions)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import TopicPartition
+
+from dozor import kafka as dk
+from dozor.settings import DozorSettings
+from search import index as ix
+from search.settings import SearchSettings
+from tests.support.stack import enriched, produce
+
+pytestmark = pytest.mark.integration
+
+DOZOR = Path(sys.executable).with_name("dozor")
+N = 120
+CHANNELS = 12  # keys over all 3 partitions of the test's topic
+
+
+def records(first_id: int) -> list[dict[str, object]]:
+    return [
+        enriched(991000 + i % CHANNELS, i, f"Мигрантам продлили патенты, сообщение {i}", "ru")
+        for i in range(first_id, first_id + N)
+    ]
+
+
+def members(settings: SearchSettings) -> tuple[str, int]:
+    """The index group's state and how many members it has."""
+    admin = dk.admin(settings)
+    try:
+        group_id = f"{settings.topic_prefix}dozor-index"
+        group = admin.describe_groups([group_id])[group_id]
+        return str(group["group_state"]), len(group["members"])
+    except Exception:  # no coordinator yet for a new group: not stable
+        return "unknown", 0
+    finally:
+        admin.close()
+
+
+def partitions_used(settings: SearchSettings) -> int:
+    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-index")
+    try:
+        topic = settings.topic(dk.ENRICHED)
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(1 for end in consumer.end_offsets(tps).values() if end > 0)
+    finally:
+        consumer.close()
+
+
+def committed_all(settings: SearchSettings) -> bool:
+    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-index")
+    try:
+        topic = settings.topic(dk.ENRICHED)
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        end = consumer.end_offsets(tps)
+        return all((consumer.committed(tp) or 0) == end[tp] for tp in tps)
+    finally:
+        consumer.close()
+
+
+def stored_ids(es: Elasticsearch, settings: SearchSettings) -> list[str]:
+    es.indices.refresh(index=ix.posts_alias(settings), ignore_unavailable=True, allow_no_indices=True)
+    resp = es.search(
+        index=ix.posts_alias(settings), size=10 * N, source=False, ignore_unavailable=True, allow_no_indices=True
+    )
+    return [h["_id"] for h in resp["hits"]["hits"]]
+
+
+def expected_ids(first_id: int) -> list[str]:
+    return sorted(f"tg:{991000 + i % CHANNELS}:{i}" for i in range(first_id, first_id + N))
+
+
+def test_two_workers_index_each_record_once_and_stop_cleanly(
+    env_settings: DozorSettings, ss: SearchSettings, es: Elasticsearch
+) -> None:
+    produce(ss, dk.ENRICHED, [])  # the topic, with its 3 partitions, before the group forms
+    proc = subprocess.Popen(
+        [str(DOZOR), "index", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and members(ss) != ("Stable", 2):
+            time.sleep(1)
+        assert members(ss) == ("Stable", 2), "two workers in the group"
+        produce(ss, dk.ENRICHED, records(1))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(stored_ids(es, ss)) < N:
+            time.sleep(0.5)
+        time.sleep(2)  # a second write of a record would come right behind
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert partitions_used(ss) == 3
+    # Every record consumed once and written once (a record read twice would be a second write).
+    assert f"index: {N} records, {N} writes, 0 to DLQ" in stderr
+    assert "Traceback" not in stderr
+    assert sorted(stored_ids(es, ss)) == expected_ids(1)
+    assert committed_all(ss)
+
+
+def test_drain_with_two_workers_splits_the_partitions(
+    env_settings: DozorSettings, ss: SearchSettings, es: Elasticsearch
+) -> None:
+    produce(ss, dk.ENRICHED, records(1000))
+    assert partitions_used(ss) == 3
+    proc = subprocess.run(
+        [str(DOZOR), "index", "--drain", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "DOZOR_DEBUG": "0"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"index: {N} records, {N} writes, 0 to DLQ" in proc.stderr
+    assert sorted(stored_ids(es, ss)) == expected_ids(1000)
+    assert committed_all(ss)
+    again = subprocess.run(
+        [str(DOZOR), "index", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
+    )
+    assert again.returncode == 0 and "index: 0 records, 0 writes" in again.stderr
