@@ -54,6 +54,8 @@ class Suggestion(TypedDict):
     channel_id: int | None
     title: str | None
     watched_channels: int
+    sources: int  # the same count under the name shared/DESIGN.md gives it
+    score: float  # watched channels + posts / (posts + 1): the list's order (ties: topical share, recency)
     posts: int
     topical_posts: int
     topical_share: float
@@ -172,12 +174,15 @@ def _suggestion(bucket: dict[str, Any]) -> Suggestion:
     ]
     posts = int(bucket["doc_count"])
     topical = int(bucket["topical"]["doc_count"])
+    watched = max(int(bucket["watched"]["value"]), len(from_channels))
     return Suggestion(
         channel=key,
         username=username,
         channel_id=channel_id,
         title=title,
-        watched_channels=max(int(bucket["watched"]["value"]), len(from_channels)),
+        watched_channels=watched,
+        sources=watched,
+        score=round(watched + posts / (posts + 1), 4),
         posts=posts,
         topical_posts=topical,
         topical_share=round(topical / posts, 3) if posts else 0.0,
