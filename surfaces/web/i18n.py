@@ -15,6 +15,7 @@ from fastapi import Request
 
 from surfaces.web.i18n_comments import COMMENT_WORDS
 from surfaces.web.i18n_desk import DESK_LABELS
+from surfaces.web.i18n_discovery import DISCOVERY_LABELS
 
 LANGS = ("en", "ru")
 COOKIE = "dozor_ui_lang"
@@ -159,27 +160,6 @@ LABELS: dict[str, dict[str, str]] = {
         "channels.not_in_registry": "not in registry",
         "channels.no_posts": "no posts yet",
         "channels.no_registry": "No registry file at {path}: showing the channels found in the index.",
-        "suggested.title": "Suggested channels",
-        "suggested.help": (
-            "Channels the watched ones forward from, @mention or link to, not watched yet: "
-            "most watched channels pointing to them first."
-        ),
-        "suggested.none": "No channel to suggest in this period.",
-        "suggested.watched": "Watched channels",
-        "suggested.topical": "Topical",
-        "suggested.via": "How",
-        "suggested.seen": "First and last seen",
-        "suggested.evidence": "Latest posts",
-        "suggested.add": "Add to registry",
-        "suggested.added": (
-            "{channel} written to the suggestions file next to the registry ({path}), disabled: "
-            "review it there and move it into the registry."
-        ),
-        "suggested.again": "{channel} is already in the suggestions file or the registry.",
-        "suggested.not_found": "That channel is not a current suggestion.",
-        "suggested.forwards": "{n} fwd",
-        "suggested.mentions": "{n} @",
-        "suggested.links": "{n} links",
         "error.title": "Something is wrong",
         "category.official": "official",
         "category.migrant_community": "migrant community",
@@ -331,27 +311,6 @@ LABELS: dict[str, dict[str, str]] = {
         "channels.not_in_registry": "нет в реестре",
         "channels.no_posts": "постов ещё нет",
         "channels.no_registry": "Файла реестра {path} нет: показаны каналы из индекса.",
-        "suggested.title": "Предлагаемые каналы",
-        "suggested.help": (
-            "Каналы, которые наблюдаемые пересылают, упоминают через @ или на которые ссылаются и которых "
-            "ещё нет в наблюдении; сначала те, на кого указывает больше каналов."
-        ),
-        "suggested.none": "За этот период предложить нечего.",
-        "suggested.watched": "Наблюдаемых каналов",
-        "suggested.topical": "По темам",
-        "suggested.via": "Как",
-        "suggested.seen": "Впервые и последний раз",
-        "suggested.evidence": "Последние посты",
-        "suggested.add": "Добавить в реестр",
-        "suggested.added": (
-            "{channel} записан в файл предложений рядом с реестром ({path}), выключенным: "
-            "проверьте и перенесите в реестр."
-        ),
-        "suggested.again": "{channel} уже есть в файле предложений или в реестре.",
-        "suggested.not_found": "Этого канала нет среди предложений.",
-        "suggested.forwards": "пересылок: {n}",
-        "suggested.mentions": "@: {n}",
-        "suggested.links": "ссылок: {n}",
         "error.title": "Что-то не так",
         "category.official": "официальный",
         "category.migrant_community": "сообщество мигрантов",
@@ -371,7 +330,7 @@ LABELS: dict[str, dict[str, str]] = {
         "alert.flatline": "{channel} молчит уже {silent} (обычно пост каждые {usual}); возможно, сбор прервался",
     },
 }
-for _lang, _words in DESK_LABELS.items():
+for _lang, _words in (*DESK_LABELS.items(), *DISCOVERY_LABELS.items()):
     LABELS[_lang].update(_words)
 
 for _lang, (_labels, _plurals) in COMMENT_WORDS.items():  # kept apart: this file stays short
