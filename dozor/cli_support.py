@@ -25,6 +25,18 @@ MetricsPort = Annotated[
     ),
 ]
 
+# The stages that run as a consumer group take it (dozor/workers.py); unset: the number of cores.
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="worker processes in the consumer group (default: the number of cores); "
+        "with --drain, each drains its share of the partitions",
+    ),
+]
+
 _debug = os.environ.get("DOZOR_DEBUG", "") not in ("", "0")
 
 

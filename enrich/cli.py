@@ -11,7 +11,7 @@ import typer
 
 from dozor import kafka as dk
 from dozor import metrics
-from dozor.cli_support import MetricsPort, run_command
+from dozor.cli_support import MetricsPort, Workers, run_command
 from dozor.errors import UsageError
 from dozor.settings import load
 from dozor.stream import RunStats, StageRunner
@@ -47,16 +47,7 @@ def enrich(
         Path | None, typer.Option("--taxonomy", help="topic taxonomy YAML (default: the built-in one)")
     ] = None,
     metrics_port: MetricsPort = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=64,
-            help="worker processes in the consumer group (default: the number of cores); "
-            "with --drain, each drains its share of the partitions",
-        ),
-    ] = None,
+    workers: Workers = None,
 ) -> None:
     """Add language, script, topics, normalized and stemmed text, entities and the post's story to posts
     (posts.raw -> posts.enriched). Stories need Elasticsearch (DOZOR_ENRICH_STORIES=false turns them off);

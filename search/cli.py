@@ -11,7 +11,7 @@ from elastic_transport import TransportError as TransportLayerError
 from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor import metrics
-from dozor.cli_support import MetricsPort, run_command
+from dozor.cli_support import MetricsPort, Workers, run_command
 from dozor.errors import UsageError
 from dozor.stream import RunStats
 from ingest.cli import channels_app
@@ -49,16 +49,7 @@ def index_command(
     drain: Annotated[bool, typer.Option("--drain", help="index what is in the topic now, then exit")] = False,
     batch: Annotated[int | None, typer.Option("--batch", min=1, max=10_000, help="records per batch")] = None,
     metrics_port: MetricsPort = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=64,
-            help="worker processes in the consumer group (default: the number of cores); "
-            "with --drain, each drains its share of the partitions",
-        ),
-    ] = None,
+    workers: Workers = None,
 ) -> None:
     """Index posts.enriched, posts.media and posts.media.ocr into Elasticsearch (idempotent; edits,
     deletes and media applied whatever order they arrive in)."""
