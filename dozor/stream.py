@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from kafka import TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from pydantic import BaseModel
 
 from dozor import kafka as dk
@@ -313,9 +313,11 @@ class StageRunner:
         self._write(result)
         try:
             consumer.commit()
-        except CommitFailedError as exc:
-            # The group rebalanced while we worked: the new owner re-reads from the last commit, so the
-            # batch is delivered again (at-least-once; writes downstream are idempotent).
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            # The group rebalanced (or is rebalancing) while we worked: the new owner re-reads from the
+            # last commit, so the batch is delivered again (at-least-once; writes downstream are
+            # idempotent). Back to poll at once: only a poll lets this member rejoin; backing off here
+            # kept a member out of the group for the length of the rebalance, commit after commit.
             log.warning("stage %s: commit failed after a rebalance (%s); batch will be re-delivered", self.name, exc)
         outputs, reasons = [o.topic for o in result.outputs], [r.reason for r in result.rejected]
         self.meter.batch([m.topic for m in batch], outputs, reasons, time.perf_counter() - started)
