@@ -78,7 +78,9 @@ def test_bad_observability_settings_fail_naming_the_field(
         load(DozorSettings)
 
 
-def test_dead_letter_labels_are_bounded() -> None:
+def test_dead_letter_labels_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A set of its own: filling the process-wide one would turn later tests' error labels into "other".
+    monkeypatch.setattr(metrics, "_reasons", set())
     assert metrics.reason_kind("JSONDecodeError: Expecting value: line 1") == "JSONDecodeError"
     assert metrics.reason_kind("invalid posts.raw record: channel: Field required") == "invalid"
     assert metrics.reason_kind("elasticsearch rejected tg:1:2: mapper_parsing_exception") == "other"
