@@ -72,8 +72,9 @@ def suggest_command(
         table = Table("channel", "title", "watched", "posts", "topical", "fwd/@/link", "first seen", "last seen")
         for s in found:
             via = s["via"]
+            name = s["channel"] + (" (bot?)" if s["likely_bot"] else "")
             table.add_row(
-                s["channel"],
+                "\n".join([name, *s["aliases"]]),  # a channel's other spellings under its key
                 s["title"] or "",
                 str(s["watched_channels"]),
                 str(s["posts"]),

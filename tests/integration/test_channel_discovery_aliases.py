@@ -122,6 +122,14 @@ def test_cli_json_and_graph_merge_the_spellings(
         ("@news_feed_bot", 1, False),
     ]
     assert [s["score"] for s in lines] == sorted((s["score"] for s in lines), reverse=True)
+    table = subprocess.run(
+        [DOZOR, "channels", "suggest", "--include-bots", "--registry", str(path)],
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    assert f"id:{X}" in table and "@help_migrant_bot (bot?)" in table and "@origin_x (bot?)" not in table
 
     nodes, edges = graph(es, ss, world)
     keys = {n.key for n in nodes}
