@@ -48,9 +48,13 @@ def suggest_command(
         int, typer.Option("--min-posts", min=1, help="channels pointed to by at least this many posts")
     ] = 1,
     registry: RegistryPath = Path("channels.yaml"),
+    bots: Annotated[
+        bool, typer.Option("--include-bots", help='also @names ending in "bot" with no channel behind them')
+    ] = False,
 ) -> None:
     """Channels not in the registry that watched channels forward from, @mention or link to, ranked by
-    how many watched channels point to them, then by posts; with the posts as evidence."""
+    how many watched channels point to them, then by posts; with the posts as evidence. A channel known
+    by id and by @name is one line."""
 
     def body() -> int:
         from search.discovery import suggest
@@ -59,7 +63,7 @@ def suggest_command(
         known = _registry(registry)
         settings = load_settings()
         found = with_es(
-            settings, lambda es: suggest(es, settings, known, since=start, limit=limit, min_posts=min_posts)
+            settings, lambda es: suggest(es, settings, known, since=start, limit=limit, min_posts=min_posts, bots=bots)
         )
         if as_json:
             for s in found:
@@ -68,8 +72,9 @@ def suggest_command(
         table = Table("channel", "title", "watched", "posts", "topical", "fwd/@/link", "first seen", "last seen")
         for s in found:
             via = s["via"]
+            name = s["channel"] + (" (bot?)" if s["likely_bot"] else "")
             table.add_row(
-                s["channel"],
+                "\n".join([name, *s["aliases"]]),  # a channel's other spellings under its key
                 s["title"] or "",
                 str(s["watched_channels"]),
                 str(s["posts"]),
@@ -94,8 +99,8 @@ def edges_command(
     Source, Target, Weight = posts, by forward/mention/link, first and last seen) or GEXF 1.3."""
 
     def body() -> int:
-        from search.discovery import graph
         from search.discovery_export import write
+        from search.discovery_graph import graph
 
         start = _since(since)
         known = _registry(registry)

@@ -1,10 +1,14 @@
 """Channel discovery: channels the watched ones point to (forwards, @mentions, t.me links) that are not
-watched yet, ranked, with the posts as evidence; and the whole graph of who points to whom.
+watched yet, ranked, with the posts as evidence. The graph of who points to whom: search/discovery_graph.py.
 
 Everything is an Elasticsearch aggregation over the posts' ``channel_refs`` / ``channel_ref_via``
 (search/channel_refs.py), so it works on the minimal local node and reflects edits and late posts at once.
+A channel the corpus knows by id and by @name (search/channel_aliases.py) is one candidate: its posts,
+watched channels, first and last seen are counted once over both spellings.
 A candidate is left out when it is one of the watched channels: a registry entry (by @username or id) or
-a channel the index holds posts of. Posts pointing to their own channel carry no reference at all.
+a channel the index holds posts of, by any of its spellings. Posts pointing to their own channel carry no
+reference at all. Likely bots (@names ending in "bot" with no channel behind them) are left out unless
+asked for.
 
 Ranking: most distinct watched channels pointing to it, then most posts, then the larger share of topical
 posts (posts with a topic), then the latest.
@@ -12,8 +16,7 @@ posts (posts with a topic), then the latest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +25,14 @@ from typing_extensions import TypedDict  # pydantic (the API's responses) valida
 
 from dozor.settings import DozorSettings
 from ingest.registry import Registry
+from search import channel_aliases as ca
 from search import index as ix
 from search.channel_refs import VIA, forward_key, id_key, name_key
 
 MAX_WATCHED = 10_000
 EVIDENCE = 5
 MAX_FROM = 50  # watched channels listed per candidate (the count is exact below this)
+GROUPS_PER_QUERY = 100  # merged channels aggregated per request
 
 
 class ChannelRef(TypedDict):
@@ -49,10 +54,12 @@ class Evidence(TypedDict):
 
 
 class Suggestion(TypedDict):
-    channel: str  # the key: "@username" (lowercase) or "id:<channel id>"
+    channel: str  # the key: "@username" (lowercase; the latest one) or "id:<channel id>"
     username: str | None
     channel_id: int | None
     title: str | None
+    aliases: list[str]  # the channel's other keys in the corpus (its id, former @names)
+    likely_bot: bool
     watched_channels: int
     sources: int  # the same count under the name shared/DESIGN.md gives it
     score: float  # watched channels + posts / (posts + 1): the list's order (ties: topical share, recency)
@@ -66,7 +73,7 @@ class Suggestion(TypedDict):
     evidence: list[Evidence]
 
 
-def _search(es: Elasticsearch, settings: DozorSettings, **body: Any) -> dict[str, Any]:
+def search(es: Elasticsearch, settings: DozorSettings, **body: Any) -> dict[str, Any]:
     return dict(
         es.search(index=ix.posts_alias(settings), size=0, ignore_unavailable=True, allow_no_indices=True, **body)
     )
@@ -84,7 +91,7 @@ def registry_keys(registry: Registry | None) -> set[str]:
 
 def watched_keys(es: Elasticsearch, settings: DozorSettings) -> set[str]:
     """The keys of every channel the index holds posts of (by id and by username)."""
-    resp = _search(
+    resp = search(
         es,
         settings,
         aggs={
@@ -98,18 +105,22 @@ def watched_keys(es: Elasticsearch, settings: DozorSettings) -> set[str]:
     return keys
 
 
-def excluded(es: Elasticsearch, settings: DozorSettings, registry: Registry | None) -> set[str]:
-    return registry_keys(registry) | watched_keys(es, settings)
+def excluded(
+    es: Elasticsearch, settings: DozorSettings, registry: Registry | None, aliases: ca.Aliases | None = None
+) -> set[str]:
+    """Registry and watched channels, by every spelling the corpus ties to them."""
+    keys = registry_keys(registry) | watched_keys(es, settings)
+    return aliases.expand(keys) if aliases is not None else keys
 
 
-def _window(since: datetime | None) -> dict[str, Any]:
-    window: list[dict[str, Any]] = [{"exists": {"field": "channel_refs"}}]
+def window(since: datetime | None) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = [{"exists": {"field": "channel_refs"}}]
     if since is not None:
-        window.append({"range": {"date": {"gte": since.isoformat()}}})
-    return {"bool": {"filter": window}}
+        filters.append({"range": {"date": {"gte": since.isoformat()}}})
+    return {"bool": {"filter": filters}}
 
 
-def _ms(value: float | None) -> str | None:
+def ms(value: float | None) -> str | None:
     return datetime.fromtimestamp(value / 1000, UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
@@ -143,14 +154,19 @@ def _candidate_aggs() -> dict[str, Any]:
     }
 
 
-def _suggestion(bucket: dict[str, Any]) -> Suggestion:
-    key = str(bucket["key"])
+def _via_kinds(tagged: Iterable[str], group: frozenset[str]) -> list[str]:
+    kinds = [v.split(":", 1)[0] for v in tagged if v.split(":", 1)[1] in group]
+    return list(dict.fromkeys(kinds))
+
+
+def _suggestion(bucket: dict[str, Any], group: frozenset[str], aliases: ca.Aliases) -> Suggestion:
+    key = aliases.display(group)
     username = key[1:] if key.startswith("@") else None
-    channel_id = int(key[3:]) if key.startswith("id:") else None
+    channel_id = ca.channel_id_of(group)
     title: str | None = None
     for hit in bucket["forwards"]["hits"]["hits"]["hits"]:
         fwd = hit["_source"].get("forward") or {}
-        if forward_key(fwd) != key:
+        if forward_key(fwd) not in group:
             continue
         title = title or fwd.get("from_name")
         if channel_id is None and isinstance(fwd.get("from_id"), int):
@@ -158,13 +174,12 @@ def _suggestion(bucket: dict[str, Any]) -> Suggestion:
     evidence: list[Evidence] = []
     for hit in bucket["evidence"]["hits"]["hits"]:
         src = hit["_source"]
-        via = [v.split(":", 1)[0] for v in src.get("channel_ref_via") or [] if v.split(":", 1)[1] == key]
         evidence.append(
             Evidence(
                 id=str(src.get("id") or hit["_id"]),
                 channel=_channel(src.get("channel")),
                 date=src.get("date"),
-                via=via,
+                via=_via_kinds(src.get("channel_ref_via") or [], group),
                 topics=list(src.get("topics") or []),
             )
         )
@@ -180,14 +195,16 @@ def _suggestion(bucket: dict[str, Any]) -> Suggestion:
         username=username,
         channel_id=channel_id,
         title=title,
+        aliases=sorted(group - {key}),
+        likely_bot=ca.likely_bot(group),
         watched_channels=watched,
         sources=watched,
         score=round(watched + posts / (posts + 1), 4),
         posts=posts,
         topical_posts=topical,
         topical_share=round(topical / posts, 3) if posts else 0.0,
-        first_seen=_ms(bucket["first"]["value"]),
-        last_seen=_ms(bucket["last"]["value"]),
+        first_seen=ms(bucket["first"]["value"]),
+        last_seen=ms(bucket["last"]["value"]),
         via={v: 0 for v in VIA},
         from_channels=from_channels,
         evidence=evidence,
@@ -202,6 +219,38 @@ def _neg_time(value: str | None) -> float:
     return -datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else 0.0
 
 
+def referenced_groups(
+    es: Elasticsearch, settings: DozorSettings, query: dict[str, Any], aliases: ca.Aliases, skip: set[str]
+) -> list[frozenset[str]]:
+    """The channels pointed to (in ``query``'s posts) by two or more of their spellings."""
+    known = sorted({k for k in aliases.groups if k not in skip})
+    if not known:
+        return []
+    refs = {"terms": {"field": "channel_refs", "include": known, "size": len(known)}}
+    resp = search(es, settings, query=query, aggs={"refs": refs})
+    seen: dict[frozenset[str], int] = {}
+    for b in (resp.get("aggregations") or {}).get("refs", {}).get("buckets", []):
+        group = aliases.group(str(b["key"]))
+        seen[group] = seen.get(group, 0) + 1
+    return sorted((g for g, n in seen.items() if n > 1), key=sorted)
+
+
+def _group_buckets(
+    es: Elasticsearch, settings: DozorSettings, query: dict[str, Any], groups: list[frozenset[str]]
+) -> Iterable[tuple[dict[str, Any], frozenset[str]]]:
+    """One bucket per channel over all its spellings: a post pointing to two of them counts once."""
+    for start in range(0, len(groups), GROUPS_PER_QUERY):
+        chunk = groups[start : start + GROUPS_PER_QUERY]
+        filters = {str(i): {"terms": {"channel_refs": sorted(g)}} for i, g in enumerate(chunk)}
+        resp = search(
+            es, settings, query=query, aggs={"channels": {"filters": {"filters": filters}, "aggs": _candidate_aggs()}}
+        )
+        buckets = (resp.get("aggregations") or {}).get("channels", {}).get("buckets", {})
+        for i, group in enumerate(chunk):
+            if (bucket := buckets.get(str(i))) is not None and bucket["doc_count"]:
+                yield bucket, group
+
+
 def suggest(
     es: Elasticsearch,
     settings: DozorSettings,
@@ -210,189 +259,55 @@ def suggest(
     since: datetime | None = None,
     limit: int = 50,
     min_posts: int = 1,
+    bots: bool = False,
 ) -> list[Suggestion]:
-    """Channels not watched yet that watched channels point to, best first (see the module's ranking)."""
-    skip = sorted(excluded(es, settings, registry))
-    resp = _search(
+    """Channels not watched yet that watched channels point to, best first (see the module's ranking);
+    ``bots``: also the likely bots, ranked like the rest."""
+    aliases = ca.load(es, settings)
+    skip = excluded(es, settings, registry, aliases)
+    query = window(since)
+    merged = referenced_groups(es, settings, query, aliases, skip)
+    resp = search(
         es,
         settings,
-        query=_window(since),
+        query=query,
         aggs={
             "candidates": {
                 "terms": {
                     "field": "channel_refs",
                     "size": min(max(limit * 4, 100), MAX_WATCHED),
                     "min_doc_count": min_posts,
-                    "exclude": skip,
+                    "exclude": sorted(skip.union(*merged)),
                     "order": [{"watched": "desc"}, {"_count": "desc"}],
                 },
                 "aggs": _candidate_aggs(),
             }
         },
     )
-    found = [_suggestion(b) for b in (resp.get("aggregations") or {}).get("candidates", {}).get("buckets", [])]
+    buckets = (resp.get("aggregations") or {}).get("candidates", {}).get("buckets", [])
+    found = [_suggestion(b, aliases.group(str(b["key"])), aliases) for b in buckets]
+    found += [_suggestion(b, g, aliases) for b, g in _group_buckets(es, settings, query, merged)]
+    found = [s for s in found if s["posts"] >= min_posts and (bots or not s["likely_bot"])]
     found = sorted(found, key=_rank)[:limit]
-    _count_via(es, settings, since, found)
+    _count_via(es, settings, query, found)
     return found
 
 
-def _count_via(es: Elasticsearch, settings: DozorSettings, since: datetime | None, found: list[Suggestion]) -> None:
-    """How many posts point to each candidate by forward, mention and link (one aggregation for all)."""
-    if not found:
-        return
-    wanted = [f"{v}:{s['channel']}" for s in found for v in VIA]
-    resp = _search(
-        es,
-        settings,
-        query=_window(since),
-        aggs={"via": {"terms": {"field": "channel_ref_via", "include": wanted, "size": len(wanted)}}},
-    )
-    by_key = {s["channel"]: s for s in found}
-    for b in (resp.get("aggregations") or {}).get("via", {}).get("buckets", []):
-        kind, key = str(b["key"]).split(":", 1)
-        if key in by_key:
-            by_key[key]["via"][kind] = int(b["doc_count"])
+def spellings(s: Suggestion) -> list[str]:
+    """Every key a suggestion is known by."""
+    return [s["channel"], *s["aliases"]]
 
 
-# ---- the graph: every watched channel -> every channel it points to ----------------------------------
-
-
-@dataclass
-class Edge:
-    source: str  # the watched channel's key
-    target: str
-    posts: int
-    first_seen: str | None
-    last_seen: str | None
-    via: dict[str, int]
-
-
-@dataclass
-class Node:
-    key: str
-    label: str
-    watched: bool
-    in_registry: bool
-
-
-def _composite(
-    es: Elasticsearch, settings: DozorSettings, query: dict[str, Any], sources: list[dict[str, Any]], aggs: Any = None
-) -> Iterator[dict[str, Any]]:
-    after: dict[str, Any] | None = None
-    while True:
-        comp: dict[str, Any] = {"size": 1000, "sources": sources}
-        if after is not None:
-            comp["after"] = after
-        body: dict[str, Any] = {"composite": comp}
-        if aggs:
-            body["aggs"] = aggs
-        resp = _search(es, settings, query=query, aggs={"pairs": body})
-        pairs = (resp.get("aggregations") or {}).get("pairs")
-        if not pairs or not pairs["buckets"]:
-            return
-        yield from pairs["buckets"]
-        after = pairs.get("after_key")
-        if after is None:
-            return
-
-
-def _watched_channels(es: Elasticsearch, settings: DozorSettings) -> dict[int, dict[str, Any]]:
-    resp = _search(
-        es,
-        settings,
-        aggs={
-            "ids": {
-                "terms": {"field": "channel.id", "size": MAX_WATCHED},
-                "aggs": {"about": {"top_hits": {"size": 1, "sort": [{"date": "desc"}], "_source": ["channel"]}}},
-            }
-        },
-    )
-    out: dict[int, dict[str, Any]] = {}
-    for b in (resp.get("aggregations") or {}).get("ids", {}).get("buckets", []):
-        hits = b["about"]["hits"]["hits"]
-        out[int(b["key"])] = (hits[0]["_source"].get("channel") if hits else None) or {"id": int(b["key"])}
-    return out
-
-
-def _forward_titles(es: Elasticsearch, settings: DozorSettings, since: datetime | None) -> dict[str, str]:
-    """Titles of forward origins, by their keys (an origin known only by id is labelled by its title)."""
-    titles: dict[str, str] = {}
-    for b in _composite(
-        es,
-        settings,
-        {"bool": {"filter": [_window(since), {"exists": {"field": "forward.from_name"}}]}},
-        [
-            {"id": {"terms": {"field": "forward.from_id", "missing_bucket": True}}},
-            {"user": {"terms": {"field": "forward.from_username", "missing_bucket": True}}},
-            {"type": {"terms": {"field": "forward.from_type", "missing_bucket": True}}},
-            {"name": {"terms": {"field": "forward.from_name"}}},
-        ],
-    ):
-        k = b["key"]
-        key = forward_key({"from_id": k["id"], "from_username": k["user"], "from_type": k["type"]})
-        if key is not None:
-            titles.setdefault(key, str(k["name"]))
-    return titles
-
-
-def graph(
-    es: Elasticsearch, settings: DozorSettings, registry: Registry | None, since: datetime | None = None
-) -> tuple[list[Node], list[Edge]]:
-    """Nodes (watched channels and everything they point to) and directed edges weighted by posts."""
-    query = _window(since)
-    watched = _watched_channels(es, settings)
-    edges: dict[tuple[str, str], Edge] = {}
-    for b in _composite(
-        es,
-        settings,
-        query,
-        [{"src": {"terms": {"field": "channel.id"}}}, {"dst": {"terms": {"field": "channel_refs"}}}],
-        {"first": {"min": {"field": "date"}}, "last": {"max": {"field": "date"}}},
-    ):
-        src, dst = id_key(int(b["key"]["src"])), str(b["key"]["dst"])
-        edges[(src, dst)] = Edge(
-            src, dst, int(b["doc_count"]), _ms(b["first"]["value"]), _ms(b["last"]["value"]), {v: 0 for v in VIA}
-        )
-    for b in _composite(
-        es,
-        settings,
-        query,
-        [{"src": {"terms": {"field": "channel.id"}}}, {"via": {"terms": {"field": "channel_ref_via"}}}],
-    ):
-        kind, dst = str(b["key"]["via"]).split(":", 1)
-        edge = edges.get((id_key(int(b["key"]["src"])), dst))
-        if edge is not None:
-            edge.via[kind] = int(b["doc_count"])
-    # A watched channel is one node whether it is pointed to by id or by @username.
-    alias: dict[str, str] = {}
-    for cid, ch in watched.items():
-        if ch.get("username") and (key := name_key(str(ch["username"]))) is not None:
-            alias[key] = id_key(cid)
-    merged: dict[tuple[str, str], Edge] = {}
-    for edge in edges.values():
-        edge.target = alias.get(edge.target, edge.target)
-        if edge.target == edge.source:
-            continue
-        have = merged.get((edge.source, edge.target))
-        if have is None:
-            merged[(edge.source, edge.target)] = edge
-            continue
-        have.posts += edge.posts
-        have.first_seen = min(filter(None, (have.first_seen, edge.first_seen)), default=None)
-        have.last_seen = max(filter(None, (have.last_seen, edge.last_seen)), default=None)
-        for kind in VIA:
-            have.via[kind] += edge.via[kind]
-    in_registry = registry_keys(registry)
-    titles = _forward_titles(es, settings, since)
-    nodes: dict[str, Node] = {}
-    for cid, ch in watched.items():
-        key = id_key(cid)
-        label = ch.get("title") or (f"@{ch['username']}" if ch.get("username") else key)
-        user_key = name_key(str(ch["username"])) if ch.get("username") else None
-        nodes[key] = Node(key, str(label), True, key in in_registry or user_key in in_registry)
-    for edge in merged.values():
-        for key in (edge.source, edge.target):
-            if key not in nodes:
-                nodes[key] = Node(key, titles.get(key) or key, False, key in in_registry)
-    order = sorted(merged.values(), key=lambda e: (-e.posts, e.source, e.target))
-    return sorted(nodes.values(), key=lambda n: (not n.watched, n.key)), order
+def _count_via(es: Elasticsearch, settings: DozorSettings, query: dict[str, Any], found: list[Suggestion]) -> None:
+    """How many posts point to each candidate by forward, mention and link, over all its spellings."""
+    for start in range(0, len(found), GROUPS_PER_QUERY):
+        chunk = found[start : start + GROUPS_PER_QUERY]
+        filters = {
+            f"{i}/{kind}": {"terms": {"channel_ref_via": [f"{kind}:{k}" for k in spellings(s)]}}
+            for i, s in enumerate(chunk)
+            for kind in VIA
+        }
+        resp = search(es, settings, query=query, aggs={"via": {"filters": {"filters": filters}}})
+        for name, b in (resp.get("aggregations") or {}).get("via", {}).get("buckets", {}).items():
+            i, kind = name.split("/")
+            chunk[int(i)]["via"][kind] = int(b["doc_count"])

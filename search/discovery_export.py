@@ -11,7 +11,7 @@ from pathlib import Path
 import networkx as nx
 
 from search.channel_refs import USERNAME, VIA
-from search.discovery import Edge, Node
+from search.discovery_graph import Edge, Node
 
 # Characters XML 1.0 cannot hold (a channel title may carry them); GEXF readers reject the file otherwise.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -15,7 +15,7 @@ from dozor.settings import DozorSettings
 from ingest import registry as reg
 from ingest import suggested
 from search.channel_refs import USERNAME
-from search.discovery import Suggestion, suggest
+from search.discovery import Suggestion, spellings, suggest
 from surfaces.audit import AuditLog
 from surfaces.users import User
 
@@ -39,9 +39,14 @@ def _registry(path: Path) -> reg.Registry | None:
 
 
 def suggestions(
-    es: Elasticsearch, settings: DozorSettings, registry: Path, since: datetime | None = None, limit: int = 50
+    es: Elasticsearch,
+    settings: DozorSettings,
+    registry: Path,
+    since: datetime | None = None,
+    limit: int = 50,
+    bots: bool = False,
 ) -> list[Suggestion]:
-    return suggest(es, settings, _registry(registry), since=since, limit=limit)
+    return suggest(es, settings, _registry(registry), since=since, limit=limit, bots=bots)
 
 
 def _ref(key: str) -> str | int:
@@ -55,13 +60,16 @@ def _ref(key: str) -> str | int:
 def add_to_registry(
     es: Elasticsearch, settings: DozorSettings, registry: Path, key: str, user: User, audit: AuditLog
 ) -> dict[str, Any]:
-    """Write the review entry of a current suggestion; returns what was written (``added`` false when
-    the suggestions file already names it)."""
+    """Write the review entry of a current suggestion (named by any of its spellings: the entry takes the
+    one it is listed under); returns what was written (``added`` false when the suggestions file
+    already names it)."""
     ref = _ref(key.strip())
     wanted = f"id:{ref}" if isinstance(ref, int) else ref
-    found = next((s for s in suggestions(es, settings, registry, limit=MAX_LOOKUP) if s["channel"] == wanted), None)
+    current = suggestions(es, settings, registry, limit=MAX_LOOKUP, bots=True)
+    found = next((s for s in current if wanted in spellings(s)), None)
     if found is None:
         raise NotSuggested(f"{wanted} is not a current suggestion (watched, in the registry, or never pointed to)")
+    wanted, ref = found["channel"], _ref(found["channel"])
     reason = (
         f"{found['watched_channels']} watched channels, {found['posts']} posts "
         f"({found['via']['forward']} forwards, {found['via']['mention']} mentions, {found['via']['link']} links), "

@@ -29,13 +29,15 @@ def read_suggestions(
     settings: Settings,
     since: Annotated[str | None, Query(max_length=40, description="ISO date/datetime, or relative: 30d, 24h")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    include_bots: Annotated[bool, Query(description='also @names ending in "bot" with no channel behind them')] = False,
 ) -> list[Suggestion]:
-    """Channels not watched yet that watched channels point to, best first, with evidence posts."""
+    """Channels not watched yet that watched channels point to, best first, with evidence posts; a
+    channel known by id and by @name is one suggestion (its other keys in `aliases`)."""
     try:
         start = parse_when(since)
     except ValueError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"since: {exc}") from None
-    return suggestions(es, settings, registry_path(request.app.state), start, limit)
+    return suggestions(es, settings, registry_path(request.app.state), start, limit, include_bots)
 
 
 @router.post("/suggestions", status_code=status.HTTP_201_CREATED)

@@ -140,6 +140,14 @@ def _case(es: Any, settings: Any, user: User, name: str) -> tuple[Cases, Case]:
     return store, case
 
 
+def _team_case(es: Any, settings: Any, user: User, name: str) -> Cases:
+    """The case store, once the user is found in the case's team (members are managed by the team only)."""
+    store, case = _case(es, settings, user, name)
+    if not user.in_team(case.team):
+        raise HTTPException(403, f"{user.name} is not in the case's team {case.team!r}")
+    return store
+
+
 @pages.get("/cases/{name}", response_class=HTMLResponse)
 def case_page(
     request: Request, es: ES, settings: Settings, user: Viewer, audit: Audit, name: str, error: str = ""
@@ -155,9 +163,7 @@ def case_page(
 @pages.post("/cases/{name}/members")
 async def add_member(request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit, name: str) -> Response:
     auth.check_same_origin(request)
-    store, case = _case(es, settings, user, name)
-    if not user.in_team(case.team):
-        raise HTTPException(403, f"{user.name} is not in the case's team {case.team!r}")
+    store = _team_case(es, settings, user, name)
     member = str((await request.form()).get("member") or "").strip()
     here = f"/ui/cases/{quote(name, safe='')}"
     if member not in {u.name for u in known_users(request)}:
@@ -172,9 +178,7 @@ def remove_member(
     request: Request, es: ES, settings: Settings, user: Analyst, audit: Audit, name: str, member: str
 ) -> Response:
     auth.check_same_origin(request)
-    store, case = _case(es, settings, user, name)
-    if not user.in_team(case.team):
-        raise HTTPException(403, f"{user.name} is not in the case's team {case.team!r}")
+    store = _team_case(es, settings, user, name)
     store.set_member(name, member, add=False)
     audit.record(user, "case.member", name, detail={"remove": member, "ui": True})
     return redirect(f"/ui/cases/{quote(name, safe='')}")

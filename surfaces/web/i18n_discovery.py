@@ -25,6 +25,7 @@ DISCOVERY_LABELS: dict[str, dict[str, str]] = {
         "suggested.forwards": "{n} fwd",
         "suggested.mentions": "{n} @",
         "suggested.links": "{n} links",
+        "suggested.aliases": "also",
     },
     "ru": {
         "suggested.title": "Предлагаемые каналы",
@@ -48,5 +49,6 @@ DISCOVERY_LABELS: dict[str, dict[str, str]] = {
         "suggested.forwards": "пересылок: {n}",
         "suggested.mentions": "@: {n}",
         "suggested.links": "ссылок: {n}",
+        "suggested.aliases": "также",
     },
 }

@@ -139,11 +139,12 @@ def test_suggest_ranks_unwatched_channels_with_evidence(ss: DozorSettings, index
     assert [s["channel"] for s in found] == ["@origin_x", "@mention_y", f"id:{Z}"]
     x, y, z = found
     assert set(x) == {
-        "channel", "username", "channel_id", "title", "watched_channels", "sources", "score", "posts", "topical_posts",
-        "topical_share",
+        "channel", "username", "channel_id", "title", "aliases", "likely_bot", "watched_channels", "sources", "score",
+        "posts", "topical_posts", "topical_share",
         "first_seen", "last_seen", "via", "from_channels", "evidence",
     }  # fmt: skip
     assert (x["username"], x["channel_id"], x["title"]) == ("origin_x", X, "Origin X")
+    assert (x["aliases"], x["likely_bot"], z["aliases"]) == ([f"id:{X}"], False, [])  # the forward ties X's id
     assert (x["sources"], x["score"], z["sources"], z["score"]) == (2, 2.75, 1, 1.5)
     assert [s["score"] for s in found] == sorted((s["score"] for s in found), reverse=True)
     assert (x["watched_channels"], x["posts"], x["topical_posts"], x["topical_share"]) == (2, 3, 2, 0.667)

@@ -12,14 +12,14 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from ingest import registry as reg
 from surfaces.web.settings import WebSettings
-from tests.support.stack import drain_index, drop_indices, enriched, produce, serve_api
+from tests.support.browser import login
+from tests.support.stack import drain_index, enriched, produce, serve_api_then_drop
 
 pytestmark = pytest.mark.integration
 TOKENS = {"viewer": "v-disc-token-1", "analyst": "a-disc-token-1", "admin": "r-disc-token-1"}
@@ -62,31 +62,19 @@ def world(settings: DozorSettings, tmp_path: Path) -> Iterator[tuple[str, WebSet
     )
     produce(ws, dk.ENRICHED, _records())
     drain_index(ws)
-    with serve_api(ws) as url:
+    with serve_api_then_drop(ws) as url:
         yield url, ws
-    es = dozor_es.client(ws)
-    drop_indices(es, ws)
-    es.close()
 
 
 def client(url: str, role: str) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKENS[role]}"}, timeout=30)
 
 
-def _login(browser: Browser, url: str, role: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-    page.goto(f"{url}/ui/channels")
-    page.fill("#token", TOKENS[role])
-    page.click("form[action='/ui/login'] button[type=submit]")
-    page.wait_for_url("**/ui/channels")
-    return page
-
-
 def test_analyst_adds_a_suggestion_for_review_and_a_viewer_may_not(
     world: tuple[str, WebSettings], browser: Browser
 ) -> None:
     url, ws = world
-    page = _login(browser, url, "analyst")
+    page = login(browser, url, TOKENS["analyst"], "/ui/channels")
     page.click("#suggested-link")
     page.wait_for_url("**/ui/channels/suggested")
     assert page.locator("#no-suggestions").count() == 1  # the posts are older than the default 30 days
@@ -107,7 +95,7 @@ def test_analyst_adds_a_suggestion_for_review_and_a_viewer_may_not(
     assert [e.label for e in reg.load(ws.registry).channels] == ["@disc_a", "@disc_b"]  # the registry is untouched
     page.context.close()
 
-    viewer = _login(browser, url, "viewer")
+    viewer = login(browser, url, TOKENS["viewer"], "/ui/channels")
     viewer.goto(f"{url}/ui/channels/suggested?since=")
     assert viewer.locator("tr.suggestion").count() == 2
     assert viewer.locator("button.add-registry").count() == 0
@@ -128,8 +116,9 @@ def test_api_routes_for_suggestions_and_stories(world: tuple[str, WebSettings]) 
     with client(url, "viewer") as viewer, client(url, "analyst") as analyst:
         found = viewer.get("/channels/suggestions").json()
         assert [s["channel"] for s in found] == ["@origin_x", "@mention_y"]
-        assert (found[0]["channel_id"], found[0]["via"], found[0]["topical_share"]) == (
+        assert (found[0]["channel_id"], found[0]["aliases"], found[0]["via"], found[0]["topical_share"]) == (
             X,
+            [f"id:{X}"],
             {"forward": 2, "mention": 0, "link": 0},
             0.5,
         )
@@ -139,6 +128,9 @@ def test_api_routes_for_suggestions_and_stories(world: tuple[str, WebSettings]) 
         first = analyst.post("/channels/suggestions", json={"channel": "@Mention_Y"})
         assert first.status_code == 201 and first.json()["added"] is True and first.json()["channel"] == "@mention_y"
         assert analyst.post("/channels/suggestions", json={"channel": "@mention_y"}).json()["added"] is False
+        # A suggestion named by its other spelling (X's id, tied to @origin_x by the forwards) is written by name.
+        by_id = analyst.post("/channels/suggestions", json={"channel": f"id:{X}"})
+        assert by_id.status_code == 201 and (by_id.json()["channel"], by_id.json()["added"]) == ("@origin_x", True)
 
         stories = viewer.get("/stories").json()
         assert [(s["story"], s["posts"], s["channels"]) for s in stories] == [(f"tg:{A}:3", 2, 2)]
@@ -149,4 +141,5 @@ def test_api_routes_for_suggestions_and_stories(world: tuple[str, WebSettings]) 
         assert any("Каримову" in p["text"] for p in full["posts"])
         assert viewer.get("/stories/tg:1:404").status_code == 404
         assert httpx.get(f"{url}/stories", timeout=10).status_code == 401
-    assert len(reg.load(ws.registry.with_name("channels.suggested.yaml")).channels) == 1
+    suggested = reg.load(ws.registry.with_name("channels.suggested.yaml")).channels
+    assert [e.channel for e in suggested] == ["@mention_y", "@origin_x"]

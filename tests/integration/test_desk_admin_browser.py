@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from search.settings import SearchSettings
-from tests.support.stack import drain_index, drop_indices, enriched, produce, serve_api
+from tests.support.browser import login
+from tests.support.stack import drain_index, enriched, produce, serve_api_then_drop
 
 pytestmark = pytest.mark.integration
 TOKENS = {"analyst": "adm-browser-analyst", "admin": "adm-browser-admin"}
@@ -42,20 +42,8 @@ def site(stack: object, run_id: str, tmp_path_factory: pytest.TempPathFactory) -
         ],
     )
     drain_index(ss)
-    with serve_api(ss) as url:
+    with serve_api_then_drop(ss) as url:
         yield url, users
-    es = dozor_es.client(ss)
-    drop_indices(es, ss)
-    es.close()
-
-
-def login(browser: Browser, site: str, token: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-    page.goto(f"{site}/ui/search")
-    page.fill("#token", token)
-    page.click("form[action='/ui/login'] button[type=submit]")
-    page.wait_for_url("**/ui/search**")
-    return page
 
 
 def test_an_admin_adds_a_user_who_signs_in_with_its_role(browser: Browser, site: tuple[str, Path]) -> None:

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from search.settings import SearchSettings
-from tests.support.stack import drain_index, drop_indices, enriched, produce, serve_api
+from tests.support.browser import login
+from tests.support.stack import drain_index, enriched, produce, serve_api_then_drop
 
 pytestmark = pytest.mark.integration
 TOKENS = {"viewer": "browser-viewer-token", "analyst": "browser-analyst-token", "admin": "browser-admin-token"}
@@ -34,24 +34,12 @@ def site(stack: object, run_id: str, tmp_path_factory: pytest.TempPathFactory) -
     entities = {"phone": ["+79161234567"], "person": ["Алишер Каримов"]}
     produce(ss, dk.ENRICHED, [enriched(51, 1, TEXT, "ru", username="community", entities=entities)])
     drain_index(ss)
-    with serve_api(ss) as url:
+    with serve_api_then_drop(ss) as url:
         yield url
-    es = dozor_es.client(ss)
-    drop_indices(es, ss)
-    es.close()
-
-
-def login(browser: Browser, site: str, role: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-    page.goto(f"{site}/ui/search")
-    page.fill("#token", TOKENS[role])
-    page.click("form[action='/ui/login'] button[type=submit]")
-    page.wait_for_url("**/ui/search**")
-    return page
 
 
 def test_each_role_in_the_browser(browser: Browser, site: str) -> None:
-    viewer = login(browser, site, "viewer")
+    viewer = login(browser, site, TOKENS["viewer"])
     viewer.goto(f"{site}/ui/search?q=повестка")
     assert "[name] [name]" in viewer.inner_text("main") and "Каримов" not in viewer.content()
     assert viewer.locator("#export-csv").count() == 0 and viewer.locator("form.save").count() == 0
@@ -61,7 +49,7 @@ def test_each_role_in_the_browser(browser: Browser, site: str) -> None:
     assert viewer.locator("#redacted-note").is_visible() and viewer.locator("#add-tag").count() == 0
     assert viewer.locator("#nav-audit").count() == 0
 
-    analyst = login(browser, site, "analyst")
+    analyst = login(browser, site, TOKENS["analyst"])
     analyst.goto(f"{site}/ui/cases")
     analyst.fill("#new-case input[name=name]", "summons")
     analyst.click("#new-case button[type=submit]")
@@ -76,7 +64,7 @@ def test_each_role_in_the_browser(browser: Browser, site: str) -> None:
     analyst.goto(f"{site}/ui/cases/summons")
     assert analyst.locator("li.case-post[data-id='tg:51:1']").is_visible()
 
-    admin = login(browser, site, "admin")
+    admin = login(browser, site, TOKENS["admin"])
     admin.click("#nav-audit")
     admin.wait_for_url("**/ui/audit")
     rows = admin.locator("tr.audit-entry")

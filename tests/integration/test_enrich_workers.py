@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from kafka import TopicPartition
 
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from tests.integration.test_enrich_stage import raw_post, read_all
+from tests.support.consumer_groups import committed_all, wait_stable
 
 pytestmark = pytest.mark.integration
 
@@ -41,40 +41,13 @@ def produce_keyed(settings: DozorSettings, first_id: int) -> list[int]:
     return ids
 
 
-def members(settings: DozorSettings) -> tuple[str, int]:
-    """The enrich group's state and how many members it has."""
-    admin = dk.admin(settings)
-    try:
-        group_id = f"{settings.topic_prefix}dozor-enrich"
-        group = admin.describe_groups([group_id])[group_id]
-        return str(group["group_state"]), len(group["members"])
-    except Exception:  # no coordinator yet for a new group: not stable
-        return "unknown", 0
-    finally:
-        admin.close()
-
-
-def committed_all(settings: DozorSettings) -> bool:
-    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-enrich")
-    try:
-        topic = settings.topic(dk.RAW)
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        end = consumer.end_offsets(tps)
-        return all((consumer.committed(tp) or 0) == end[tp] for tp in tps)
-    finally:
-        consumer.close()
-
-
 def test_two_workers_enrich_each_record_once_and_stop_cleanly(env_settings: DozorSettings) -> None:
     dk.ensure_topics(env_settings, [dk.RAW])
     proc = subprocess.Popen(
         [str(DOZOR), "enrich", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and members(env_settings) != ("Stable", 2):
-            time.sleep(1)
-        assert members(env_settings) == ("Stable", 2), "two workers in the group"
+        assert wait_stable(env_settings, "enrich", 2) == ("Stable", 2), "two workers in the group"
         ids = produce_keyed(env_settings, 1)
         enriched = read_all(env_settings, dk.ENRICHED, N, timeout=90)
         time.sleep(2)  # a duplicate would come right behind
@@ -87,7 +60,7 @@ def test_two_workers_enrich_each_record_once_and_stop_cleanly(env_settings: Dozo
     assert "Traceback" not in stderr
     counts = Counter(json.loads(r.value)["message_id"] for r in enriched)
     assert counts == Counter(ids), "every record enriched exactly once"
-    assert committed_all(env_settings)
+    assert committed_all(env_settings, "enrich", dk.RAW)
 
 
 def test_drain_with_two_workers_splits_the_partitions(env_settings: DozorSettings) -> None:
@@ -103,7 +76,7 @@ def test_drain_with_two_workers_splits_the_partitions(env_settings: DozorSetting
     assert f"enrich: {N} consumed, {N} produced, 0 to DLQ" in proc.stderr
     enriched = read_all(env_settings, dk.ENRICHED, N + 1, timeout=10)
     assert Counter(json.loads(r.value)["message_id"] for r in enriched) == Counter(ids)
-    assert committed_all(env_settings)
+    assert committed_all(env_settings, "enrich", dk.RAW)
     again = subprocess.run(
         [str(DOZOR), "enrich", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
     )
@@ -129,9 +102,7 @@ def test_workers_stop_when_their_parent_is_killed(env_settings: DozorSettings) -
     proc = subprocess.Popen(
         [str(DOZOR), "enrich", "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and members(env_settings) != ("Stable", 2):
-        time.sleep(1)
+    wait_stable(env_settings, "enrich", 2)
     workers = {p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()}
     assert len(workers) == 2, "two worker processes under the command"
     proc.kill()

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import TopicPartition
 
 from dozor import kafka as dk
 from dozor.settings import DozorSettings
 from search import index as ix
 from search.settings import SearchSettings
+from tests.support.consumer_groups import committed_all, end_offsets, wait_stable
 from tests.support.stack import enriched, produce
 
 pytestmark = pytest.mark.integration
@@ -35,38 +35,8 @@ def records(first_id: int) -> list[dict[str, object]]:
     ]
 
 
-def members(settings: SearchSettings) -> tuple[str, int]:
-    """The index group's state and how many members it has."""
-    admin = dk.admin(settings)
-    try:
-        group_id = f"{settings.topic_prefix}dozor-index"
-        group = admin.describe_groups([group_id])[group_id]
-        return str(group["group_state"]), len(group["members"])
-    except Exception:  # no coordinator yet for a new group: not stable
-        return "unknown", 0
-    finally:
-        admin.close()
-
-
 def partitions_used(settings: SearchSettings) -> int:
-    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-index")
-    try:
-        topic = settings.topic(dk.ENRICHED)
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum(1 for end in consumer.end_offsets(tps).values() if end > 0)
-    finally:
-        consumer.close()
-
-
-def committed_all(settings: SearchSettings) -> bool:
-    consumer = dk.consumer(settings, f"{settings.topic_prefix}dozor-index")
-    try:
-        topic = settings.topic(dk.ENRICHED)
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        end = consumer.end_offsets(tps)
-        return all((consumer.committed(tp) or 0) == end[tp] for tp in tps)
-    finally:
-        consumer.close()
+    return sum(1 for end in end_offsets(settings, "index", dk.ENRICHED).values() if end > 0)
 
 
 def stored_ids(es: Elasticsearch, settings: SearchSettings) -> list[str]:
@@ -89,10 +59,7 @@ def test_two_workers_index_each_record_once_and_stop_cleanly(
         [str(DOZOR), "index", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and members(ss) != ("Stable", 2):
-            time.sleep(1)
-        assert members(ss) == ("Stable", 2), "two workers in the group"
+        assert wait_stable(ss, "index", 2) == ("Stable", 2), "two workers in the group"
         produce(ss, dk.ENRICHED, records(1))
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and len(stored_ids(es, ss)) < N:
@@ -107,7 +74,7 @@ def test_two_workers_index_each_record_once_and_stop_cleanly(
     assert f"index: {N} records, {N} writes, 0 to DLQ" in stderr
     assert "Traceback" not in stderr
     assert sorted(stored_ids(es, ss)) == expected_ids(1)
-    assert committed_all(ss)
+    assert committed_all(ss, "index", dk.ENRICHED)
 
 
 def test_drain_with_two_workers_splits_the_partitions(
@@ -125,7 +92,7 @@ def test_drain_with_two_workers_splits_the_partitions(
     assert proc.returncode == 0, proc.stderr
     assert f"index: {N} records, {N} writes, 0 to DLQ" in proc.stderr
     assert sorted(stored_ids(es, ss)) == expected_ids(1000)
-    assert committed_all(ss)
+    assert committed_all(ss, "index", dk.ENRICHED)
     again = subprocess.run(
         [str(DOZOR), "index", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
     )

@@ -14,10 +14,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from telethon.tl import types as tl
 
-from dozor import es as dozor_es
 from dozor import kafka as dk
 from dozor.records import Channel
 from dozor.settings import DozorSettings
@@ -26,8 +25,9 @@ from enrich.pipeline import Enricher
 from enrich.stage import make_stage
 from ingest.mapping import message_record
 from search.settings import SearchSettings
+from tests.support.browser import login
 from tests.support.fakeclient import group_message, user_entity
-from tests.support.stack import drain_index, drop_indices, produce, serve_api
+from tests.support.stack import drain_index, produce, serve_api_then_drop
 
 pytestmark = pytest.mark.integration
 
@@ -70,24 +70,12 @@ def site(stack: object, run_id: str, tmp_path_factory: pytest.TempPathFactory) -
     assert not staged.rejected
     produce(ss, dk.ENRICHED, [json.loads(m.value) for m in staged.outputs])
     drain_index(ss)
-    with serve_api(ss) as url:
+    with serve_api_then_drop(ss) as url:
         yield url
-    es = dozor_es.client(ss)
-    drop_indices(es, ss)
-    es.close()
-
-
-def login(browser: Browser, site: str, role: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
-    page.goto(f"{site}/ui/search")
-    page.fill("#token", TOKENS[role])
-    page.click("form[action='/ui/login'] button[type=submit]")
-    page.wait_for_url("**/ui/search**")
-    return page
 
 
 def test_comments_under_the_post_and_back_to_it(browser: Browser, site: str) -> None:
-    page = login(browser, site, "analyst")
+    page = login(browser, site, TOKENS["analyst"])
     page.goto(f"{site}/ui/posts/{POST_ID}")
     section = page.locator("#comments")
     assert section.get_attribute("data-count") == "3"
@@ -108,7 +96,7 @@ def test_comments_under_the_post_and_back_to_it(browser: Browser, site: str) -> 
 
 
 def test_search_marks_comments_and_links_their_post(browser: Browser, site: str) -> None:
-    page = login(browser, site, "analyst")
+    page = login(browser, site, TOKENS["analyst"])
     page.goto(f"{site}/ui/search?q=kind:comments")
     hits = page.locator("li.hit")
     assert hits.count() == 3
@@ -121,7 +109,7 @@ def test_search_marks_comments_and_links_their_post(browser: Browser, site: str)
 
 
 def test_a_viewer_sees_comments_masked(browser: Browser, site: str) -> None:
-    page = login(browser, site, "viewer")
+    page = login(browser, site, TOKENS["viewer"])
     page.goto(f"{site}/ui/posts/{POST_ID}")
     section = page.locator("#comments")
     assert section.get_attribute("data-count") == "3"

@@ -161,3 +161,16 @@ def serve_api(settings: SearchSettings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_api_then_drop(settings: SearchSettings) -> Iterator[str]:
+    """serve_api, and the indices under the settings' prefix dropped once the server stopped (the end of
+    a site fixture)."""
+    from dozor import es as dozor_es
+
+    with serve_api(settings) as url:
+        yield url
+    es = dozor_es.client(settings)
+    drop_indices(es, settings)
+    es.close()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from search.discovery import Edge, Node
 from search.discovery_export import edges_csv, write
+from search.discovery_graph import Edge, Node
 
 HOSTILE = 'Канал "<b>новости</b>", \u202eздоровья\x07\x00 end'
 NODES = [
