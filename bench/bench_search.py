@@ -7,9 +7,13 @@ joined), over 300 channels and 180 days. The load is raw bulk (orjson bodies, 2 
 refresh off until the end): the bench is about the search, not the indexer. Then a saved search is
 run repeatedly the way the API and the UI run it: load it from `dozor-searches`, compile its query,
 one request for the first page of hits (highlighted) plus counts by topic, language, channel and day.
-Prints p50/p95/max wall-clock latency (target, issue 13: p95 <= 100 ms on 1,000,000 posts).
+Prints p50/p95/max wall-clock latency (target, issue 13: p95 <= 100 ms on 1,000,000 posts) three ways,
+side by side: cold (Elasticsearch's request cache cleared before each run: what every run cost before
+searches asked for it), live (one post written to the newest month's index and refreshed before each run,
+as the live indexer does: that shard is searched again, the other months answer from the cache), repeat
+(nothing written between runs).
 
-    .venv/bin/python bench/bench_search.py [--posts 1000000] [--runs 200] [--pool 4000]
+    .venv/bin/python bench/bench_search.py [--posts 1000000] [--runs 200] [--pool 4000] [--keep | --reuse PREFIX]
 """
 
 from __future__ import annotations
