@@ -101,7 +101,11 @@ def full_doc(post: EnrichedPost, now: datetime) -> dict[str, Any]:
     doc["stub"] = False
     doc["reactions_total"] = sum(post.reactions.values())
     doc["indexed_at"] = _iso(now)
-    doc.update(media_fields(merge(summary_items(post.media)), post.topics))
+    if post.media is None:  # most posts: what media_fields gives for no attachment, without merging nothing
+        doc["media"] = None
+        doc["topics"] = list(post.topics)
+    else:
+        doc.update(media_fields(merge(summary_items(post.media)), post.topics))
     doc.update(post_refs(doc))
     return doc
 

@@ -85,7 +85,17 @@ def search(
     if with_stats:
         body["aggs"] = stats_aggs()
     resp = es.search(
-        index=ix.posts_alias(settings), size=limit, from_=offset, **body, ignore_unavailable=True, allow_no_indices=True
+        index=ix.posts_alias(settings),
+        size=limit,
+        from_=offset,
+        **body,
+        # Elasticsearch caches only hitless requests on its own: asked, it keeps a shard's answer (hits,
+        # counts) until that shard refreshes. Posts live in monthly indices and only the current month
+        # changes, so a saved search run again (a page reload, the next page, the UI's poll) recomputes
+        # only that month's shard. A query with `now` in it is never cached (Elasticsearch's own rule).
+        request_cache=True,
+        ignore_unavailable=True,
+        allow_no_indices=True,
     )
     hits = [hit_to_json(h) for h in resp["hits"]["hits"]]
     if compiled.stems:
