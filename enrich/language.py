@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -200,9 +201,15 @@ _TURKIC = ("uz", "kk", "ky", "tg")
 _PLAIN = ("ru", "uk", "uz", "kk", "ky", "tg", "bg", "be", "mk", "sr")
 
 
+_NO_CANDIDATE_MARKS = frozenset("ыэъђјљњћџѓќѕ")
+
+
 def _cyrillic_candidates(marks: Counter[str], n_cyr: int) -> tuple[tuple[str, ...], bool]:
     """Languages the marked letters allow, most likely first, and whether the marks are dense
     enough to overrule CLD2 (one Kazakh name in a Russian text is not)."""
+
+    if marks.keys() <= _NO_CANDIDATE_MARKS:
+        return _PLAIN, False  # what follows, in short, for the Russian ы, э, ъ (and Serbian letters)
 
     def n(letters: str) -> int:
         return sum([count for mark, count in marks.items() if mark in letters])  # marks: a few keys
@@ -254,7 +261,8 @@ def _letters_allow(lang: str, marks: Counter[str]) -> bool:
 
 
 def _latin(text: str, n_latin: int) -> tuple[str, float]:
-    uz_marks = len(_UZ_LATIN_RE.findall(text)) if _UZ_LATIN_HINT_RE.search(text) else 0
+    # Uzbek apostrophe letters, counted up to what decides: one in 40 Latin letters (and at least one).
+    uz_marks = _uz_marks(text, max(1, -(-n_latin // 40)))
     cld_lang, cld_score = _cld(text)
     if cld_lang == "az" and "ə" not in text.lower():
         cld_lang = "tr"
@@ -275,6 +283,13 @@ def _latin(text: str, n_latin: int) -> tuple[str, float]:
     if lang == UNDETERMINED:
         return cld_lang, cld_score
     return lang, score
+
+
+def _uz_marks(text: str, enough: int) -> int:
+    """Uzbek apostrophe letters (oʻ, gʻ) in ``text``, but no more than ``enough``."""
+    if not _UZ_LATIN_HINT_RE.search(text):
+        return 0
+    return sum(1 for _ in islice(_UZ_LATIN_RE.finditer(text), enough))
 
 
 _LATIN_VOTERS = ("en", "uz", "tr", UNDETERMINED)
