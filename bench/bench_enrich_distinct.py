@@ -14,6 +14,7 @@ inside its pass).
 
 Measured, each for this tree and (side by side, same run) for the tree at ``--baseline`` (default
 ``wave3``, the code before issue 13; extracted with ``git archive`` into a temporary folder):
+- ``lang`` (only with ``--modes lang,...``): ``enrich.language.detect`` alone, language and script;
 - ``core``: language + script + topics + norm + stem (the issue's target: >= 5,000 posts/s per core);
 - ``full``: everything the enricher adds (also entities and simhash), ``Enricher.enrich``;
 - ``stage``: the Kafka stage without Kafka: posts.raw bytes -> decode, validate -> enrich -> encode.
@@ -60,6 +61,10 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
         for i in range(0, len(batch), 500):
             result = stage(batch[i : i + 500])
             assert not result.rejected, result.rejected[:1]
+    elif mode == "lang":
+        start = time.process_time()
+        for record in records:
+            detect(record["text"])
     elif mode == "full":
         start = time.process_time()
         for record in records:
@@ -144,6 +149,7 @@ def main(argv: list[str]) -> int:
             ratio = f"{rates['now'] / before:>12.2f}" if before else f"{'':>12}"
             target = f"{TARGET:>9.0f}" if mode == "core" else f"{'':>9}"
             print(f"{mode:<10}" + "".join(f"{v:>16.0f} /s   " for v in rates.values()) + ratio + target)
+            print(f"{'  per post':<10}" + "".join(f"{1e6 / v:>16.1f} µs   " for v in rates.values()))
             print(f"{'  start':<10}" + "".join(f"{v:>16.2f} s    " for v in startups.values()))
     return 0
 

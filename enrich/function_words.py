@@ -9,7 +9,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import chain
 
-from enrich.normalize import fold, uz_to_latin
+from enrich.normalize import APOSTROPHE, fold, uz_to_latin
 
 _WORDS = {
     "ru": "и в во не на я что с со по это как а но он она к у за из от то же для о об ты мы вы так "
@@ -40,6 +40,9 @@ _LEXICON: dict[str, frozenset[str]] = {
     for lang, words in _WORDS.items()
 }
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+# The same words in a text for_detection made: it has no digits or "_" left (nor has its case-folded
+# form), so letters are word characters, which the regex engine scans faster (~30 % a post).
+_PREPARED_WORD_RE = re.compile(r"\w++(?:'\w++)*+")
 
 
 _BY_WORD: dict[str, set[str]] = {}
@@ -57,10 +60,29 @@ def _languages_of(word: str) -> tuple[str, ...]:
     return tuple(sorted(langs))
 
 
-def votes(text: str) -> tuple[Counter[str], int]:
-    """Function words found per language, and the number of words."""
-    words = _WORD_RE.findall(fold(text))
-    return Counter(chain.from_iterable(map(_languages_of, words))), len(words)
+_APOSTROPHES = "ʻʼ`’‘´ʹ′ʽ"  # normalize.fold's other ways to type the apostrophe
+_APOSTROPHE_RE = re.compile(rf"(?<=\w)[{_APOSTROPHES}{APOSTROPHE}](?=\w)")
+_OTHER_APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
+
+
+def _fold_prepared(text: str) -> str:
+    """:func:`enrich.normalize.fold` of a text that :func:`enrich.cleaning.for_detection` made
+    (safe and NFKC already: both passes again cost ~8 µs a post), but for the whitespace, which no
+    word contains."""
+    text = text.casefold()
+    if "\u0307" in text:
+        text = text.replace("\u0307", "")
+    if _OTHER_APOSTROPHE_RE.search(text):
+        text = _APOSTROPHE_RE.sub(APOSTROPHE, text)
+    return text
+
+
+def votes(text: str, *, prepared: bool = False) -> tuple[Counter[str], int]:
+    """Function words found per language, and the number of words. ``prepared``: ``text`` comes
+    from :func:`enrich.cleaning.for_detection` (and only lost words to spaces since)."""
+    words = _PREPARED_WORD_RE.findall(_fold_prepared(text)) if prepared else _WORD_RE.findall(fold(text))
+    counts = Counter(chain.from_iterable(filter(None, map(_languages_of, words))))
+    return counts, len(words)
 
 
 def preferred(text: str, candidates: tuple[str, ...], current: str) -> str | None:

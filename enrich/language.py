@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,15 +22,16 @@ import pycld2
 
 from enrich import function_words
 from enrich.cleaning import for_detection, noncharacters_removed
-from enrich.script import COMMON, dominant_script, script_counts
+from enrich.script import COMMON, dominant_script, letters_of
 from enrich.stemming import morph
 
 UNDETERMINED = "und"
 
-# Letters that tell the Cyrillic alphabets apart, and the Uzbek Latin apostrophe letters.
-_CYR_MARKS_RE = re.compile(r"[ӣӯҷўәұһіїєґңөүқғҳыэъђјљњћџѓќѕ]")
-# ... and not the English "'s", "'re", "'ll", "'ve" ("Chicago's a big area.").
+# The Uzbek Latin apostrophe letters (the Cyrillic ones are counted with the scripts, see
+# enrich.script.MARKS), and not the English "'s", "'re", "'ll", "'ve" ("Chicago's a big area.").
 _UZ_LATIN_RE = re.compile(r"\b\w*[og][ʻʼ'`’‘´](?!(?:s|re|ll|ve)\b)\w", re.IGNORECASE)
+# What every match of the above has (a pattern starting with \b tries every character; ~15 µs a post).
+_UZ_LATIN_HINT_RE = re.compile(r"[og][ʻʼ'`’‘´]\w", re.IGNORECASE)
 _TURKISH_RE = re.compile(r"[ışğİŞĞ]")
 _PERSIAN_RE = re.compile(r"[پچژگکی]")
 # Letters without which CLD2's Urdu or Pashto guess for a short Persian text is wrong.
@@ -57,7 +59,8 @@ class Detection(NamedTuple):
 def detect(text: str) -> Detection:
     """ISO 639-1 language (or ``und``), a 0..1 confidence and the ISO 15924 script of ``text``."""
     body = for_detection(text)
-    counts = script_counts(body)
+    found = letters_of(body)
+    counts = found.counts
     script = dominant_script(counts)
     if script == "Latn" and counts.get("Cyrl", 0) >= _MIN_WORD and _only_names(_LATIN_WORD_RE.findall(body)):
         script = "Cyrl"  # "Играем в Elden Ring", "ПРОХОДИМ DARK SOULS": Latin names in a Cyrillic post
@@ -65,7 +68,8 @@ def detect(text: str) -> Detection:
     if letters < _MIN_LETTERS:
         return Detection(UNDETERMINED, 0.0, script if letters else COMMON)
     if script == "Cyrl":
-        lang, score = _cyrillic(_LATIN_WORD_RE.sub(" ", body) if "Latn" in counts else body, counts["Cyrl"])
+        cyrillic = _LATIN_WORD_RE.sub(" ", body) if "Latn" in counts else body  # no Cyrillic letter goes
+        lang, score = _cyrillic(cyrillic, counts["Cyrl"], Counter(found.marks))
     elif script == "Latn":
         lang, score = _latin(_NON_LATIN_RE.sub(" ", body) if len(counts) > 1 else body, counts["Latn"])
     elif script == "Arab":
@@ -146,8 +150,8 @@ def _langdetect(text: str, allowed: tuple[str, ...] | None) -> tuple[str, float]
     return UNDETERMINED, 0.0
 
 
-def _cyrillic(text: str, n_cyr: int) -> tuple[str, float]:
-    marks = Counter(_CYR_MARKS_RE.findall(text.lower()))
+def _cyrillic(text: str, n_cyr: int, marks: Counter[str]) -> tuple[str, float]:
+    """``marks``: the :data:`~enrich.script.MARKS` in ``text``, lower-cased."""
     allowed, dense = _cyrillic_candidates(marks, n_cyr)
     cld_lang, cld_score = _cld(text)
     if dense:
@@ -160,7 +164,7 @@ def _cyrillic(text: str, n_cyr: int) -> tuple[str, float]:
         return "ru", cld_score if cld_lang == "ru" else 0.5
     # Sparse marks (a Kazakh name in a Russian post) only reorder the candidates.
     candidates = allowed + tuple(lang for lang in _PLAIN if lang not in allowed)
-    words, n_words = function_words.votes(text)
+    words, n_words = function_words.votes(text, prepared=True)
     better = function_words.prefer(words, n_words, candidates, cld_lang)
     if better is not None:
         return better, 0.6  # function words overrule CLD2 on short or name-heavy text
@@ -197,12 +201,18 @@ _TURKIC = ("uz", "kk", "ky", "tg")
 _PLAIN = ("ru", "uk", "uz", "kk", "ky", "tg", "bg", "be", "mk", "sr")
 
 
+_NO_CANDIDATE_MARKS = frozenset("ыэъђјљњћџѓќѕ")
+
+
 def _cyrillic_candidates(marks: Counter[str], n_cyr: int) -> tuple[tuple[str, ...], bool]:
     """Languages the marked letters allow, most likely first, and whether the marks are dense
     enough to overrule CLD2 (one Kazakh name in a Russian text is not)."""
 
+    if marks.keys() <= _NO_CANDIDATE_MARKS:
+        return _PLAIN, False  # what follows, in short, for the Russian ы, э, ъ (and Serbian letters)
+
     def n(letters: str) -> int:
-        return sum(marks[ch] for ch in letters)
+        return sum([count for mark, count in marks.items() if mark in letters])  # marks: a few keys
 
     def dense(letters: str) -> bool:
         return n(letters) / max(n_cyr, 1) >= _DENSE
@@ -251,13 +261,14 @@ def _letters_allow(lang: str, marks: Counter[str]) -> bool:
 
 
 def _latin(text: str, n_latin: int) -> tuple[str, float]:
-    uz_marks = len(_UZ_LATIN_RE.findall(text))
+    # Uzbek apostrophe letters, counted up to what decides: one in 40 Latin letters (and at least one).
+    uz_marks = _uz_marks(text, max(1, -(-n_latin // 40)))
     cld_lang, cld_score = _cld(text)
     if cld_lang == "az" and "ə" not in text.lower():
         cld_lang = "tr"
     if cld_lang == "uz" or (uz_marks and uz_marks * 40 >= n_latin and not _TURKISH_RE.search(text)):
         return "uz", max(cld_score, 0.9 if uz_marks else 0.0)
-    words, n_words = function_words.votes(text)
+    words, n_words = function_words.votes(text, prepared=True)
     if cld_lang in _LATIN_VOTERS or cld_lang not in _WIDESPREAD_LATIN:
         # CLD2 names rare languages for short texts ("Rahmat aka": Khasi); function words know better
         better = function_words.prefer(words, n_words, _LATIN_VOTERS, cld_lang)
@@ -272,6 +283,13 @@ def _latin(text: str, n_latin: int) -> tuple[str, float]:
     if lang == UNDETERMINED:
         return cld_lang, cld_score
     return lang, score
+
+
+def _uz_marks(text: str, enough: int) -> int:
+    """Uzbek apostrophe letters (oʻ, gʻ) in ``text``, but no more than ``enough``."""
+    if not _UZ_LATIN_HINT_RE.search(text):
+        return 0
+    return sum(1 for _ in islice(_UZ_LATIN_RE.finditer(text), enough))
 
 
 _LATIN_VOTERS = ("en", "uz", "tr", UNDETERMINED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dozor.stream import Message
+from enrich import function_words
+from enrich.cleaning import for_detection
+from enrich.evaluate import read_units
 from enrich.language import detect
 from enrich.offline import enrich_lines
 from enrich.pipeline import Enricher, enrich_record
@@ -136,3 +140,25 @@ def test_offline_enrich_takes_a_nul_and_reports_a_lone_surrogate_on_its_line() -
     assert (stats.enriched, stats.bad) == (1, 1)
     assert json.loads(sink.getvalue())["text"] == "Мигранты\x00 стоят в очереди"
     assert errors.getvalue().startswith("dozor: enrich: line 2: ") and len(errors.getvalue().splitlines()) == 1
+
+
+_DIGIT_RUN_RE = re.compile(r"(?<![\w-])[\w-]*\d[\w-]*")  # the definition of a run with a digit
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["GTA5 и 2й уровень", "13-й этаж, COVID-19", "a1-b2 c", "(2011) Мантикора", "9", "ab1cd2ef gh", "x-1 -2- y"],
+)
+def test_runs_with_a_digit_leave_detection_as_one_space_each(text: str) -> None:
+    assert for_detection(text) == _DIGIT_RUN_RE.sub(" ", text)
+
+
+def test_function_words_of_a_prepared_text_are_those_of_the_folded_text() -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [
+        unit.text for name in ("enrich_posts.jsonl", "enrich_lang_posts.jsonl") for unit in read_units(data / name)
+    ]
+    texts += ["Oʻzbekiston bo‘ladi İstanbul ´ O`zbek", "ВСЁ ЕЩЁ  ТАК\tи не\u00a0ясно"]
+    for text in texts:
+        body = for_detection(text)
+        assert function_words.votes(body, prepared=True) == function_words.votes(body), text
