@@ -32,8 +32,9 @@ KEYS_INDEX = "story-keys"
 _MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
-        "story": {"type": "keyword"},
-        "post": {"type": "keyword"},
+        # Read by id only, never searched: nothing to index (an index made before keeps its own mapping).
+        "story": {"type": "keyword", "index": False, "doc_values": False},
+        "post": {"type": "keyword", "index": False, "doc_values": False},
         "sig": {"type": "keyword", "index": False, "doc_values": False},
         "at": {"type": "date"},
     },
