@@ -10,6 +10,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.partitioner import DefaultPartitioner, murmur2
 
 from dozor.errors import DozorError
 from dozor.security import kafka_options
@@ -48,6 +49,30 @@ def _unreachable(settings: DozorSettings, exc: Exception) -> KafkaUnavailable:
     )
 
 
+class KeyHashCache(DefaultPartitioner):  # type: ignore[misc]
+    """Kafka's default partitioner (murmur2 of the key, modulo the partitions), each key's hash remembered:
+    the keys are channel ids, a few hundred, and kafka-python hashes them in pure Python for every record.
+    Records without a key go where the default puts them."""
+
+    _LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._hashes: dict[bytes, int] = {}
+
+    def partition(
+        self, topic: str, key: Any, serialized_key: bytes | None, value: Any, serialized_value: Any, cluster: Any
+    ) -> int:
+        if serialized_key is None or topic not in cluster.topics():
+            return int(super().partition(topic, key, serialized_key, value, serialized_value, cluster))
+        hashed = self._hashes.get(serialized_key)
+        if hashed is None:
+            if len(self._hashes) >= self._LIMIT:
+                self._hashes.clear()
+            hashed = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
+        partitions = sorted(cluster.partitions_for_topic(topic))
+        return int(partitions[hashed % len(partitions)])
+
+
 def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
     config: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_servers,
@@ -62,6 +87,7 @@ def producer(settings: DozorSettings, **overrides: Any) -> KafkaProducer:
         "compression_type": "lz4",
         "request_timeout_ms": 30_000,
         "client_id": "dozor",
+        "partitioner": KeyHashCache(),
         **kafka_options(settings),
     }
     config.update(overrides)

@@ -150,6 +150,21 @@ class Enrichment(BaseModel):
     enriched_at: datetime = Field(default_factory=utcnow)
 
 
+def enrichment_json(enrichment: Enrichment) -> dict[str, Any]:
+    """``enrichment.model_dump(mode="json")``, read off the validated model's attributes (the same keys in
+    the same order, the same values): pydantic's serializer walk cost the enrich stage as much per post
+    as validating it. The lists and dicts are the model's own, not copies."""
+    out = dict(enrichment.__dict__)
+    out["enriched_at"] = json_datetime(enrichment.enriched_at)
+    return out
+
+
+def json_datetime(value: datetime) -> str:
+    """A datetime as pydantic writes it in JSON: ISO 8601, UTC as ``Z``."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class EnrichedPost(Enrichment, RawPost):  # bases right to left: the raw fields come first on the wire
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

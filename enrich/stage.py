@@ -10,7 +10,7 @@ from typing import Any
 
 from dozor import topics
 from dozor.dlq import describe
-from dozor.records import RawPost, searchable_text
+from dozor.records import RawPost, enrichment_json, searchable_text
 from dozor.stream import BatchResult, Message, Output, Record, Rejected, Stage, decoded
 from enrich.entities import hints_of
 from enrich.pipeline import Enricher
@@ -27,7 +27,8 @@ def make_stage(enricher: Enricher, stories: StoryAssigner | None = None) -> Stag
             try:
                 # The record goes on as it came, plus the new fields (over the text and a poll's words).
                 wire = record.wire
-                done.append((record, {**wire, **enricher.fields(searchable_text(wire), hints_of(wire))}))
+                enrichment = enricher.enrichment(searchable_text(wire), hints_of(wire))
+                done.append((record, {**wire, **enrichment_json(enrichment)}))
             except Exception as exc:  # a stage bug on odd input must not stop the stream
                 # No traceback: the runner logs the record's one line (source, reason) as it goes to the DLQ.
                 result.rejected.append(Rejected(record.message, describe(exc)))

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch
 
@@ -31,13 +32,17 @@ KEYS_INDEX = "story-keys"
 _MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
-        "story": {"type": "keyword"},
-        "post": {"type": "keyword"},
+        # Read by id only, never searched: nothing to index (an index made before keeps its own mapping).
+        "story": {"type": "keyword", "index": False, "doc_values": False},
+        "post": {"type": "keyword", "index": False, "doc_values": False},
         "sig": {"type": "keyword", "index": False, "doc_values": False},
         "at": {"type": "date"},
     },
 }
 _PRUNE_PAGE = 5000
+# What is read of the responses: every mget doc keeps `found` or `error`, every bulk item its status.
+_MGET_FIELDS = "docs.found,docs.error,docs._source"
+_BULK_FIELDS = "errors,items.*.status,items.*.error"
 _SIG_CACHE = 50_000  # a post's signature never changes: hot ones are not fetched again
 
 
@@ -75,22 +80,30 @@ class EsStoryStore:
                 raise Backpressure(f"story keys: Elasticsearch answered {exc.meta.status}") from exc
             raise
 
-    def _mget(self, ids: list[str]) -> list[dict[str, Any]]:
+    def _sources(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        """The ``_source`` of each id, in the order asked (None: no such document). The response is cut to
+        ``found``/``_source`` (a real-time mget of a batch's bands asks for thousands of ids, most of them
+        absent: their ids and index names would be most of the bytes to parse)."""
         if not ids:
             return []
         self._ensure()
-        resp = self._call(lambda: self.es.mget(index=self.index, ids=ids, realtime=True))
-        return [d for d in resp["docs"] if d.get("found")]
+        resp = self._call(lambda: self.es.mget(index=self.index, ids=ids, realtime=True, filter_path=_MGET_FIELDS))
+        docs = resp.get("docs", [])
+        if len(docs) != len(ids):  # every doc keeps `found` or `error`, so this would be a protocol change
+            raise RuntimeError(f"story keys: asked for {len(ids)} documents, Elasticsearch answered {len(docs)}")
+        return [d.get("_source") if d.get("found") else None for d in docs]
 
     def holders(self, bands: Collection[str]) -> dict[str, Holder]:
-        found = self._mget([f"b:{b}" for b in bands])
-        return {d["_id"][2:]: Holder(str(d["_source"]["post"]), str(d["_source"]["story"])) for d in found}
+        keys = list(bands)
+        found = self._sources([f"b:{b}" for b in keys])
+        return {b: Holder(str(s["post"]), str(s["story"])) for b, s in zip(keys, found, strict=True) if s is not None}
 
     def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
         out = {p: self._sigs[p] for p in posts if p in self._sigs}
-        for doc in self._mget([f"s:{p}" for p in posts if p not in out]):
-            sig = Signature.decode(doc["_source"]["sig"], int(doc["_source"]["size"]))
-            out[doc["_id"][2:]] = self._remember(doc["_id"][2:], sig)
+        missing = [p for p in posts if p not in out]
+        for post, source in zip(missing, self._sources([f"s:{p}" for p in missing]), strict=True):
+            if source is not None:
+                out[post] = self._remember(post, Signature.decode(source["sig"], int(source["size"])))
         return out
 
     def _remember(self, story: str, sig: Signature) -> Signature:
@@ -102,43 +115,70 @@ class EsStoryStore:
     def claim(self, claims: Sequence[Claim]) -> dict[str, Holder]:
         self._ensure()
         now = utcnow().isoformat()
-        sigs: list[dict[str, Any]] = []
+        ops = _Ops(self.index)
+        # One request: the signatures first, then the bands. The index has one shard, which applies a
+        # bulk's operations in order, so whoever finds a band finds its post's signature.
         for c in claims:
-            doc = {"sig": c.signature.encode(), "size": c.signature.size, "at": now}
-            sigs += [{"create": {"_index": self.index, "_id": f"s:{c.post}"}}, doc]
-        self._bulk(sigs)  # the signature first: whoever finds a band finds its post's signature
-        bands: list[dict[str, Any]] = []
+            ops.add("create", f"s:{c.post}", {"sig": c.signature.encode(), "size": c.signature.size, "at": now})
         for c in claims:
-            for band in c.bands:
-                doc = {"post": c.post, "story": c.story, "at": now}
-                bands += [{"create": {"_index": self.index, "_id": f"b:{band}"}}, doc]
-        taken = self._bulk(bands)
+            ops.add_many("create", [f"b:{band}" for band in c.bands], {"post": c.post, "story": c.story, "at": now})
+        taken = self._bulk(ops)
         return self.holders(taken) if taken else {}
 
     def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
-        ops: list[dict[str, Any]] = []
-        now = utcnow().isoformat()
-        for band in bands:
-            ops += [{"index": {"_index": self.index, "_id": f"b:{band}"}}, {"post": post, "story": story, "at": now}]
+        ops = _Ops(self.index)
+        ops.add_many(
+            "index", [f"b:{band}" for band in bands], {"post": post, "story": story, "at": utcnow().isoformat()}
+        )
         self._bulk(ops)
 
-    def _bulk(self, ops: list[dict[str, Any]]) -> list[str]:
+    def _bulk(self, ops: _Ops) -> list[str]:
         """Run a bulk request; return the band keys whose create found the id taken (409)."""
-        if not ops:
+        if not ops.ids:
             return []
-        resp = self._call(lambda: self.es.bulk(operations=ops))
+        resp = self._call(lambda: self.es.bulk(operations=cast(Any, [ops.body]), filter_path=_BULK_FIELDS))
+        if not resp.get("errors"):
+            return []
+        items = resp["items"]
+        if len(items) != len(ops.ids):
+            raise RuntimeError(f"story keys: sent {len(ops.ids)} writes, Elasticsearch answered {len(items)}")
         taken: list[str] = []
-        for item in resp["items"]:
+        for doc_id, item in zip(ops.ids, items, strict=True):
             (result,) = item.values()
             status = int(result.get("status", 500))
             if status == 409:
-                if result["_id"].startswith("b:"):
-                    taken.append(result["_id"][2:])
+                if doc_id.startswith("b:"):
+                    taken.append(doc_id[2:])
             elif status == 429 or status >= 500:
                 raise Backpressure(f"story keys: Elasticsearch answered {status}")
             elif status >= 300:
                 raise RuntimeError(f"story keys: Elasticsearch refused a write: {result.get('error')}")
         return taken
+
+
+class _Ops:
+    """A bulk body as NDJSON bytes, written with orjson (the client's own encoder is the standard library's,
+    one call per line: thirty-odd lines a post made it a third of the stage's CPU), and the ids in order
+    (the response's items answer them by position)."""
+
+    def __init__(self, index: str) -> None:
+        self.index = index
+        self.ids: list[str] = []
+        self._parts: list[bytes] = []
+
+    def add(self, op: str, doc_id: str, doc: dict[str, Any]) -> None:
+        self.add_many(op, [doc_id], doc)
+
+    def add_many(self, op: str, doc_ids: list[str], doc: dict[str, Any]) -> None:
+        """The same document under each id."""
+        source = orjson.dumps(doc) + b"\n"
+        for doc_id in doc_ids:
+            self._parts += [orjson.dumps({op: {"_index": self.index, "_id": doc_id}}), b"\n", source]
+        self.ids += doc_ids
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self._parts)
 
 
 def prune(es: Elasticsearch, settings: DozorSettings, *, now: datetime, dry_run: bool) -> tuple[int, datetime]:
