@@ -395,3 +395,50 @@ def test_incremental_evaluator_matches_each_post_version_once(bench: Bench) -> N
     assert again == {}
     assert after_edit["revocation"] == [f"tg:{OFFICIAL}:{base}"]
     assert evaluator_reloaded == {}
+
+
+def test_prefilter_leaves_out_only_rules_that_cannot_match(bench: Bench) -> None:
+    """The rule search carries only the rules whose required stems are among the batch's indexed terms,
+    and finds exactly what the search with every rule finds (negations, phrases and OR lists included)."""
+    hook = f'{{url: "{bench.hook.url}", secret_env: TEST_ALERT_SECRET}}'
+    extra = {
+        "absent": "Нукус AND повестка",  # a place no post names: left out
+        "absent-or": "Хорог OR Кулоб",
+        "phrase": '"лишении гражданства"',  # a phrase: always searched
+        "negation": "NOT погода",  # nothing required: always searched
+        "either": "дождь OR Нукус",
+        "and-not": "указ AND NOT погода",
+        "text-absent": "text:Нукус AND NOT указ",  # a match on the standard-analysed text: left out
+        "text-present": "text:Дождь",
+    }
+    lines = "".join(
+        f"  - name: {name}\n    query: '{q}'\n    notify: [{{webhook: {hook}}}]\n" for name, q in extra.items()
+    )
+    bench.rules.write_text(RULES.format(hook=bench.hook.url) + lines, encoding="utf-8")
+    bench.alerter().drain()
+    base = int(time.time()) + 300
+    bench.publish([post(OFFICIAL, base, REVOKE), post(MEDIA, base + 1, OTHER), post(QUIET, base + 2, REVOKE_EDITED)])
+    alerter = bench.alerter()
+    try:
+        alerter.load()
+        upper = utcnow()
+        found: dict[bool, dict[str, list[str]]] = {}
+        searched: dict[bool, int] = {}
+        for prefilter in (False, True):
+            evaluator = Evaluator(alerter.es, bench.settings, prefilter_rules=prefilter)
+            matches = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+            found[prefilter] = {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
+            searched[prefilter] = evaluator.searched_rules
+        incremental = Evaluator(alerter.es, bench.settings, incremental=True)
+        matches = incremental.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
+        found_incremental = {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
+    finally:
+        alerter.close()
+    assert found[True] == found[False] == found_incremental
+    assert found[True]["either"] == [f"tg:{MEDIA}:{base + 1}"]
+    assert found[True]["and-not"] == sorted([f"tg:{OFFICIAL}:{base}", f"tg:{QUIET}:{base + 2}"])
+    assert set(found[True]["negation"]) >= {f"tg:{OFFICIAL}:{base}", f"tg:{QUIET}:{base + 2}"}
+    assert found[True]["text-present"] == [f"tg:{MEDIA}:{base + 1}"]
+    assert not {"absent", "absent-or", "text-absent"} & set(found[True])
+    assert searched[False] == len([r for r in alerter.rules if r.query is not None])
+    assert searched[True] == searched[False] - 3 == incremental.searched_rules  # the three absent ones
