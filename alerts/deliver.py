@@ -225,8 +225,9 @@ class Dispatcher:
         if not jobs:
             return set()
         try:
-            if self._producer is None:
-                self._producer = dk.producer(self.settings, linger_ms=5)
+            with self._lock:  # the alerter fires from several threads
+                if self._producer is None:
+                    self._producer = dk.producer(self.settings, linger_ms=5)
             topic = self.settings.topic(dk.ALERTS)
             futures = [
                 self._producer.send(topic, key=alert.rule.encode(), value=orjson.dumps(alert.body()))

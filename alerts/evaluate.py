@@ -1,7 +1,8 @@
 """Evaluation by Elasticsearch of what was just indexed: every query rule becomes a named clause
-(``_name``) of one search restricted to the batch (posts whose ``indexed_at`` lies in the window), and
-``matched_queries`` on each hit says which rules it matched. Past the cluster's clause limit the rules
-are split over the searches of one ``_msearch`` instead (halves, then quarters... as the cluster asks).
+(``_name``) of a search restricted to the batch (posts whose ``indexed_at`` lies in the window), and
+``matched_queries`` on each hit says which rules it matched. The rules are grouped, RULES_PER_SEARCH to a
+search, into the searches of one ``_msearch`` (fewer if the cluster's clause limit asks: halves, then
+quarters...): checking every named clause against every hit made one search for 1,000 rules cost seconds.
 No second matcher, no percolator (docs/architecture.md).
 
 The service's evaluator is incremental: the alerter re-reads a long overlap behind its watermark (a post
@@ -41,7 +42,7 @@ PAGE = 2000
 MSEARCH_BODIES = 200  # searches per _msearch request
 REMEMBERED = 200_000  # (post id, indexed_at) pairs an incremental evaluator keeps
 PREFILTER_POSTS = 1000  # a batch of more posts is matched against every rule (its term vectors cost more)
-REQUIREMENTS = 10_000  # compiled queries whose requirement is cached
+RULES_PER_SEARCH = 16  # fewer than ~10 cost more requests' overhead, more than ~50 more clause checks
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,10 @@ class Evaluator:
     ) -> None:
         self.es = es
         self.alias = ix.posts_alias(settings)
-        self.use_msearch = False  # set once the cluster refused the named-clause search
-        self.per_search = 1  # with _msearch: the rules of each of its named-clause searches
+        # Groups of rules, each a named-clause search of one _msearch: Elasticsearch checks every named
+        # clause of a search against each of its hits, so the cost of one search grows with rules x hits.
+        self.use_msearch = True  # False: one search for all rules (until the cluster refuses its clauses)
+        self.per_search = RULES_PER_SEARCH  # the rules of each named-clause search of the _msearch
         self.incremental = incremental
         self.prefilter = prefilter_rules
         self.searched_rules = 0  # how many rules the last run searched for (after the prefilter)
@@ -139,6 +142,9 @@ class Evaluator:
         """The rules that could match a post of the batch (all of them when the batch's terms are unknown)."""
         if not self.prefilter or batch is None or len(batch) > PREFILTER_POSTS:
             return rules
+        if len(self._requirements) > 2 * len(rules) + 100:  # forget the queries of rules reloaded since
+            current = {id(r.query) for r in rules}
+            self._requirements = {key: kept for key, kept in self._requirements.items() if key in current}
         needs = [self._requirement(r) for r in rules]
         fields = sorted({field for need in needs if need is not None for one_of in need for field, _ in one_of})
         if not fields:
@@ -152,8 +158,6 @@ class Evaluator:
     def _requirement(self, active: ActiveRule) -> prefilter.Requirement:
         key = id(active.query)  # compiled once per load: the same object until the rules are reloaded
         if key not in self._requirements:
-            if len(self._requirements) >= REQUIREMENTS:
-                self._requirements.clear()
             self._requirements[key] = (active.query, prefilter.requirement(active.query, self._analyze))
         return self._requirements[key][1]
 
@@ -239,23 +243,26 @@ class Evaluator:
         )
 
     def _msearch(self, clauses: dict[str, dict[str, Any]], window: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """The hits of one named-clause search per ``per_search`` rules, sent together as ``_msearch``."""
+        """The hits of one named-clause search per ``per_search`` rules, sent together as ``_msearch``; a
+        search whose first page is full is read on page by page."""
         keys = list(clauses)
         groups = [keys[i : i + self.per_search] for i in range(0, len(keys), self.per_search)]
         for start in range(0, len(groups), MSEARCH_BODIES):
             body: list[dict[str, Any]] = []
+            queries: list[dict[str, Any]] = []
             for group in groups[start : start + MSEARCH_BODIES]:
                 should = [{"bool": {**clauses[key]["bool"], "_name": key}} for key in group]
-                query = {"bool": {"filter": window, "should": should, "minimum_should_match": 1}}
+                queries.append({"bool": {"filter": window, "should": should, "minimum_should_match": 1}})
                 body.append({"index": self.alias, "ignore_unavailable": True, "allow_no_indices": True})
-                body.append({"query": query, "size": 10_000, "sort": [{"indexed_at": "asc"}, {"id": "asc"}]})
+                body.append({"query": queries[-1], "size": PAGE, "sort": [{"indexed_at": "asc"}, {"id": "asc"}]})
             resp = self.es.msearch(searches=body)
-            for answer in resp["responses"]:
+            for query, answer in zip(queries, resp["responses"], strict=True):
                 if "error" in answer:
                     if "clause" in str(answer["error"]):
                         raise _TooManyClauses
                     raise RuntimeError(f"_msearch failed for a rule: {answer['error']}")
-                yield from answer["hits"]["hits"]
+                hits = answer["hits"]["hits"]
+                yield from hits if len(hits) < PAGE else self._pages(query)
 
 
 class _TooManyClauses(Exception):
