@@ -98,6 +98,7 @@ class Evaluator:
         self.per_search = RULES_PER_SEARCH  # the rules of each named-clause search of the _msearch
         self.incremental = incremental
         self.prefilter = prefilter_rules
+        self.prefilter_above = RULES_PER_SEARCH  # fewer rules go in one search anyway: no term vectors then
         self.searched_rules = 0  # how many rules the last run searched for (after the prefilter)
         self._evaluated: OrderedDict[tuple[str, Any], None] = OrderedDict()
         self._rules_seen: Any = None
@@ -140,7 +141,7 @@ class Evaluator:
 
     def _candidates(self, rules: list[ActiveRule], batch: list[_Listed] | None) -> list[ActiveRule]:
         """The rules that could match a post of the batch (all of them when the batch's terms are unknown)."""
-        if not self.prefilter or batch is None or len(batch) > PREFILTER_POSTS:
+        if not self.prefilter or batch is None or len(batch) > PREFILTER_POSTS or len(rules) <= self.prefilter_above:
             return rules
         if len(self._requirements) > 2 * len(rules) + 100:  # forget the queries of rules reloaded since
             current = {id(r.query) for r in rules}

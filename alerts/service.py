@@ -64,7 +64,8 @@ class Alerter:
     def __init__(self, settings: AlertSettings, rules_path: Path | None, es: Elasticsearch | None = None) -> None:
         self.settings = settings
         self.rules_path = rules_path
-        self.es = es or des.client(settings)
+        # a connection for each thread that may wait on Elasticsearch (rule builds, sends, lease renewals)
+        self.es = es or des.client(settings, connections_per_node=settings.send_workers + 16)
         self.store = AlertStore(self.es, settings)
         self._ensured = False  # the alert indices exist (made at the first load)
         self.degraded: str | None = None  # why the service is waiting for Elasticsearch, while it is
