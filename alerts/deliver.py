@@ -156,8 +156,10 @@ class Dispatcher:
     def _finish(self, doc: dict[str, Any], alert: Alert) -> None:
         """Send what is not sent yet of one alert, recording each delivery as it succeeds, then the outcome."""
         try:
-            for delivery in doc["deliveries"]:
-                if delivery["status"] != SENT and delivery["key"] != KAFKA and self._attempt(alert, delivery):
+            due = [d for d in doc["deliveries"] if d["status"] != SENT and d["key"] != KAFKA]
+            for i, delivery in enumerate(due):
+                # the last one is recorded with the outcome below, one write instead of two
+                if self._attempt(alert, delivery) and i < len(due) - 1:
                     self._record(alert.id, {"deliveries": doc["deliveries"]})
         finally:
             self.leases.release(alert.id)  # the outcome below ends the lease (lease_until = now)
@@ -225,8 +227,9 @@ class Dispatcher:
         if not jobs:
             return set()
         try:
-            if self._producer is None:
-                self._producer = dk.producer(self.settings, linger_ms=5)
+            with self._lock:  # the alerter fires from several threads
+                if self._producer is None:
+                    self._producer = dk.producer(self.settings, linger_ms=5)
             topic = self.settings.topic(dk.ALERTS)
             futures = [
                 self._producer.send(topic, key=alert.rule.encode(), value=orjson.dumps(alert.body()))

@@ -17,12 +17,15 @@ from alerts.rules import Rule, RuleError, load_rules, parse_rule
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore
 from dozor.errors import UsageError
+from search.filters import SearchFilters
 from search.saved import SavedSearches
 from search.service import build_query
 
 log = logging.getLogger(__name__)
 
 SAVED_PREFIX = "search:"  # rules made from saved searches are named search:<name>
+COMPILED_KEPT = 20_000  # compiled queries remembered (the oldest go first)
+_COMPILED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> ActiveRule:
@@ -35,10 +38,20 @@ def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> Active
     if watched is None:
         return ActiveRule(rule, None)
     try:
-        compiled = build_query(*watched)
+        return ActiveRule(rule, _compiled(watched[0], watched[1]))
     except UsageError as exc:
         raise RuleError(f"{label}: query: {exc}") from None
-    return ActiveRule(rule, compiled.query)
+
+
+def _compiled(query: str, filters: SearchFilters) -> dict[str, Any]:
+    """The compiled query, remembered: the service reloads its rules every few seconds, and compiling
+    1,000 saved searches each time took seconds of a loaded core from the passes."""
+    key = (query, filters.model_dump_json())
+    if key not in _COMPILED:
+        if len(_COMPILED) >= COMPILED_KEPT:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = build_query(query, filters).query
+    return _COMPILED[key]
 
 
 def load_file(path: Path, settings: AlertSettings) -> list[ActiveRule]:

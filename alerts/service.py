@@ -25,6 +25,7 @@ from alerts.deliver import Dispatcher, Fired
 from alerts.evaluate import Evaluator
 from alerts.kind import ActiveRule
 from alerts.kinds import kind_of
+from alerts.rules import Rule
 from alerts.ruleset import load_all
 from alerts.settings import AlertSettings
 from alerts.state import AlertStore, throttle_claim
@@ -49,7 +50,7 @@ class AlertStats:
     duplicates: int = 0
     suppressed: int = 0
     cycles: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "build", "send"), 0.0))
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "build_send"), 0.0))
 
     def summary(self) -> str:
         return f"{self.fired} alerts fired, {self.suppressed} suppressed, {self.duplicates} already fired"
@@ -63,17 +64,19 @@ class Alerter:
     def __init__(self, settings: AlertSettings, rules_path: Path | None, es: Elasticsearch | None = None) -> None:
         self.settings = settings
         self.rules_path = rules_path
-        self.es = es or des.client(settings)
+        # a connection for each thread that may wait on Elasticsearch (rule builds, sends, lease renewals)
+        self.es = es or des.client(settings, connections_per_node=settings.send_workers + 16)
         self.store = AlertStore(self.es, settings)
         self._ensured = False  # the alert indices exist (made at the first load)
         self.degraded: str | None = None  # why the service is waiting for Elasticsearch, while it is
         self.dispatcher = Dispatcher(self.store, settings)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dozor-alert")  # per-rule lookups
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dozor-alert")  # per-rule build and fire
         self.evaluator = Evaluator(self.es, settings, incremental=True)
         self.rules: list[ActiveRule] = []
         self.first_seen: dict[str, datetime] = {}
         self.watermark: datetime | None = None  # read from the store at the first cycle
         self.handled: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # guards handled and stats
         self.stats = AlertStats()
         self._stop = threading.Event()
         self._last_flatline = 0.0
@@ -117,29 +120,39 @@ class Alerter:
                 fired += kind.check(self.es, self.settings, active, now)
         fresh = self._fresh({key for found in per_post.values() for key, _ in found})
         jobs = [(by_name[name].rule, [c for c in found if c[0] in fresh]) for name, found in per_post.items()]
-        builds = self._pool.map(lambda job: perpost.build(self.es, self.settings, job[0], job[1], now), jobs)
-        fired += [alert for built in builds for alert in built]
+        # Each rule's alerts are built (a highlight search) and fired as soon as they are ready, side by
+        # side: a rule with one new match does not wait for the lookups of a busy one.
+        sending = [
+            self._pool.submit(self._build_and_fire, rule, wanted, now, by_name) for rule, wanted in jobs if wanted
+        ]
         if flatline:
             for active in self.rules:
                 kind = kind_of(active.rule)
                 if kind.scheduled:
                     fired += kind.check(self.es, self.settings, active, now)
-        built = time.perf_counter()
-        self.stats.seconds["build"] += built - evaluated
         self._fire([a for a in fired if a.id not in self.handled], by_name)
-        self.stats.seconds["send"] += time.perf_counter() - built
+        for future in sending:  # a failure fails the pass: the watermark stays, the next pass finds them again
+            future.result()
+        self.stats.seconds["build_send"] += time.perf_counter() - evaluated
         if upper > watermark:
             self.store.set_watermark(upper)
             self.watermark = upper
         self.stats.cycles += 1
 
+    def _build_and_fire(
+        self, rule: Rule, wanted: list[tuple[str, SearchHit]], now: datetime, by_name: dict[str, ActiveRule]
+    ) -> None:
+        alerts = perpost.build(self.es, self.settings, rule, wanted, now)
+        self._fire([a for a in alerts if a.id not in self.handled], by_name)
+
     def _fresh(self, keys: set[str]) -> set[str]:
         """The alert keys not fired yet, by this process (in memory) or any other (in the store)."""
         new = [key for key in keys if key not in self.handled]
         fired = self.store.exists(new)
-        for key in fired:
-            self._remember(key)
-        self.stats.duplicates += len(fired)
+        with self._lock:
+            for key in fired:
+                self._remember(key)
+            self.stats.duplicates += len(fired)
         return {key for key in new if key not in fired}
 
     def _fire(self, alerts: list[Alert], by_name: dict[str, ActiveRule]) -> None:
@@ -152,6 +165,10 @@ class Alerter:
                 suppressed = not throttle_claim(self.store, rule.name, period)
             batch.append(Fired(alert, list(rule.notify), suppressed))
         won = self.dispatcher.fire(batch)
+        with self._lock:  # passes fire from the build threads
+            self._count(batch, won)
+
+    def _count(self, batch: list[Fired], won: set[str]) -> None:
         for item in batch:
             self._remember(item.alert.id)
             if item.alert.id not in won:

@@ -21,7 +21,9 @@ class AlertSettings(DozorSettings):
     telegram_api_base: str = Field("https://api.telegram.org", description="Telegram Bot API base URL")
     notify_timeout_s: float = Field(10.0, gt=0, description="timeout of one notification request")
     send_attempts: int = Field(3, ge=1, description="attempts per notification within one pass")
-    send_workers: int = Field(8, ge=1, le=64, description="notifications sent in parallel")
+    # Each alert's send is a few round trips (the notifier, its record in Elasticsearch), mostly waiting: with
+    # 8 at a time, a burst of 1,000 saved searches' alerts queued the others for tens of seconds.
+    send_workers: int = Field(32, ge=1, le=64, description="notifications sent in parallel")
     send_backoff_s: float = Field(0.5, ge=0, description="first backoff between attempts (doubles)")
     retry_pending_after_s: float = Field(30.0, ge=0, description="wait before a pending alert is retried")
     alert_lease_s: float = Field(

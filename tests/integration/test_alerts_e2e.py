@@ -17,7 +17,6 @@ import pytest
 from alert_servers import BOT_TOKEN, SMTP_PASSWORD, SMTP_USER, BotApi, SmtpServer
 from kafka import TopicPartition
 
-from alerts.evaluate import Evaluator, Matches
 from alerts.receiver import WebhookReceiver
 from alerts.service import Alerter
 from alerts.settings import AlertSettings
@@ -301,36 +300,6 @@ rules:
     assert spike["details"]["count"] == 4 and spike["details"]["expected"] == pytest.approx(2 / 24, abs=0.01)
 
 
-def test_msearch_fallback_finds_what_the_named_clause_search_finds(bench: Bench) -> None:
-    bench.alerter().drain()
-    base = int(time.time())
-    edited = iso(utcnow())
-    bench.publish([post(OFFICIAL, base, REVOKE), post(OFFICIAL, base + 1, OTHER), post(MEDIA, base + 2, REVOKE)])
-    bench.publish([post(OFFICIAL, base + 1, OTHER + "!", event="edit", edit_date=edited)])
-    alerter = bench.alerter()
-    try:
-        alerter.load()
-        evaluator = Evaluator(alerter.es, bench.settings)
-        upper = utcnow()
-        named = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
-        evaluator.use_msearch = True
-        fallback = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
-    finally:
-        alerter.close()
-
-    def ids(matches: Matches) -> dict[str, list[str]]:
-        return {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
-
-    assert (
-        ids(named)
-        == ids(fallback)
-        == {
-            "revocation": [f"tg:{OFFICIAL}:{base}"],
-            "official-edits": [f"tg:{OFFICIAL}:{base + 1}"],
-        }
-    )
-
-
 def test_realert_suppresses_a_rules_second_alert_within_the_period(bench: Bench) -> None:
     hook = f'{{url: "{bench.hook.url}", secret_env: TEST_ALERT_SECRET}}'
     bench.rules.write_text(
@@ -347,51 +316,3 @@ def test_realert_suppresses_a_rules_second_alert_within_the_period(bench: Bench)
     assert [h["post"]["message_id"] for h in bench.hooks("calm")] == [base]
     statuses = {a["post_id"]: a["status"] for a in AlertStore(des.client(bench.settings), bench.settings).recent()}
     assert statuses == {f"tg:{MEDIA}:{base}": "sent", f"tg:{MEDIA}:{base + 1}": "suppressed"}
-
-
-def test_msearch_groups_of_rules_find_what_one_search_finds(bench: Bench) -> None:
-    """Past the clause limit the rules are split over the named-clause searches of one _msearch."""
-    bench.alerter().drain()
-    base = int(time.time()) + 100
-    bench.publish([post(OFFICIAL, base, REVOKE), post(OFFICIAL, base + 1, OTHER), post(MEDIA, base + 2, REVOKE)])
-    alerter = bench.alerter()
-    try:
-        alerter.load()
-        upper = utcnow()
-        found: dict[int, dict[str, list[str]]] = {}
-        for per_search in (0, 1, 2):  # 0: the one search
-            evaluator = Evaluator(alerter.es, bench.settings)
-            evaluator.use_msearch, evaluator.per_search = per_search > 0, max(per_search, 1)
-            matches = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
-            found[per_search] = {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
-    finally:
-        alerter.close()
-    assert found[0] == found[1] == found[2] and found[0]["revocation"] == [f"tg:{OFFICIAL}:{base}"]
-
-
-def test_incremental_evaluator_matches_each_post_version_once(bench: Bench) -> None:
-    bench.alerter().drain()
-    base = int(time.time()) + 200
-    bench.publish([post(OFFICIAL, base, REVOKE), post(MEDIA, base + 1, OTHER)])
-    alerter = bench.alerter()
-    try:
-        alerter.load()
-        evaluator = Evaluator(alerter.es, bench.settings, incremental=True)
-
-        def run() -> dict[str, list[str]]:
-            upper = utcnow()
-            matches = evaluator.run(alerter.rules, alerter.first_seen, upper - timedelta(hours=1), upper)
-            return {rule: sorted(h["_id"] for h in hits) for rule, hits in matches.by_rule.items()}
-
-        first = run()
-        again = run()  # nothing new since: no rule search, no match
-        bench.publish([post(OFFICIAL, base, REVOKE_EDITED, event="edit", edit_date=iso(utcnow()))])
-        after_edit = run()  # the edit is a new version (a new indexed_at): matched again
-        alerter.load()  # the same rules reloaded: what was matched stays matched
-        evaluator_reloaded = run()
-    finally:
-        alerter.close()
-    assert first["revocation"] == [f"tg:{OFFICIAL}:{base}"]
-    assert again == {}
-    assert after_edit["revocation"] == [f"tg:{OFFICIAL}:{base}"]
-    assert evaluator_reloaded == {}
