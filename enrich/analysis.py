@@ -98,8 +98,11 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
     as the text writes them: "Гражданства", not "гражданства" nor the pattern that matched it. Worked
     out on first use (only posts with a topic need it); when the tokens cannot be lined up with the
     text, the normalized tokens themselves."""
-    written: list[tuple[int, int]] | None = None
     lined_up: list[tuple[int, int]] | None = None
+    # The text split around its written words (links blanked): separator, word, separator, ...,
+    # word, separator; one C call, where a match object per word cost twice as much.
+    parts: list[str] | None = None
+    hidden = False  # whether links were blanked: then a phrase is sliced from the text by offsets
 
     def exact(start: int, end: int) -> str:
         nonlocal lined_up
@@ -115,34 +118,50 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
         # tokens, and each word of this range normalizes to its token (checked for these words only:
         # normalizing a whole long post a run at a time cost more than the rest of its enrichment).
         # Otherwise the exact alignment, a run of non-space characters at a time.
-        nonlocal written
-        if written is None:
-            bare = _URL_ANY_CASE_RE.sub(_blank, text) if _MAY_HIDE.search(text) else text
-            pattern = _WRITTEN_RE if _ACCENT_RE.search(bare) else _WRITTEN_PLAIN_RE
-            written = list(map(_SPAN, pattern.finditer(bare)))  # map: no bytecode per word
-            if len(written) != len(tokens):
-                written = []
-        if written:
+        nonlocal parts, hidden
+        if parts is None:
+            bare = text
+            if "/" in text or "@" in text or "www." in text.lower():  # what a link or @mention needs
+                bare = _URL_ANY_CASE_RE.sub(_blank, text)
+                hidden = bare != text
+            pattern = _WRITTEN_SPLIT_RE if _ACCENT_RE.search(bare) else _WRITTEN_PLAIN_SPLIT_RE
+            parts = pattern.split(bare)
+            if len(parts) >> 1 != len(tokens):
+                parts = []
+        if parts:
             if end - start == 1:  # most terms are one word, and a written word holds no space
-                word = text[slice(*written[start])]
+                word = parts[2 * start + 1]
                 if word.casefold() == tokens[start] or _is_written(word, tokens[start], lang):
                     return word
-            elif all(_is_written(text[a:b], tokens[i], lang) for i, (a, b) in enumerate(written[start:end], start)):
-                return " ".join(text[written[start][0] : written[end - 1][1]].split())
+            elif all(_is_written(parts[2 * i + 1], tokens[i], lang) for i in range(start, end)):
+                if not hidden:
+                    return " ".join("".join(parts[2 * start + 1 : 2 * end]).split())
+                offset = sum(map(len, parts[: 2 * start + 1]))
+                return " ".join(text[offset : offset + sum(map(len, parts[2 * start + 1 : 2 * end]))].split())
         return exact(start, end)
 
     return words
 
 
-_MAY_HIDE = re.compile(r"//|www\.|t\.me/|@", re.IGNORECASE)
-
-
-_SPAN = re.Match.span
+_WRITTEN_SPLIT_RE = re.compile(f"({_WRITTEN_RE.pattern})")
+_WRITTEN_PLAIN_SPLIT_RE = re.compile(f"({_WRITTEN_PLAIN_RE.pattern})")
+_NORMALIZED: dict[str | None, dict[str, list[str]]] = {}  # lang -> written word -> its tokens
+_NORMALIZED_CACHE = 100_000
 
 
 def _is_written(word: str, token: str, lang: str | None) -> bool:
     """Whether ``word`` as written is ``token`` (case folding tells most; normalizing tells the rest)."""
-    return word.casefold() == token or tokenize(normalize(word, lang)) == [token]
+    if word.casefold() == token:
+        return True
+    known = _NORMALIZED.get(lang)
+    if known is None:
+        known = _NORMALIZED[lang] = {}
+    found = known.get(word)
+    if found is None:
+        if len(known) >= _NORMALIZED_CACHE:  # a bounded cache of a stream's words: start over
+            known.clear()
+        found = known[word] = tokenize(normalize(word, lang))
+    return found == [token]
 
 
 def _blank(match: re.Match[str]) -> str:
