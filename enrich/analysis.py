@@ -42,6 +42,8 @@ _WRITTEN_RE = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHE_VARIANTS}']{_LETTER}+)*")
 # alternation per character, scans twice as fast).
 _WRITTEN_PLAIN_RE = re.compile(rf"[^\W_]+(?:[{_APOSTROPHE_VARIANTS}'][^\W_]+)*")
 _ACCENT_RE = re.compile(r"[\u0300-\u036f\u0483-\u0489]")
+# Punctuation around a word (never a letter, digit, underscore or apostrophe).
+_PUNCTUATION = '.,!?:;"«»()[]…-–—“”„'
 _URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
 _SEGMENT_RE = re.compile(r"\S+")
 _INNER_RE = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)  # a run without the punctuation around it
@@ -51,7 +53,20 @@ def tokenize(normalized: str) -> list[str]:
     """Words of an already normalized text; links and @mentions are left out."""
     if "//" in normalized or "www." in normalized or "t.me/" in normalized or "@" in normalized:
         normalized = _URL_RE.sub(" ", normalized)
-    return _TOKEN_RE.findall(normalized)
+    # A word never holds a space: a run of non-space characters at a time, most of them one word
+    # (str.isalnum is the regex's [^\W_]) or one word in punctuation, without a regex call.
+    tokens: list[str] = []
+    add = tokens.append
+    for run in normalized.split():
+        if run.isalnum():
+            add(run)
+            continue
+        core = run.strip(_PUNCTUATION)
+        if core.isalnum():
+            add(core)
+        elif core:
+            tokens += _TOKEN_RE.findall(core)
+    return tokens
 
 
 def analyze(text: str, lang: str) -> list[str]:

@@ -93,10 +93,10 @@ class _Term:
         object.__setattr__(self, "size", len(self.patterns))
 
 
-# One way a word can start a topic's term, for :meth:`Taxonomy.tag`: the one-word terms it is, one
-# (topic, weight) per topic (a one-word mask hides the others: it blocks their word), and the longer
-# terms it starts.
-_Plan = tuple[tuple[tuple[str, float], ...], tuple["_Term", ...]]
+# The terms a word starts, as Taxonomy.tag reads them: the one-word terms it is, one (topic, weight)
+# per topic (a one-word mask hides the others: it blocks their word); the longer terms by the stem
+# their second word must have (most tries of a phrase fail there: one dict lookup); the other longer terms.
+_Plan = tuple[tuple[tuple[str, float], ...], dict[str, tuple["_Term", ...]], tuple["_Term", ...]]
 
 
 @dataclass
@@ -175,12 +175,18 @@ def _follows(term: _Term, tokens: list[str], stems: list[str], i: int) -> bool:
 
 def _plan(terms: tuple[_Term, ...]) -> _Plan:
     singles: dict[str, float] = {}
+    by_second: dict[str, list[_Term]] = {}
+    loose: list[_Term] = []
     for term in terms:
         if term.size == 1:
             known = singles.get(term.topic)
             if known is None or (known != MASK and (term.weight == MASK or term.weight > known)):
                 singles[term.topic] = term.weight
-    return tuple(singles.items()), tuple(term for term in terms if term.size > 1)
+        elif term.second is not None:
+            by_second.setdefault(term.second, []).append(term)
+        else:
+            loose.append(term)
+    return tuple(singles.items()), {k: tuple(v) for k, v in by_second.items()}, tuple(loose)
 
 
 class _Hit(NamedTuple):  # a tuple: a post makes dozens, and a frozen dataclass is slow to build
@@ -296,8 +302,9 @@ class Taxonomy:
         found: dict[str, list[_Found]] = {}
         masked: dict[str, set[int]] = {}
         n = len(tokens)
+        last = n - 1
         for i in [i for i, token in enumerate(tokens) if token in starting]:
-            singles, longer = plans[tokens[i]]
+            singles, by_second, loose = plans[tokens[i]]
             for topic, weight in singles:
                 if weight == MASK:
                     masked.setdefault(topic, set()).add(i)
@@ -305,7 +312,10 @@ class Taxonomy:
                     found[topic].append((-weight, -1, i, i + 1, stems[i]))
                 else:
                     found[topic] = [(-weight, -1, i, i + 1, stems[i])]
-            for term in longer:
+            if i == last:
+                continue
+            longer = by_second.get(stems[i + 1], ())
+            for term in (*longer, *loose) if loose else longer:
                 k = term.size
                 if i + k <= n and _follows(term, tokens, stems, i):
                     if term.weight == MASK:
