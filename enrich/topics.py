@@ -96,7 +96,7 @@ class _Term:
 # The terms a word starts, as Taxonomy.tag reads them: the one-word terms it is, one (topic, weight)
 # per topic (a one-word mask hides the others: it blocks their word); the longer terms by the stem
 # their second word must have (most tries of a phrase fail there: one dict lookup); the other longer terms.
-_Plan = tuple[tuple[tuple[str, float], ...], dict[str, tuple["_Term", ...]], tuple["_Term", ...]]
+_Plan = tuple[tuple[tuple[str, float], ...], dict[str, tuple["_Term", ...]], tuple[tuple[str, "_Term"], ...]]
 
 
 @dataclass
@@ -173,10 +173,18 @@ def _follows(term: _Term, tokens: list[str], stems: list[str], i: int) -> bool:
     )
 
 
+def _take(term: _Term, i: int, stems: list[str], found: dict[str, list[_Found]], masked: dict[str, set[int]]) -> None:
+    k = term.size
+    if term.weight == MASK:
+        masked.setdefault(term.topic, set()).update(range(i, i + k))
+    else:
+        found.setdefault(term.topic, []).append((-term.weight, -k, i, i + k, tuple(stems[i : i + k])))
+
+
 def _plan(terms: tuple[_Term, ...]) -> _Plan:
     singles: dict[str, float] = {}
     by_second: dict[str, list[_Term]] = {}
-    loose: list[_Term] = []
+    loose: list[tuple[str, _Term]] = []
     for term in terms:
         if term.size == 1:
             known = singles.get(term.topic)
@@ -185,7 +193,8 @@ def _plan(terms: tuple[_Term, ...]) -> _Plan:
         elif term.second is not None:
             by_second.setdefault(term.second, []).append(term)
         else:
-            loose.append(term)
+            second = term.patterns[1]  # a prefix: the next word must start with it (a lone *: "")
+            loose.append((second.value if type(second) is _Pattern else "", term))
     return tuple(singles.items()), {k: tuple(v) for k, v in by_second.items()}, tuple(loose)
 
 
@@ -314,14 +323,14 @@ class Taxonomy:
                     found[topic] = [(-weight, -1, i, i + 1, stems[i])]
             if i == last:
                 continue
-            longer = by_second.get(stems[i + 1], ())
-            for term in (*longer, *loose) if loose else longer:
-                k = term.size
-                if i + k <= n and _follows(term, tokens, stems, i):
-                    if term.weight == MASK:
-                        masked.setdefault(term.topic, set()).update(range(i, i + k))
-                    else:
-                        found.setdefault(term.topic, []).append((-term.weight, -k, i, i + k, tuple(stems[i : i + k])))
+            for term in by_second.get(stems[i + 1], ()):
+                if i + term.size <= n and _follows(term, tokens, stems, i):
+                    _take(term, i, stems, found, masked)
+            if loose:
+                following = tokens[i + 1]
+                for start, term in loose:
+                    if following.startswith(start) and i + term.size <= n and _follows(term, tokens, stems, i):
+                        _take(term, i, stems, found, masked)
         tagged: dict[str, list[str]] = {}
         for topic, spec in self.spec.topics.items():
             hits = found.get(topic)
