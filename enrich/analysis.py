@@ -10,6 +10,7 @@ search side (query terms): one code path, so a query term meets a post in the sa
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 
 from enrich.normalize import _APOSTROPHE_VARIANTS, MARKS_BEFORE_STEMMING, normalize
@@ -38,10 +39,6 @@ _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # The same words before normalization: any apostrophe, combining accents (Latin, Cyrillic) kept.
 _LETTER = r"(?:[^\W_]|[\u0300-\u036f\u0483-\u0489])"
 _WRITTEN_RE = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHE_VARIANTS}']{_LETTER}+)*")
-# The same without the combining accents, for the texts that have none (most: one class, not an
-# alternation per character, scans twice as fast).
-_WRITTEN_PLAIN_RE = re.compile(rf"[^\W_]+(?:[{_APOSTROPHE_VARIANTS}'][^\W_]+)*")
-_ACCENT_RE = re.compile(r"[\u0300-\u036f\u0483-\u0489]")
 # Punctuation around a word (never a letter, digit, underscore or apostrophe).
 _PUNCTUATION = '.,!?:;"«»()[]…-–—“”„'
 _URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
@@ -114,10 +111,7 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
     out on first use (only posts with a topic need it); when the tokens cannot be lined up with the
     text, the normalized tokens themselves."""
     lined_up: list[tuple[int, int]] | None = None
-    # The text split around its written words (links blanked): separator, word, separator, ...,
-    # word, separator; one C call, where a match object per word cost twice as much.
-    parts: list[str] | None = None
-    hidden = False  # whether links were blanked: then a phrase is sliced from the text by offsets
+    written: _Written | None = None
 
     def exact(start: int, end: int) -> str:
         nonlocal lined_up
@@ -133,33 +127,78 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
         # tokens, and each word of this range normalizes to its token (checked for these words only:
         # normalizing a whole long post a run at a time cost more than the rest of its enrichment).
         # Otherwise the exact alignment, a run of non-space characters at a time.
-        nonlocal parts, hidden
-        if parts is None:
-            bare = text
-            if "/" in text or "@" in text or "www." in text.lower():  # what a link or @mention needs
-                bare = _URL_ANY_CASE_RE.sub(_blank, text)
-                hidden = bare != text
-            pattern = _WRITTEN_SPLIT_RE if _ACCENT_RE.search(bare) else _WRITTEN_PLAIN_SPLIT_RE
-            parts = pattern.split(bare)
-            if len(parts) >> 1 != len(tokens):
-                parts = []
-        if parts:
+        nonlocal written
+        if written is None:
+            written = _Written(text)
+            if len(written.words) != len(tokens):
+                written.words = []
+        if written.words:
             if end - start == 1:  # most terms are one word, and a written word holds no space
-                word = parts[2 * start + 1]
+                word = written.words[start]
                 if word.casefold() == tokens[start] or _is_written(word, tokens[start], lang):
                     return word
-            elif all(_is_written(parts[2 * i + 1], tokens[i], lang) for i in range(start, end)):
-                if not hidden:
-                    return " ".join("".join(parts[2 * start + 1 : 2 * end]).split())
-                offset = sum(map(len, parts[: 2 * start + 1]))
-                return " ".join(text[offset : offset + sum(map(len, parts[2 * start + 1 : 2 * end]))].split())
+            elif all(_is_written(written.words[i], tokens[i], lang) for i in range(start, end)):
+                return written.phrase(start, end)
         return exact(start, end)
 
     return words
 
 
-_WRITTEN_SPLIT_RE = re.compile(f"({_WRITTEN_RE.pattern})")
-_WRITTEN_PLAIN_SPLIT_RE = re.compile(f"({_WRITTEN_PLAIN_RE.pattern})")
+class _Written:
+    r"""The words of a text as it writes them (links and @mentions left out), found a run of
+    non-space characters at a time: most runs are one word (str.isalnum is the regex's [^\W_]), or
+    one word in punctuation; the regex reads only the others."""
+
+    def __init__(self, text: str) -> None:
+        self.text = bare = text
+        if "/" in text or "@" in text or "www." in text.lower():  # what a link or @mention needs
+            bare = _URL_ANY_CASE_RE.sub(_blank, text)
+        self.bare = bare
+        self.runs = runs = bare.split()
+        words: list[str] = []
+        # The runs that are not one whole word: (index of their first word, run, their words' spans in it).
+        self.marks: list[tuple[int, int, list[tuple[int, int]]]] = []
+        last = 0
+        for j in [j for j, plain in enumerate(map(str.isalnum, runs)) if not plain]:
+            words += runs[last:j]
+            last = j + 1
+            run = runs[j]
+            core = run.strip(_PUNCTUATION)
+            if core.isalnum():
+                left = len(run) - len(run.lstrip(_PUNCTUATION))
+                spans = [(left, left + len(core))]
+            else:
+                spans = [m.span() for m in _WRITTEN_RE.finditer(run)] if core else []
+            self.marks.append((len(words), j, spans))
+            words += [run[a:b] for a, b in spans]
+        self.words = words + runs[last:]
+        self._firsts = [first for first, _, _ in self.marks]
+        self._spans: list[tuple[int, int]] | None = None
+
+    def _locate(self, word: int) -> tuple[int, int, int]:
+        """The run of the ``word``-th word, and where the word is in it."""
+        k = bisect_right(self._firsts, word) - 1
+        if k < 0:
+            return word, 0, len(self.runs[word])
+        first, j, spans = self.marks[k]
+        if word - first < len(spans):
+            return (j, *spans[word - first])
+        j += 1 + word - first - len(spans)
+        return j, 0, len(self.runs[j])
+
+    def phrase(self, start: int, end: int) -> str:
+        """Words ``start..end`` and what the text has between them, with single spaces."""
+        if self.bare is not self.text:  # links blanked: sliced from the text, links and all
+            if self._spans is None:
+                self._spans = [m.span() for m in _WRITTEN_RE.finditer(self.bare)]
+            return " ".join(self.text[self._spans[start][0] : self._spans[end - 1][1]].split())
+        first, a, _ = self._locate(start)
+        last, _, b = self._locate(end - 1)
+        if first == last:
+            return self.runs[first][a:b]
+        return " ".join([self.runs[first][a:], *self.runs[first + 1 : last], self.runs[last][:b]])
+
+
 _NORMALIZED: dict[str | None, dict[str, list[str]]] = {}  # lang -> written word -> its tokens
 _NORMALIZED_CACHE = 100_000
 
