@@ -156,23 +156,19 @@ class _Written:
         self.bare = bare
         self.runs = runs = bare.split()
         words: list[str] = []
-        # The runs that are not one whole word: (index of their first word, run, their words' spans in it).
-        self.marks: list[tuple[int, int, list[tuple[int, int]]]] = []
+        self._firsts: list[int] = []  # of each run that is not one whole word: the index of its first word
+        self._irregular = [j for j, plain in enumerate(map(str.isalnum, runs)) if not plain]
         last = 0
-        for j in [j for j, plain in enumerate(map(str.isalnum, runs)) if not plain]:
+        for j in self._irregular:
             words += runs[last:j]
             last = j + 1
-            run = runs[j]
-            core = run.strip(_PUNCTUATION)
+            self._firsts.append(len(words))
+            core = runs[j].strip(_PUNCTUATION)
             if core.isalnum():
-                left = len(run) - len(run.lstrip(_PUNCTUATION))
-                spans = [(left, left + len(core))]
-            else:
-                spans = [m.span() for m in _WRITTEN_RE.finditer(run)] if core else []
-            self.marks.append((len(words), j, spans))
-            words += [run[a:b] for a, b in spans]
+                words.append(core)
+            elif core:
+                words += _WRITTEN_RE.findall(core)
         self.words = words + runs[last:]
-        self._firsts = [first for first, _, _ in self.marks]
         self._spans: list[tuple[int, int]] | None = None
 
     def _locate(self, word: int) -> tuple[int, int, int]:
@@ -180,7 +176,14 @@ class _Written:
         k = bisect_right(self._firsts, word) - 1
         if k < 0:
             return word, 0, len(self.runs[word])
-        first, j, spans = self.marks[k]
+        first, j = self._firsts[k], self._irregular[k]
+        run = self.runs[j]
+        core = run.strip(_PUNCTUATION)
+        if core.isalnum():
+            left = len(run) - len(run.lstrip(_PUNCTUATION))
+            spans = [(left, left + len(core))]
+        else:
+            spans = [m.span() for m in _WRITTEN_RE.finditer(run)] if core else []
         if word - first < len(spans):
             return (j, *spans[word - first])
         j += 1 + word - first - len(spans)

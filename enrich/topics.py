@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -312,7 +313,7 @@ class Taxonomy:
         masked: dict[str, set[int]] = {}
         n = len(tokens)
         last = n - 1
-        for i in [i for i, token in enumerate(tokens) if token in starting]:
+        for i in compress(range(n), map(starting.__contains__, tokens)):  # no bytecode per word
             singles, by_second, loose = plans[tokens[i]]
             for topic, weight in singles:
                 if weight == MASK:
