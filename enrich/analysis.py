@@ -10,6 +10,7 @@ search side (query terms): one code path, so a query term meets a post in the sa
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 
 from enrich.normalize import _APOSTROPHE_VARIANTS, MARKS_BEFORE_STEMMING, normalize
@@ -38,10 +39,8 @@ _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # The same words before normalization: any apostrophe, combining accents (Latin, Cyrillic) kept.
 _LETTER = r"(?:[^\W_]|[\u0300-\u036f\u0483-\u0489])"
 _WRITTEN_RE = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHE_VARIANTS}']{_LETTER}+)*")
-# The same without the combining accents, for the texts that have none (most: one class, not an
-# alternation per character, scans twice as fast).
-_WRITTEN_PLAIN_RE = re.compile(rf"[^\W_]+(?:[{_APOSTROPHE_VARIANTS}'][^\W_]+)*")
-_ACCENT_RE = re.compile(r"[\u0300-\u036f\u0483-\u0489]")
+# Punctuation around a word (never a letter, digit, underscore or apostrophe).
+_PUNCTUATION = '.,!?:;"«»()[]…-–—“”„'
 _URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
 _SEGMENT_RE = re.compile(r"\S+")
 _INNER_RE = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)  # a run without the punctuation around it
@@ -51,7 +50,20 @@ def tokenize(normalized: str) -> list[str]:
     """Words of an already normalized text; links and @mentions are left out."""
     if "//" in normalized or "www." in normalized or "t.me/" in normalized or "@" in normalized:
         normalized = _URL_RE.sub(" ", normalized)
-    return _TOKEN_RE.findall(normalized)
+    # A word never holds a space: a run of non-space characters at a time, most of them one word
+    # (str.isalnum is the regex's [^\W_]) or one word in punctuation, without a regex call.
+    tokens: list[str] = []
+    add = tokens.append
+    for run in normalized.split():
+        if run.isalnum():
+            add(run)
+            continue
+        core = run.strip(_PUNCTUATION)
+        if core.isalnum():
+            add(core)
+        elif core:
+            tokens += _TOKEN_RE.findall(core)
+    return tokens
 
 
 def analyze(text: str, lang: str) -> list[str]:
@@ -98,8 +110,8 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
     as the text writes them: "Гражданства", not "гражданства" nor the pattern that matched it. Worked
     out on first use (only posts with a topic need it); when the tokens cannot be lined up with the
     text, the normalized tokens themselves."""
-    written: list[tuple[int, int]] | None = None
     lined_up: list[tuple[int, int]] | None = None
+    written: _Written | None = None
 
     def exact(start: int, end: int) -> str:
         nonlocal lined_up
@@ -117,32 +129,96 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
         # Otherwise the exact alignment, a run of non-space characters at a time.
         nonlocal written
         if written is None:
-            bare = _URL_ANY_CASE_RE.sub(_blank, text) if _MAY_HIDE.search(text) else text
-            pattern = _WRITTEN_RE if _ACCENT_RE.search(bare) else _WRITTEN_PLAIN_RE
-            written = list(map(_SPAN, pattern.finditer(bare)))  # map: no bytecode per word
-            if len(written) != len(tokens):
-                written = []
-        if written:
+            written = _Written(text)
+            if len(written.words) != len(tokens):
+                written.words = []
+        if written.words:
             if end - start == 1:  # most terms are one word, and a written word holds no space
-                word = text[slice(*written[start])]
+                word = written.words[start]
                 if word.casefold() == tokens[start] or _is_written(word, tokens[start], lang):
                     return word
-            elif all(_is_written(text[a:b], tokens[i], lang) for i, (a, b) in enumerate(written[start:end], start)):
-                return " ".join(text[written[start][0] : written[end - 1][1]].split())
+            elif all(_is_written(written.words[i], tokens[i], lang) for i in range(start, end)):
+                return written.phrase(start, end)
         return exact(start, end)
 
     return words
 
 
-_MAY_HIDE = re.compile(r"//|www\.|t\.me/|@", re.IGNORECASE)
+class _Written:
+    r"""The words of a text as it writes them (links and @mentions left out), found a run of
+    non-space characters at a time: most runs are one word (str.isalnum is the regex's [^\W_]), or
+    one word in punctuation; the regex reads only the others."""
+
+    def __init__(self, text: str) -> None:
+        self.text = bare = text
+        if "/" in text or "@" in text or "www." in text.lower():  # what a link or @mention needs
+            bare = _URL_ANY_CASE_RE.sub(_blank, text)
+        self.bare = bare
+        self.runs = runs = bare.split()
+        words: list[str] = []
+        self._firsts: list[int] = []  # of each run that is not one whole word: the index of its first word
+        self._irregular = [j for j, plain in enumerate(map(str.isalnum, runs)) if not plain]
+        last = 0
+        for j in self._irregular:
+            words += runs[last:j]
+            last = j + 1
+            self._firsts.append(len(words))
+            core = runs[j].strip(_PUNCTUATION)
+            if core.isalnum():
+                words.append(core)
+            elif core:
+                words += _WRITTEN_RE.findall(core)
+        self.words = words + runs[last:]
+        self._spans: list[tuple[int, int]] | None = None
+
+    def _locate(self, word: int) -> tuple[int, int, int]:
+        """The run of the ``word``-th word, and where the word is in it."""
+        k = bisect_right(self._firsts, word) - 1
+        if k < 0:
+            return word, 0, len(self.runs[word])
+        first, j = self._firsts[k], self._irregular[k]
+        run = self.runs[j]
+        core = run.strip(_PUNCTUATION)
+        if core.isalnum():
+            left = len(run) - len(run.lstrip(_PUNCTUATION))
+            spans = [(left, left + len(core))]
+        else:
+            spans = [m.span() for m in _WRITTEN_RE.finditer(run)] if core else []
+        if word - first < len(spans):
+            return (j, *spans[word - first])
+        j += 1 + word - first - len(spans)
+        return j, 0, len(self.runs[j])
+
+    def phrase(self, start: int, end: int) -> str:
+        """Words ``start..end`` and what the text has between them, with single spaces."""
+        if self.bare is not self.text:  # links blanked: sliced from the text, links and all
+            if self._spans is None:
+                self._spans = [m.span() for m in _WRITTEN_RE.finditer(self.bare)]
+            return " ".join(self.text[self._spans[start][0] : self._spans[end - 1][1]].split())
+        first, a, _ = self._locate(start)
+        last, _, b = self._locate(end - 1)
+        if first == last:
+            return self.runs[first][a:b]
+        return " ".join([self.runs[first][a:], *self.runs[first + 1 : last], self.runs[last][:b]])
 
 
-_SPAN = re.Match.span
+_NORMALIZED: dict[str | None, dict[str, list[str]]] = {}  # lang -> written word -> its tokens
+_NORMALIZED_CACHE = 100_000
 
 
 def _is_written(word: str, token: str, lang: str | None) -> bool:
     """Whether ``word`` as written is ``token`` (case folding tells most; normalizing tells the rest)."""
-    return word.casefold() == token or tokenize(normalize(word, lang)) == [token]
+    if word.casefold() == token:
+        return True
+    known = _NORMALIZED.get(lang)
+    if known is None:
+        known = _NORMALIZED[lang] = {}
+    found = known.get(word)
+    if found is None:
+        if len(known) >= _NORMALIZED_CACHE:  # a bounded cache of a stream's words: start over
+            known.clear()
+        found = known[word] = tokenize(normalize(word, lang))
+    return found == [token]
 
 
 def _blank(match: re.Match[str]) -> str:

@@ -78,9 +78,11 @@ _UZ_LATIN = {
 }
 # Context first (е → ye at a word start and after a vowel or sign; ц → ts after a vowel; ъ dropped
 # at a word start), then one C-speed translate for the rest.
-_UZ_YE_RE = re.compile(r"(?<![^\W\d_])е|(?<=[аеёиоуэюяўъь])е")
-_UZ_TS_RE = re.compile(r"(?<=[аеёиоуэюяў])ц")
-_UZ_HARD_SIGN_RE = re.compile(r"(?<![^\W\d_])ъ")
+# Each starts with its letter and looks back from after it: the regex engine then jumps from one
+# such letter to the next instead of trying a look-behind at every character.
+_UZ_YE_RE = re.compile(r"е(?:(?<![^\W\d_]е)|(?<=[аеёиоуэюяўъь]е))")
+_UZ_TS_RE = re.compile(r"ц(?<=[аеёиоуэюяў]ц)")
+_UZ_HARD_SIGN_RE = re.compile(r"ъ(?<![^\W\d_]ъ)")
 _UZ_TABLE = str.maketrans({**_UZ_LATIN, "е": "e", "ц": "s", "ъ": APOSTROPHE})
 _CYRILLIC_RE = re.compile(r"[\u0400-\u052f]")
 
@@ -89,9 +91,29 @@ def uz_to_latin(text: str) -> str:
     """Uzbek Cyrillic to Latin (input already case-folded)."""
     if not _CYRILLIC_RE.search(text):
         return text
-    text = _UZ_YE_RE.sub("ye", text)
-    text = _UZ_TS_RE.sub("ts", text)
-    text = _UZ_HARD_SIGN_RE.sub("", text)
+    # A space-separated run at a time (the context rules look one letter back, never across a
+    # space), each distinct run once: a post's runs are mostly ones seen before.
+    runs = text.split(" ")
+    unseen = set(runs).difference(_UZ_RUNS)
+    if unseen:
+        if len(_UZ_RUNS) + len(unseen) > _UZ_RUNS_CACHE:  # a bounded cache: start over
+            _UZ_RUNS.clear()
+            unseen = set(runs)
+        _UZ_RUNS.update((run, _uz_run_to_latin(run)) for run in unseen)
+    return " ".join(map(_UZ_RUNS.__getitem__, runs))
+
+
+_UZ_RUNS: dict[str, str] = {}
+_UZ_RUNS_CACHE = 200_000
+
+
+def _uz_run_to_latin(text: str) -> str:
+    if "е" in text:
+        text = _UZ_YE_RE.sub("ye", text)
+    if "ц" in text:
+        text = _UZ_TS_RE.sub("ts", text)
+    if "ъ" in text:
+        text = _UZ_HARD_SIGN_RE.sub("", text)
     return text.translate(_UZ_TABLE)
 
 
@@ -111,7 +133,7 @@ _LATIN_FOLD = str.maketrans(
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # generic combining marks
 _MARKS_RE = re.compile(f"[{_MARKS}]+")
 _MARKED_RE = re.compile(f"[\u00c0-\u024f\u1e00-\u1eff{_MARKS}]")
-_UZ_LATIN_VARIANTS = str.maketrans({"ŏ": "o'", "ğ": "g'", "ō": "o'", "ḡ": "g'"})
+_UZ_LATIN_VARIANTS = str.maketrans({"ŏ": "o'", "ğ": "g'", "ō": "o'", "ḡ": "g'"})  # checked in normalize
 # Languages whose stemmer needs the diacritics (folded after stemming).
 MARKS_BEFORE_STEMMING = frozenset({"tr"})
 
@@ -128,7 +150,15 @@ def fold(text: str) -> str:
     control characters (NUL included) or lone surrogates."""
     if "´" in text:  # a spacing accent typed for the Uzbek apostrophe; NFKC makes it a combining mark
         text = text.replace("´", APOSTROPHE)
-    text = unicodedata.normalize("NFKC", safe(text)).casefold()
+    folded = _folded(text)
+    # The unsafe characters are controls, surrogates and noncharacters, none printable, and no step
+    # changes them (NFKC and case folding keep them; those that are whitespace go with the spaces).
+    # A result without any had none to replace: most texts are not scanned for them.
+    return folded if folded.isprintable() else _folded(safe(text))
+
+
+def _folded(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
     if "\u0307" in text:  # casefold("İ") leaves a combining dot above
         text = text.replace("\u0307", "")
     if _OTHER_APOSTROPHE_RE.search(text):
@@ -141,7 +171,9 @@ def normalize(text: str, lang: str | None = None) -> str:
     diacritics (but for :data:`MARKS_BEFORE_STEMMING`), then ё→е."""
     text = fold(text)
     if lang == "uz":
-        text = uz_to_latin(text.translate(_UZ_LATIN_VARIANTS))  # before ё→е: Uzbek ё is yo
+        if "ŏ" in text or "ğ" in text or "ō" in text or "ḡ" in text:
+            text = text.translate(_UZ_LATIN_VARIANTS)
+        text = uz_to_latin(text)  # before ё→е: Uzbek ё is yo
     if lang not in MARKS_BEFORE_STEMMING:
         text = fold_marks(text)
     return text.replace("ё", "е")

@@ -60,12 +60,29 @@ def _snowball(lang: str) -> Any:
     return stemmer
 
 
+_STEMS: dict[str, dict[str, str]] = {}  # lang -> word -> stem: a post's words are mostly known ones
+
+
 def stem_words(words: list[str], lang: str) -> list[str]:
-    """Stems of ``words`` (already normalized) in ``lang``; unknown languages keep the words."""
+    """Stems of ``words`` (already normalized) in ``lang``; unknown languages keep the words. Each
+    distinct word not seen before is stemmed once; the rest are dict lookups (at C speed)."""
     rule = _RULES.get(lang)
-    if rule is not None:
-        return [rule(w) for w in words]
-    if lang in SNOWBALL:
-        stems: list[str] = _snowball(lang).stemWords(words)
-        return [fold_marks(stem) for stem in stems] if lang in MARKS_BEFORE_STEMMING else stems
-    return words
+    if rule is None and lang not in SNOWBALL:
+        return words
+    known = _STEMS.get(lang)
+    if known is None:
+        known = _STEMS[lang] = {}
+    unseen = set(words).difference(known)
+    if unseen:
+        if len(known) + len(unseen) > _CACHE:  # a bounded cache: start over (never mid-post)
+            known.clear()
+            unseen = set(words)
+        new = list(unseen)
+        if rule is not None:
+            known.update(zip(new, map(rule, new), strict=True))
+        else:
+            stems: list[str] = _snowball(lang).stemWords(new)
+            if lang in MARKS_BEFORE_STEMMING:
+                stems = [fold_marks(stem) for stem in stems]
+            known.update(zip(new, stems, strict=True))
+    return list(map(known.__getitem__, words))

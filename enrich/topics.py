@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -92,6 +94,12 @@ class _Term:
         object.__setattr__(self, "size", len(self.patterns))
 
 
+# The terms a word starts, as Taxonomy.tag reads them: the one-word terms it is, one (topic, weight)
+# per topic (a one-word mask hides the others: it blocks their word); the longer terms by the stem
+# their second word must have (most tries of a phrase fail there: one dict lookup); the other longer terms.
+_Plan = tuple[tuple[tuple[str, float], ...], dict[str, tuple["_Term", ...]], tuple[tuple[str, "_Term"], ...]]
+
+
 @dataclass
 class _Matcher:
     """All terms compiled for one post language, indexed by their first word pattern."""
@@ -100,6 +108,7 @@ class _Matcher:
     prefix: dict[str, list[_Term]] = field(default_factory=lambda: defaultdict(list))
     _first: dict[str, tuple[_Term, ...]] = field(default_factory=dict)  # word -> terms it can start
     _starters: set[str] = field(default_factory=set)  # the words of _first that start a term
+    _plans: dict[str, _Plan] = field(default_factory=dict)  # the starters' terms, as tag reads them
     _longest: int = 0  # longest prefix pattern: a 1 MB "word" is not sliced a million times
 
     def add(self, term: _Term) -> None:
@@ -109,6 +118,7 @@ class _Matcher:
             self._longest = max(self._longest, len(first.value))
         self._first.clear()  # a word looked up before may start this term too
         self._starters.clear()
+        self._plans.clear()
 
     def _starting(self, token: str, stem: str) -> tuple[_Term, ...]:
         found = self._first.get(token)
@@ -119,39 +129,74 @@ class _Matcher:
             found = self._first[token] = tuple(terms)
             if found:
                 self._starters.add(token)
+                self._plans[token] = _plan(found)
         return found
+
+    def starting(self, tokens: list[str], stems: list[str]) -> set[str]:
+        """The words of the post that start a term (set operations, at C speed, for most words)."""
+        first = self._first
+        words = set(tokens)
+        unseen = words.difference(first)
+        if unseen:
+            if len(first) + len(unseen) > _FIRST_CACHE:  # a bounded cache: start over (never mid-post)
+                first.clear()
+                self._starters.clear()
+                self._plans.clear()
+                unseen = words
+            for token in unseen:
+                self._starting(token, stems[tokens.index(token)])
+        return self._starters.intersection(words)
 
     def hits(self, tokens: list[str], stems: list[str]) -> list[_Hit]:
         """The terms found in the post, in the order of the words they start at. Set operations (C
         speed) find the few words that start a term; only those positions are tried."""
-        first = self._first
-        words = set(tokens)
-        unseen = words.difference(first)
-        if len(first) + len(unseen) > _FIRST_CACHE:  # a bounded cache: start over (never mid-post)
-            first.clear()
-            self._starters.clear()
-            unseen = words
-        for token in unseen:
-            self._starting(token, stems[tokens.index(token)])
-        starting = self._starters.intersection(words)
+        starting = self.starting(tokens, stems)
         if not starting:
             return []
+        first = self._first
         found: list[_Hit] = []
         n = len(tokens)
         for i in [i for i, token in enumerate(tokens) if token in starting]:
             for term in first[tokens[i]]:
                 k = term.size
-                if k == 1 or (
-                    i + k <= n
-                    and (
-                        stems[i + 1 : i + k] == term.rest
-                        if term.rest is not None
-                        else (term.second is None or term.second == stems[i + 1])
-                        and all(term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k))
-                    )
-                ):
+                if k == 1 or (i + k <= n and _follows(term, tokens, stems, i)):
                     found.append(_Hit(term, i, i + k, tuple(stems[i : i + k])))
         return found
+
+
+def _follows(term: _Term, tokens: list[str], stems: list[str], i: int) -> bool:
+    """Whether the words after position ``i`` (at least ``term.size - 1`` of them) are the rest of ``term``."""
+    k = term.size
+    if term.rest is not None:
+        return stems[i + 1 : i + k] == term.rest
+    return (term.second is None or term.second == stems[i + 1]) and all(
+        term.patterns[j].matches(tokens[i + j], stems[i + j]) for j in range(1, k)
+    )
+
+
+def _take(term: _Term, i: int, stems: list[str], found: dict[str, list[_Found]], masked: dict[str, set[int]]) -> None:
+    k = term.size
+    if term.weight == MASK:
+        masked.setdefault(term.topic, set()).update(range(i, i + k))
+    else:
+        found.setdefault(term.topic, []).append((-term.weight, -k, i, i + k, tuple(stems[i : i + k])))
+
+
+def _plan(terms: tuple[_Term, ...]) -> _Plan:
+    singles: dict[str, float] = {}
+    by_second: dict[str, list[_Term]] = {}
+    loose: list[tuple[str, _Term]] = []
+    for term in terms:
+        if term.size == 1:
+            known = singles.get(term.topic)
+            if known is None or (known != MASK and (term.weight == MASK or term.weight > known)):
+                singles[term.topic] = term.weight
+        elif term.second is not None:
+            by_second.setdefault(term.second, []).append(term)
+        else:
+            second = term.patterns[1]  # a prefix: the next word must start with it (a lone *: "")
+            loose.append((second.value if type(second) is _Pattern else "", term))
+    return tuple(singles.items()), {k: tuple(v) for k, v in by_second.items()}, tuple(loose)
 
 
 class _Hit(NamedTuple):  # a tuple: a post makes dozens, and a frozen dataclass is slow to build
@@ -164,37 +209,47 @@ class _Hit(NamedTuple):  # a tuple: a post makes dozens, and a frozen dataclass 
 Surface = Callable[[int, int], str]  # words start..end of the post as written in it
 
 
-def _score(hits: list[_Hit]) -> tuple[float, list[_Hit]]:
+# A match as Taxonomy.tag weighs it: a plain tuple that sorts by rank (stronger terms first, then
+# longer ones, then earlier ones): -weight, -words, start, end, and the stems it matched (a one-word
+# match: the stem itself).
+_Found = tuple[float, int, int, int, "str | tuple[str, ...]"]
+
+
+def _score(found: list[_Found], masked: set[int] | None) -> tuple[float, list[_Found]]:
     """Evidence of one topic: each piece of the post counts once, however many terms (or
-    languages' spellings of a term) match it, and however often it is repeated; the hits that counted."""
-    if len(hits) == 1:  # most topics of a post: one term, nothing to weigh it against
-        return (0.0, []) if hits[0].term.weight == MASK else (hits[0].term.weight, hits)
-    taken: list[_Hit] = []
-    seen_words: set[tuple[str, ...]] = set()
-    blocked: set[int] = set()  # word positions of the masks and of the hits taken
-    for hit in hits:
-        if hit.term.weight == MASK:
-            blocked.update(range(hit.start, hit.end))
-    for hit in sorted(hits, key=_rank):
-        if hit.term.weight == MASK or hit.words in seen_words:
+    languages' spellings of a term) match it, and however often it is repeated; the matches that
+    counted. ``masked``: the word positions its ``except`` phrases cover."""
+    found.sort()
+    taken: list[_Found] = []
+    seen_words: set[str | tuple[str, ...]] = set()
+    blocked = set(masked) if masked else set()  # word positions of the masks and of the matches taken
+    for hit in found:
+        words = hit[4]
+        if words in seen_words:
             continue
-        span = range(hit.start, hit.end)
-        if not blocked.isdisjoint(span):
-            continue
+        start = hit[2]
+        if hit[1] == -1:
+            if start in blocked:
+                continue
+            blocked.add(start)
+        else:
+            span = range(start, hit[3])
+            if not blocked.isdisjoint(span):
+                continue
+            blocked.update(span)
         taken.append(hit)
-        seen_words.add(hit.words)
-        blocked.update(span)
-    return sum(h.term.weight for h in taken), taken
+        seen_words.add(words)
+    return sum(-hit[0] for hit in taken), taken
 
 
-def _rank(hit: _Hit) -> tuple[float, int, int]:
-    """Stronger terms first, then longer ones, then earlier ones."""
-    return (-hit.term.weight, hit.start - hit.end, hit.start)
-
-
-def _words(taken: list[_Hit], surface: Surface) -> list[str]:
+def _words(taken: list[_Found], surface: Surface) -> list[str]:
     """The words that counted, as the post writes them, in its order (once each)."""
-    return list(dict.fromkeys(surface(h.start, h.end) for h in sorted(taken, key=lambda h: h.start)))
+    if len(taken) == 1:
+        return [surface(taken[0][2], taken[0][3])]
+    return list(dict.fromkeys(surface(hit[2], hit[3]) for hit in sorted(taken, key=_START)))
+
+
+_START = itemgetter(2)
 
 
 class Taxonomy:
@@ -249,15 +304,43 @@ class Taxonomy:
         writes them; by default the normalized tokens), not the taxonomy's patterns."""
         if surface is None:
             surface = lambda start, end: " ".join(tokens[start:end])  # noqa: E731
-        by_topic: dict[str, list[_Hit]] = defaultdict(list)
-        for hit in self.matcher(lang).hits(tokens, stems):
-            by_topic[hit.term.topic].append(hit)
+        matcher = self.matcher(lang)
+        starting = matcher.starting(tokens, stems)
+        if not starting:
+            return {}
+        plans = matcher._plans
+        found: dict[str, list[_Found]] = {}
+        masked: dict[str, set[int]] = {}
+        n = len(tokens)
+        last = n - 1
+        for i in compress(range(n), map(starting.__contains__, tokens)):  # no bytecode per word
+            singles, by_second, loose = plans[tokens[i]]
+            for topic, weight in singles:
+                if weight == MASK:
+                    masked.setdefault(topic, set()).add(i)
+                elif topic in found:
+                    found[topic].append((-weight, -1, i, i + 1, stems[i]))
+                else:
+                    found[topic] = [(-weight, -1, i, i + 1, stems[i])]
+            if i == last:
+                continue
+            for term in by_second.get(stems[i + 1], ()):
+                if i + term.size <= n and _follows(term, tokens, stems, i):
+                    _take(term, i, stems, found, masked)
+            if loose:
+                following = tokens[i + 1]
+                for start, term in loose:
+                    if following.startswith(start) and i + term.size <= n and _follows(term, tokens, stems, i):
+                        _take(term, i, stems, found, masked)
         tagged: dict[str, list[str]] = {}
         for topic, spec in self.spec.topics.items():
-            if topic in by_topic:
-                score, taken = _score(by_topic[topic])
-                if score >= spec.min_score:  # the words as written only for the topics that count
-                    tagged[topic] = _words(taken, surface)
+            hits = found.get(topic)
+            if hits is None:
+                continue
+            masks = masked.get(topic)
+            score, taken = (-hits[0][0], hits) if len(hits) == 1 and masks is None else _score(hits, masks)
+            if score >= spec.min_score:  # the words as written only for the topics that count
+                tagged[topic] = _words(taken, surface)
         return tagged
 
 

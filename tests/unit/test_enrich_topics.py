@@ -9,8 +9,10 @@ import pytest
 
 from dozor.errors import ConfigError
 from enrich import topics
+from enrich.analysis import normalize, tokenize
 from enrich.evaluate import read_units
 from enrich.pipeline import Enricher, enrich_record
+from enrich.stemming import stem_words
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -206,3 +208,32 @@ def test_bad_taxonomy_is_one_clear_error(tmp_path: Path, content: str, message: 
 def test_missing_taxonomy_file() -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         topics.load(Path("/nonexistent/taxonomy.yaml"))
+
+
+def test_one_word_terms_of_a_topic_on_one_word_weigh_as_the_strongest_or_its_mask(tmp_path: Path) -> None:
+    """The tagger folds the one-word terms a word matches into one per topic: a one-word mask hides
+    the others on that word, else the strongest counts, once per word however it is spelled."""
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        """
+topics:
+  travel:
+    terms: {en: [pass*, passenger]}
+    weak: {en: [passenger, ticket]}
+    except: {en: [passport]}
+  papers:
+    terms: {en: [passport]}
+""",
+        encoding="utf-8",
+    )
+    taxonomy = topics.load(path)
+
+    def tag(text: str) -> dict[str, list[str]]:
+        tokens = tokenize(normalize(text, "en"))
+        return taxonomy.tag(tokens, stem_words(tokens, "en"), "en")
+
+    assert tag("passport office") == {"papers": ["passport"]}  # the mask hides pass* on its word only
+    assert tag("passport for a passenger") == {"travel": ["passenger"], "papers": ["passport"]}
+    assert tag("passenger passengers") == {"travel": ["passenger"]}  # one stem counts once
+    assert tag("ticket ticket") == {}  # a weak term, once: half a point
+    assert tag("ticket passes") == {"travel": ["ticket", "passes"]}
