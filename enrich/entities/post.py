@@ -79,15 +79,21 @@ class Post:
         return country if len(country) == 2 else LANG_COUNTRY.get(self.lang, "RU")
 
     @cached_property
+    def _first_digit(self) -> int:
+        found = _DIGIT_RE.search(self.norm)
+        return -1 if found is None else found.start()
+
+    @property
     def has_digits(self) -> bool:
         """No number, no law article, sum, phone or date: most extractors stop here."""
-        return _DIGIT_RE.search(self.norm) is not None
+        return self._first_digit >= 0
 
     @cached_property
     def numbers(self) -> list[int]:
         """Where each run of digits starts in ``norm``: patterns that begin with a number are tried
-        there only, not at every character."""
-        return [m.start() for m in _NUMBER_RE.finditer(self.norm)] if self.has_digits else []
+        there only, not at every character (the text before the first digit is not read again)."""
+        first = self._first_digit
+        return [m.start() for m in _NUMBER_RE.finditer(self.norm, first)] if first >= 0 else []
 
     def scan(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
         """Non-overlapping matches of ``pattern`` that start at a number of ``norm``."""
