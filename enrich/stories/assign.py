@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from enrich.stories.minhash import Signature, similar, similar_to
+from enrich.stories.minhash import Signature, similar
 
 
 @dataclass
@@ -124,9 +124,8 @@ class StoryAssigner:
 def _best(post: Post, held: dict[str, Holder], sigs: dict[str, Signature]) -> str | None:
     assert post.signature is not None
     holders = {h.post: h for h in map(held.get, post.bands) if h is not None}  # each claiming post once
-    known = [(p, h) for p, h in holders.items() if p in sigs]
-    scores = similar_to(post.signature, [sigs[p] for p, _ in known])
-    score, story = max(zip(scores, (h.story for _, h in known), strict=True), default=(0.0, ""))
+    scored = [(similar(post.signature, sigs[p]), h.story) for p, h in holders.items() if p in sigs]
+    score, story = max(scored, default=(0.0, ""))
     return story if score > 0.0 else None
 
 

@@ -138,14 +138,6 @@ def similar(a: Signature, b: Signature) -> float:
     return j if j >= JACCARD else 0.0
 
 
-def similar_to(a: Signature, others: list[Signature]) -> list[float]:
-    """:func:`similar` of ``a`` and each of ``others``, compared in one numpy operation."""
-    if len(others) < 2:
-        return [similar(a, b) for b in others]
-    equal = np.count_nonzero(np.stack([b.values for b in others]) == a.values, axis=1)
-    return [j if j >= JACCARD else 0.0 for j in (float(c) / NUM_PERM for c in equal.tolist())]
-
-
 def texts_of(record: dict[str, object]) -> list[str]:
     """A record's normalized texts: ``text_norm`` and its images' ``ocr_norm`` (a string or a list)."""
     out = [str(record.get("text_norm") or "")]
