@@ -1,6 +1,7 @@
 """What entities and story assignment add to the enrichment, on distinct texts, each pass in a fresh process.
 
     .venv/bin/python bench/bench_entities_stories.py [--posts 20000] [--baseline 358e032|none] [--passes 1]
+    .venv/bin/python bench/bench_entities_stories.py --diff main [--posts 20000]
 
 The corpus is bench_enrich_distinct.py's: ``--posts`` generated posts that never repeat plus every distinct
 real text of ``../shared/realdata`` (read in place). Each pass runs one of these over the whole corpus once,
@@ -14,6 +15,11 @@ The taxonomy and the entity lists are compiled for every language before the clo
 not per post; no text is seen before). Each for this tree and, side by side in the same run, for the tree
 at ``--baseline`` (default ``358e032``, main before this work; extracted with ``git archive``).
 Target (issue 15): >= 3,000 posts/s with entities and stories on one core.
+
+``--diff REF``: no timing; both trees compute, for every distinct text plus the labelled entity and story
+sets, what entities and stories produce (the entities, the simhash, the story signature and bands, and
+the story each post is assigned when the corpus runs through one assigner in batches), and the number of
+texts whose outputs differ is printed (a speed change must leave it at 0).
 """
 
 from __future__ import annotations
@@ -82,6 +88,83 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
             "code": str(Path(pipeline.__file__).resolve().parents[1])}  # fmt: skip
 
 
+def _diff_inputs(corpus: Path) -> list[dict[str, Any]]:
+    """The corpus's records, then the labelled entity posts (with their date and country) and the story
+    set's posts (real posts and their repost variants, the hand-written set)."""
+    sys.path.insert(0, str(ROOT))
+    from enrich.entities.evaluate import DEFAULT, REALDATA, find_realdata, load, with_real_texts
+    from tests.support.story_variants import generated, hand_written
+
+    records = [json.loads(line) for line in corpus.read_bytes().splitlines() if line.strip()]
+    gold = load(DEFAULT)
+    realdata = find_realdata()
+    if realdata is not None:
+        gold += with_real_texts(load(REALDATA), realdata)
+    for row in gold:
+        channel = {"id": 2, "country": row.get("country")}
+        records.append({"channel": channel, "message_id": len(records), "date": row.get("date"), "text": row["text"]})
+    stories = (generated(realdata) if realdata is not None else []) + hand_written()
+    for row in stories:
+        records.append({"channel": {"id": 3}, "message_id": len(records), "text": row["text"]})
+    return records
+
+
+def dump(root: Path, corpus: Path, out: Path) -> None:
+    """What entities and stories make of every input, one JSON line per record (the code under ``root``)."""
+    sys.path.insert(0, str(root))
+    from enrich import entities
+    from enrich.analysis import tokenize
+    from enrich.language import UNDETERMINED, detect
+    from enrich.normalize import normalize
+    from enrich.simhash import simhash
+    from enrich.stemming import stem_words
+    from enrich.stories import MemoryStore, StoryAssigner, assign_records
+    from enrich.stories.minhash import signature
+
+    records = [json.loads(line) for line in corpus.read_bytes().splitlines() if line.strip()]
+    assigner = StoryAssigner(MemoryStore())
+    lines: list[str] = []
+    for i in range(0, len(records), BATCH):
+        batch = records[i : i + BATCH]
+        out_records: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        for record in batch:
+            text = record["text"]
+            lang, _, _ = detect(text)
+            norm = normalize(text, None if lang == UNDETERMINED else lang)
+            tokens = tokenize(norm)
+            stems = stem_words(tokens, lang)
+            found = entities.extract(text, lang, entities.hints_of(record), norm=norm, tokens=tokens, stems=stems)
+            sig = signature(norm)
+            rows.append({"text": text, "entities": found, "simhash": simhash(stems),
+                         "signature": [sig.encode(), sig.size, sig.bands()] if sig else None})  # fmt: skip
+            out_records.append({"text_norm": norm})
+        assign_records(assigner, out_records, [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch])
+        for row, record in zip(rows, out_records, strict=True):
+            row["story"] = record["story"]
+            lines.append(json.dumps(row, ensure_ascii=False, sort_keys=True))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def diff(trees: dict[str, Path], corpus: Path, tmp: Path) -> int:
+    inputs = tmp / "diff_inputs.jsonl"
+    records = _diff_inputs(corpus)
+    inputs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    outputs: list[list[str]] = []
+    for n, (name, tree) in enumerate(trees.items()):
+        out = tmp / f"dump{n}.jsonl"
+        subprocess.run([sys.executable, __file__, "--dump", str(tree), str(inputs), str(out)], check=True, cwd=tree)
+        outputs.append(out.read_text(encoding="utf-8").splitlines())
+        print(f"{name}: {len(outputs[-1])} texts")
+    now, before = outputs
+    differ = [(a, b) for a, b in zip(now, before, strict=True) if a != b]
+    for a, b in differ[:5]:
+        x, y = json.loads(a), json.loads(b)
+        print("differs:", json.dumps({k: (x[k], y[k]) for k in x if x[k] != y[k]}, ensure_ascii=False)[:600])
+    print(f"texts whose entities, simhash, story signature or story differ: {len(differ)} of {len(now)}")
+    return 1 if differ else 0
+
+
 def _pass(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(root), str(corpus), mode],
@@ -100,6 +183,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         print(json.dumps(child(Path(argv[1]), Path(argv[2]), argv[3])))
         return 0
+    if argv[:1] == ["--dump"]:
+        dump(Path(argv[1]), Path(argv[2]), Path(argv[3]))
+        return 0
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_enrich_distinct import _baseline_tree, _corpus
 
@@ -110,6 +196,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus, n_gen, n_real = _corpus(posts, Path(tmp))
         trees = {"now": ROOT}
+        if "--diff" in opts:
+            return diff({**trees, opts["--diff"]: _baseline_tree(opts["--diff"], Path(tmp))}, corpus, Path(tmp))
         if ref != "none":
             trees[f"before ({ref})"] = _baseline_tree(ref, Path(tmp))
         print(f"distinct texts: {n_gen + n_real} ({n_gen} generated, {n_real} real from ../shared/realdata)")

@@ -58,11 +58,11 @@ def extract_post(post: Post) -> dict[str, list[str]]:
     names = combined().find(post)
     found["org"] = orgs.extract(post, [f for f in names if f.kind == "org"])
     # A country inside an organisation's name or a law citation is not a place of its own.
-    inside = [(f.start, f.end) for f in names if f.kind == "org"]
-    inside += [post.token_range(s, e) for s, e in law_spans]
-    found["place"] = [
-        f.value for f in names if f.kind == "place" and not any(s < f.end and f.start < e for s, e in inside)
-    ]
+    places = [f for f in names if f.kind == "place"]
+    if places:  # (a law's words are looked up only then: that needs where every word is)
+        inside = [(f.start, f.end) for f in names if f.kind == "org"]
+        inside += [post.token_range(s, e) for s, e in law_spans]
+        found["place"] = [f.value for f in places if not any(s < f.end and f.start < e for s, e in inside)]
     found["person"] = person.extract(post, [f for f in names if f.kind == "person"])
     return {kind: sorted(set(values)) for kind, values in found.items() if values}
 

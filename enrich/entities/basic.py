@@ -8,7 +8,7 @@ import re
 from enrich.entities.post import Post
 
 # One pattern per kind, each starting with its own literal, so a post is scanned fast.
-_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+|\bt\.me/[^\s<>\"')\]]+")
+_LINK = re.compile(r"https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+|t(?<!\w.)\.me/[^\s<>\"')\]]+")
 _MENTION = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 _HASHTAG = re.compile(r"#([^\W_]\w*)")
 _WORD_BEFORE = re.compile(r"[\w@#]")

@@ -1,8 +1,10 @@
 """Names from a list (places.yaml, orgs.yaml, people.yaml): canonical name -> its names per language.
 
-Names are compiled with the topic matcher (:mod:`enrich.topics`), so they are normalized and stemmed
-the way the post is and match in any inflection, Uzbek in both scripts. A post is matched in one pass
-over its words; where names overlap, the longest wins (``Нижний Новгород`` over ``Новгород``).
+Names are compiled into word patterns the way the topic matcher compiles its terms
+(:func:`enrich.topics.term_patterns`), so they are normalized and stemmed the way the post is and match in
+any inflection, Uzbek in both scripts. A post is matched in one pass over its words; where names of a
+kind overlap, the longest wins (``Нижний Новгород`` over ``Новгород``). Speed: what a word starts is
+worked out once per word and kept (:class:`_Index`), one-word names already settled.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import cast
+from operator import itemgetter
+from typing import NamedTuple
 
 import yaml
 
@@ -19,7 +22,7 @@ from dozor.errors import ConfigError
 from enrich.analysis import tokenize
 from enrich.entities.post import Post
 from enrich.normalize import normalize
-from enrich.topics import SHARED_LANGS, Hit, Matcher, Pattern, Term, term_patterns
+from enrich.topics import SHARED_LANGS, term_patterns
 
 _CASE = "case"  # a term's label: the post must write it with a capital letter
 _CAPS = "caps"  # ... all in capitals (an abbreviation that stems like a common word: НАО ~ на)
@@ -34,8 +37,7 @@ _DERIVED = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):  # a tuple: built for every name found, and a frozen dataclass is slow to build
     kind: str
     value: str
     start: int  # token indices [start, end)
@@ -58,165 +60,209 @@ def _variants(lang: str, name: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _StemOrStart(Pattern):
-    """A word with this stem, or one that starts like the name's word (``value``): stemmers do not
-    always stem a name and its inflected forms alike (Ростов -> рост, Ростове -> ростов; Uzbek
-    vazirligi -> vazirlik)."""
+class _Part:
+    """One word of a name: a word with stem ``value``; with ``prefix``, a word starting with ``value``
+    (or, when ``stem`` is set, also one with that stem: stemmers do not always stem a name and its
+    inflected forms alike: Ростов -> рост, Ростове -> ростов; Uzbek vazirligi -> vazirlik)."""
 
-    stem: str = ""
+    value: str
+    prefix: bool
+    stem: str | None = None
 
     def matches(self, token: str, stem: str) -> bool:
-        return stem == self.stem or token.startswith(self.value)
+        if not self.prefix:
+            return stem == self.value
+        return token.startswith(self.value) or stem == self.stem
 
 
 _END_VOWEL = re.compile(r"[аяеёоуюыиьйәөүұіaeiouy]$")
 
 
-def _loose(pattern: Pattern, word: str) -> Pattern:
+def _loose(part: _Part, word: str) -> _Part:
     start = _END_VOWEL.sub("", word)
-    if pattern.prefix or len(start) < _PREFIX_FROM:
-        return pattern
-    return _StemOrStart(start, True, pattern.value)
+    if part.prefix or len(start) < _PREFIX_FROM:
+        return part
+    return _Part(start, True, part.value)
 
 
 @dataclass(frozen=True)
-class _Name(Term):
-    """A name compiled for the matcher, knowing its entry and how it ranks against overlapping names."""
+class _Name:
+    """A name compiled for matching: its entry's kind and canonical name, the case it asks for
+    (``label``), its words, and how it ranks against overlapping names."""
 
-    kind: str = ""
-    rank: tuple[int, int] = (0, 0)  # whole-stem words first, then the longer stems
+    kind: str
+    value: str
+    label: str
+    parts: tuple[_Part, ...]
+    rank: tuple[int, int]  # whole-stem words first, then the longer stems
 
     @classmethod
-    def of(cls, entry: Entry, label: str, patterns: tuple[Pattern, ...]) -> _Name:
-        exact = sum(not p.prefix for p in patterns)
-        rank = (-exact, -sum(len(p.value) for p in patterns))
-        return cls(entry.canonical, label, 1.0, patterns, entry.kind, rank)
+    def of(cls, entry: Entry, label: str, parts: tuple[_Part, ...]) -> _Name:
+        exact = sum(not p.prefix for p in parts)
+        return cls(entry.kind, entry.canonical, label, parts, (-exact, -sum(len(p.value) for p in parts)))
+
+    def derived(self, token: str) -> bool:
+        """A derived word (a people, an adjective) where the last word matched as a prefix."""
+        last = self.parts[-1]
+        return last.prefix and len(token) > len(last.value) and _DERIVED.search(token) is not None
 
 
 def _terms(entry: Entry, name: str, lang: str) -> list[_Name]:
-    patterns = term_patterns(name, lang)
-    if not patterns:
+    parts = tuple(_Part(p.value, p.prefix) for p in term_patterns(name, lang))
+    if not parts:
         return []
     words = tokenize(normalize(name, lang))
     label = _CASE if entry.case else ""
-    if name.isupper() and any(p.value != w for p, w in zip(patterns, words, strict=False)):
+    if name.isupper() and any(p.value != w for p, w in zip(parts, words, strict=False)):
         label = _CAPS
-    if len(words) != len(patterns) or name.isupper():  # abbreviations match whole
-        return [_Name.of(entry, label, patterns)]
-    loose = tuple(_loose(p, w) for p, w in zip(patterns, words, strict=True))
-    if loose == patterns:
-        return [_Name.of(entry, label, patterns)]
+    if len(words) != len(parts) or name.isupper():  # abbreviations match whole
+        return [_Name.of(entry, label, parts)]
+    loose = tuple(_loose(p, w) for p, w in zip(parts, words, strict=True))
+    if loose == parts:
+        return [_Name.of(entry, label, parts)]
     # Indexed both by the first word's stem and by its start, so either finds it.
-    return [_Name.of(entry, label, loose), _Name.of(entry, label, (patterns[0], *loose[1:]))]
+    return [_Name.of(entry, label, loose), _Name.of(entry, label, (parts[0], *loose[1:]))]
 
 
-def _fits(hit: Hit, post: Post) -> bool:
-    """The case a term asks for, and no derived word where a stem matched as a prefix."""
-    label = hit.term.label
-    if label == _CASE and not post.capitalized(hit.start):
-        return False
-    if label == _CAPS and post.written and not post.written[hit.start].isupper():
-        return False
-    last = hit.term.patterns[-1]
-    rest = post.tokens[hit.end - 1][len(last.value) :]
-    return not (last.prefix and rest and _DERIVED.search(post.tokens[hit.end - 1]))
+def _case_fits(label: str, post: Post, index: int) -> bool:
+    """The case a name asks for, of the word at ``index`` (true when the post's words as written do
+    not line up with its tokens: then it cannot be told)."""
+    if label == _CASE:
+        return post.capitalized(index)
+    written = post.written
+    return not written or written[index].isupper()
 
 
-def _rank(hit: Hit) -> tuple[int, int, int, int]:
-    """Longer names first; then whole-stem over prefix matches, then the longer stem."""
-    return (hit.start - hit.end, *cast(_Name, hit.term).rank, hit.start)
-
-
-_PREFIX_KEY = 3  # the topic matcher's shortest prefix key (enrich.topics)
+_PREFIX_KEY = 3  # the shortest prefix a name's word matches by (enrich.topics)
 _CACHE = 500_000
 
 
-class _Index:
-    """A compiled matcher, looked up per post with set operations: a post's distinct words not seen
-    before are sorted once into those that can start a name (with the names) and those that cannot, so
-    a post whose words start no name costs two set operations instead of a loop over its words."""
+@dataclass(frozen=True)
+class _Starts:
+    """What a word starts: one-word names by kind, as the choices to try in turn (case asked, canonical
+    name; the first whose case fits is taken), and longer names by their second word's stem (when that
+    word must have exactly that stem) or to be tried in full (``loose``)."""
 
-    def __init__(self, matcher: Matcher) -> None:
-        self.matcher = matcher
-        self.longest = max((len(k) for k in matcher.prefix), default=0)
-        self.heads = {k[:_PREFIX_KEY] for k in matcher.prefix}  # a word starting otherwise starts no prefix name
-        # word -> the names it starts: one-word names, longer ones by their second word's stem (when that
-        # word must have exactly that stem), and the rest (a second word matched by its start)
-        self.starts: dict[str, tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]] = {}
-        self.hot: set[str] = set()  # the keys of `starts`, as a set: set operations with it stay O(post)
-        self.never: set[str] = set()
+    single: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    by_stem: dict[str, tuple[_Name, ...]]
+    loose: tuple[_Name, ...]
+
+
+def _starts(token: str, names: list[_Name]) -> _Starts | None:
+    """Where overlapping names of one kind compete, the longest wins, then the better ranked, then the
+    first compiled; a one-word name at a word meets only the other one-word names there, so their
+    contest is settled here once per word: of each kind, in rank order, the names that pass the
+    derived-word check, each case asked once, none after one that asks for none."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    by_stem: dict[str, list[_Name]] = {}
+    loose: list[_Name] = []
+    for name in sorted((n for n in names if len(n.parts) == 1), key=lambda n: n.rank):  # stable: ties keep order
+        if name.derived(token):
+            continue
+        choices = by_kind.setdefault(name.kind, [])
+        if any(label == name.label or not label for label, _ in choices):
+            continue
+        choices.append((name.label, name.value))
+    for name in names:
+        if len(name.parts) == 1:
+            continue
+        second = name.parts[1]
+        if not second.prefix:  # matches one stem exactly
+            by_stem.setdefault(second.value, []).append(name)
+        else:
+            loose.append(name)
+    single = tuple((kind, tuple(choices)) for kind, choices in by_kind.items() if choices)
+    if not single and not by_stem and not loose:
+        return None
+    return _Starts(single, {k: tuple(v) for k, v in by_stem.items()}, tuple(loose))
+
+
+class _Index:
+    """The names of one post language, looked up per post with set operations: a post's distinct words
+    not seen before are sorted once into those that can start a name (with what they start) and those
+    that cannot, so a post whose words start no name costs two set operations instead of a loop over its
+    words."""
+
+    def __init__(self, names: list[_Name]) -> None:
+        self.exact: dict[str, list[_Name]] = {}  # first word by its stem
+        self.prefix: dict[str, list[_Name]] = {}  # ... by its start
+        for name in names:
+            first = name.parts[0]
+            (self.prefix if first.prefix else self.exact).setdefault(first.value, []).append(name)
+        self.longest = max((len(k) for k in self.prefix), default=0)
+        self.heads = {k[:_PREFIX_KEY] for k in self.prefix}  # a word starting otherwise starts no prefix name
+        self.words: dict[str, _Starts | None] = {}  # word -> what it starts (None: nothing)
+        self.hot: set[str] = set()  # the words that start a name, as a set: set operations stay O(post)
 
     def _learn(self, tokens: list[str], stems: list[str], unseen: set[str]) -> None:
-        if len(self.never) + len(self.starts) >= _CACHE:
-            self.never.clear()
-            self.starts.clear()
+        if len(self.words) + len(unseen) >= _CACHE:
+            self.words.clear()
             self.hot.clear()
-        exact, prefix = self.matcher.exact, self.matcher.prefix
-        for token, stem in zip(tokens, stems, strict=True):
-            if token not in unseen:
-                continue
-            unseen.discard(token)
-            terms = list(exact.get(stem, ()))
+        for token in unseen:
+            stem = stems[tokens.index(token)]
+            names = list(self.exact.get(stem, ()))
             if token[:_PREFIX_KEY] in self.heads:
                 for end in range(_PREFIX_KEY, min(len(token), self.longest) + 1):
-                    terms.extend(prefix.get(token[:end], ()))
-            if terms:
-                self.starts[token] = _split(terms)
+                    names.extend(self.prefix.get(token[:end], ()))
+            starts = self.words[token] = _starts(token, names) if names else None
+            if starts is not None:
                 self.hot.add(token)
-            else:
-                self.never.add(token)
 
-    def hits(self, tokens: list[str], stems: list[str]) -> list[Hit]:
+    def find(self, post: Post) -> list[Found]:
+        tokens, stems = post.tokens, post.stems
         words = set(tokens)
-        unseen = words - self.never - self.hot
+        unseen = words.difference(self.words)
         if unseen:
             self._learn(tokens, stems, unseen)
-        hot = words & self.hot
+        hot = self.hot.intersection(words)
         if not hot:
             return []
-        found: list[Hit] = []
+        at = [i for i, token in enumerate(tokens) if token in hot]
         n = len(tokens)
-        for word in hot:
-            single, by_stem, loose = self.starts[word]
-            i = -1
-            while True:
-                try:
-                    i = tokens.index(word, i + 1)  # where the word is, found in C
-                except ValueError:
-                    break
-                for term in single:
-                    found.append(Hit(term, i, i + 1, (stems[i],)))
-                if i + 1 == n:
+        longer: list[tuple[int, int, int, int, int, int, _Name]] = []
+        for i in at:
+            starts = self.words[tokens[i]]
+            assert starts is not None
+            if i + 1 == n or not (starts.by_stem or starts.loose):
+                continue
+            for name in (*starts.by_stem.get(stems[i + 1], ()), *starts.loose):
+                parts = name.parts
+                k = len(parts)
+                if i + k > n:
                     continue
-                longer = by_stem.get(stems[i + 1], ())
-                for term in (*longer, *loose) if loose else longer:
-                    patterns = term.patterns
-                    k = len(patterns)
-                    if i + k > n:
-                        continue
-                    j = 1
-                    while j < k and patterns[j].matches(tokens[i + j], stems[i + j]):
-                        j += 1
-                    if j == k:
-                        found.append(Hit(term, i, i + k, tuple(stems[i : i + k])))
-        return found
+                j = 1
+                while j < k and parts[j].matches(tokens[i + j], stems[i + j]):
+                    j += 1
+                if j == k:
+                    longer.append((-k, *name.rank, i, len(longer), i + k, name))
+        taken: list[Found] = []
+        if longer:  # longest first, then by rank: the best of overlapping names of a kind wins
+            longer.sort()
+            for *_, i, _, end, name in longer:
+                if any(f.kind == name.kind and f.start < end and i < f.end for f in taken):
+                    continue
+                if name.label and not _case_fits(name.label, post, i):
+                    continue
+                if name.derived(tokens[end - 1]):
+                    continue
+                taken.append(Found(name.kind, name.value, i, end))
+        covered = taken[:]
+        for i in at:
+            starts = self.words[tokens[i]]
+            assert starts is not None
+            for kind, choices in starts.single:
+                if covered and any(f.kind == kind and f.start <= i < f.end for f in covered):
+                    continue
+                for label, value in choices:
+                    if not label or _case_fits(label, post, i):
+                        taken.append(Found(kind, value, i, i + 1))
+                        break
+        if covered:
+            taken.sort(key=_START)
+        return taken
 
 
-def _split(
-    terms: list[Term],
-) -> tuple[tuple[Term, ...], dict[str, tuple[Term, ...]], tuple[Term, ...]]:
-    single = tuple(t for t in terms if len(t.patterns) == 1)
-    by_stem: dict[str, list[Term]] = {}
-    loose: list[Term] = []
-    for term in terms:
-        if len(term.patterns) == 1:
-            continue
-        second = term.patterns[1]
-        if type(second) is Pattern and not second.prefix:  # matches one stem exactly
-            by_stem.setdefault(second.value, []).append(term)
-        else:
-            loose.append(term)
-    return single, {k: tuple(v) for k, v in by_stem.items()}, tuple(loose)
+_START = itemgetter(2)
 
 
 class Gazetteer:
@@ -225,48 +271,36 @@ class Gazetteer:
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
         self.languages = {lang for entry in entries for lang in entry.names}
-        self._matchers: dict[str, Matcher] = {}
         self._indexes: dict[str, _Index] = {}
 
     def __add__(self, other: Gazetteer) -> Gazetteer:
         return Gazetteer([*self.entries, *other.entries])
 
-    def _compile(self, lang: str) -> Matcher:
-        matcher = Matcher()
+    def _compile(self, lang: str) -> _Index:
+        names: list[_Name] = []
         known = lang in self.languages
         for entry in self.entries:
             wanted = {lang} if entry.only or not known else {lang, *SHARED_LANGS}
-            for name_lang, names in entry.names.items():
+            for name_lang, entry_names in entry.names.items():
                 if known and name_lang not in wanted:
                     continue
-                for name in names:
+                for name in entry_names:
                     for variant in _variants(name_lang, name):
-                        for term in _terms(entry, variant, lang):
-                            matcher.add(term)
-        return matcher
+                        names.extend(_terms(entry, variant, lang))
+        return _Index(names)
 
-    def matcher(self, lang: str) -> Matcher:
-        found = self._matchers.get(lang)
+    def matcher(self, lang: str) -> _Index:
+        """The names compiled for posts in ``lang`` (compiled on first use; services warm it at start)."""
+        found = self._indexes.get(lang)
         if found is None:
-            found = self._matchers[lang] = self._compile(lang)
+            found = self._indexes[lang] = self._compile(lang)
         return found
 
     def find(self, post: Post) -> list[Found]:
         """The names in ``post`` (of each kind, the longest where they overlap), in order of appearance."""
         if not post.tokens:
             return []
-        index = self._indexes.get(post.lang)
-        if index is None:
-            index = self._indexes[post.lang] = _Index(self.matcher(post.lang))
-        hits = index.hits(post.tokens, post.stems)
-        taken: list[Found] = []
-        for hit in sorted(hits, key=_rank) if len(hits) > 1 else hits:
-            kind = cast(_Name, hit.term).kind
-            if any(f.kind == kind and f.start < hit.end and hit.start < f.end for f in taken):
-                continue
-            if _fits(hit, post):
-                taken.append(Found(kind, hit.term.topic, hit.start, hit.end))
-        return sorted(taken, key=lambda f: f.start)
+        return self.matcher(post.lang).find(post)
 
 
 def parse(text: str, kind: str, source: str) -> Gazetteer:

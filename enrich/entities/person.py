@@ -18,7 +18,8 @@ from enrich.entities.post import Post
 
 _UPPER = "A-ZА-ЯЁЎҚҒҲӘӨҮҰІҢҺӢӮҶ"
 # A word with a capital letter (the only ones that can start a name), and the word after one.
-_CAPITALIZED = re.compile(rf"(?<![\w'-])[{_UPPER}][^\W\d_]*(?:['-][^\W\d_]+)*")
+# (The capital first, the look-behind after it: the regex engine skips to capitals.)
+_CAPITALIZED = re.compile(rf"[{_UPPER}](?<![\w'-].)[^\W\d_]*(?:['-][^\W\d_]+)*")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+(?:['-][^\W\d_]+)*)")
 _SURNAME = re.compile(
     r"(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|енко|зода|заде|ӣ|ов|ук|юк|ян|швили|дзе|уулу|кызы|"

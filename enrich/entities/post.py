@@ -15,11 +15,12 @@ from enrich.stemming import stem_words
 
 # The same words as enrich.analysis.tokenize, found with their places (links and @mentions blanked out
 # with spaces, so offsets stay those of the normalized text).
-_URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<![\w@])@\w+")
+# (Each alternative starts with its literal, the look-behind after it: the regex engine skips ahead.)
+_URL_RE = re.compile(r"https?://\S+|www\.\S+|t\.me/\S+|@(?<![\w@]@)\w+")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_APOSTROPHES_RE = re.compile(r"(?<=\w)[ʻʼ'`’‘´ʹ′ʽ](?=\w)")
+_APOSTROPHES_RE = re.compile(r"[ʻʼ'`’‘´ʹ′ʽ](?<=\w.)(?=\w)")
 _DIGIT_RE = re.compile(r"\d")
-_NUMBER_START_RE = re.compile(r"(?<!\d)\d")
+_NUMBER_RE = re.compile(r"\d+")
 
 # The channel's country, or else the language, says which country a bare phone number or law is from.
 LANG_COUNTRY = {"ru": "RU", "uz": "UZ", "kk": "KZ", "ky": "KG", "tg": "TJ"}
@@ -78,15 +79,21 @@ class Post:
         return country if len(country) == 2 else LANG_COUNTRY.get(self.lang, "RU")
 
     @cached_property
+    def _first_digit(self) -> int:
+        found = _DIGIT_RE.search(self.norm)
+        return -1 if found is None else found.start()
+
+    @property
     def has_digits(self) -> bool:
         """No number, no law article, sum, phone or date: most extractors stop here."""
-        return _DIGIT_RE.search(self.norm) is not None
+        return self._first_digit >= 0
 
     @cached_property
     def numbers(self) -> list[int]:
         """Where each run of digits starts in ``norm``: patterns that begin with a number are tried
-        there only, not at every character."""
-        return [m.start() for m in _NUMBER_START_RE.finditer(self.norm)] if self.has_digits else []
+        there only, not at every character (the text before the first digit is not read again)."""
+        first = self._first_digit
+        return [m.start() for m in _NUMBER_RE.finditer(self.norm, first)] if first >= 0 else []
 
     def scan(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
         """Non-overlapping matches of ``pattern`` that start at a number of ``norm``."""
