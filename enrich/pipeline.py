@@ -25,11 +25,12 @@ class Enricher:
 
     def load_models(self) -> None:
         """Load what the first posts would otherwise load as they come: the language detectors'
-        profiles and dictionaries, the term index of every taxonomy language (services call this at
-        start)."""
+        profiles and dictionaries, the term index of every taxonomy language, the entity name lists
+        (services call this at start)."""
         load_models()
         for lang in sorted(self.taxonomy.languages):
             self.taxonomy.matcher(lang)
+        entities.load_models(self.taxonomy.languages)
 
     def enrichment(self, text: str, hints: entities.Hints | None = None) -> Enrichment:
         """What the enricher adds to a post with this text (``hints``: its date and channel country)."""

@@ -14,7 +14,7 @@ Quality on the hand-labelled set: ``python -m enrich.entities.evaluate``; speed:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -22,11 +22,21 @@ from enrich.entities import basic, dates, law, money, orgs, person, phone
 from enrich.entities.gazetteer import combined
 from enrich.entities.post import Hints, Post
 
-__all__ = ["KINDS", "Hints", "Post", "extract", "extract_post", "hints_of", "use_model"]
+__all__ = ["KINDS", "Hints", "Post", "extract", "extract_post", "hints_of", "load_models", "use_model"]
 
 use_model = person.use_model
 
 KINDS = ("law", "money", "phone", "date", "place", "org", "person", "link", "mention", "hashtag")
+
+
+def load_models(langs: Iterable[str]) -> set[str]:
+    """Compile the name lists for posts in each of ``langs`` and in each language the lists name (what
+    the first post of a language would otherwise pay for); the languages compiled."""
+    gazetteer = combined()
+    compiled = set(langs) | gazetteer.languages
+    for lang in sorted(compiled):
+        gazetteer.matcher(lang)
+    return compiled
 
 
 def hints_of(record: Mapping[str, Any]) -> Hints:

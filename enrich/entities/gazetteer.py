@@ -289,6 +289,11 @@ class Gazetteer:
                         names.extend(_terms(entry, variant, lang))
         return _Index(names)
 
+    @property
+    def compiled(self) -> set[str]:
+        """The post languages whose names are compiled so far."""
+        return set(self._indexes)
+
     def matcher(self, lang: str) -> _Index:
         """The names compiled for posts in ``lang`` (compiled on first use; services warm it at start)."""
         found = self._indexes.get(lang)

@@ -11,9 +11,10 @@ import pytest
 from dozor.errors import ConfigError
 from enrich.entities import Hints, extract, use_model
 from enrich.entities.evaluate import GROUPS, load, score
-from enrich.entities.gazetteer import parse
+from enrich.entities.gazetteer import combined, parse
 from enrich.entities.post import Post
 from enrich.entities.search import query
+from enrich.pipeline import Enricher
 from search.query import compile_query
 
 GOLD = Path(__file__).resolve().parents[1] / "data" / "entities_gold.jsonl"
@@ -239,3 +240,10 @@ def test_gold_set_covers_every_language_and_kind() -> None:
     assert {r["lang"] for r in rows} == set(GROUPS)
     assert {k for r in rows for k in r["gold"]} >= {"law", "money", "phone", "date", "place", "org", "person"}
     assert len({r["text"] for r in rows}) == len(rows)
+
+
+def test_the_enricher_compiles_every_name_list_at_start() -> None:
+    enricher = Enricher()
+    enricher.load_models()  # what a service does before its first post
+    assert {"ru", "uz", "kk", "ky", "tg", "en"} <= enricher.taxonomy.languages
+    assert enricher.taxonomy.languages | combined().languages <= combined().compiled
