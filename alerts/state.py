@@ -120,6 +120,8 @@ class AlertStore:
         return {d["_id"] for d in resp["docs"] if d.get("found")}
 
     def get(self, alert_id: str) -> dict[str, Any] | None:
+        if not alert_id:  # no document has an empty id (the client refuses to ask for one)
+            return None
         try:
             resp = self.es.get(index=self.alerts, id=alert_id)
         except NotFoundError:
@@ -188,6 +190,8 @@ class AlertStore:
         return [h["_source"] for h in resp["hits"]["hits"]]
 
     def ack(self, alert_id: str) -> bool:
+        if not alert_id:
+            return False
         try:
             self.es.update(index=self.alerts, id=alert_id, doc={"acked": True, "acked_at": iso(utcnow())})
             return True

@@ -65,5 +65,8 @@ def test_stored_rules_and_saved_searches_fire_and_alerts_can_be_acked(
     assert client.get(f"/alerts/{alert['id']}").json()["acked"] is True
     assert [a["rule"] for a in client.get("/alerts", params={"unacked": True}).json()] == ["search:raids"]
     assert client.post("/alerts/nope/ack").status_code == 404
+    # an empty id: "//ack", and "/alerts/%0A", which the route reads as an empty id ($ before a final newline)
+    assert client.post("/alerts//ack").status_code == 404
+    assert client.get("/alerts/%0A").status_code == 404
     assert client.delete("/alerts/rules/patent-prices").status_code == 204
     assert client.get("/alerts/rules").json() == []
