@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from dozor.errors import ConfigError
 from enrich.analysis import tokenize
 from enrich.normalize import normalize
 from enrich.stemming import stem_words
+from enrich.taxonomy_file import TaxonomyFile
 
 STRONG = 1.0
 WEAK = 0.5
@@ -33,33 +34,6 @@ SHARED_LANGS = ("ru", "en")  # their terms apply to posts in every language (loa
 
 _PREFIX_KEY = 3  # shortest prefix pattern; shorter ones are matched as exact stems
 _FIRST_CACHE = 200_000
-
-
-class TopicSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    description: str = ""
-    labels: dict[str, str] = Field(default_factory=dict, description="the topic's name per language, for people")
-    min_score: float = Field(1.0, gt=0)
-    terms: dict[str, list[str]] = Field(default_factory=dict)
-    weak: dict[str, list[str]] = Field(default_factory=dict)
-    except_: dict[str, list[str]] = Field(default_factory=dict, alias="except")
-
-    @field_validator("terms", "weak", "except_")
-    @classmethod
-    def _no_empty_terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for lang, terms in value.items():
-            for term in terms:
-                if not isinstance(term, str) or not term.strip().rstrip("*").strip():
-                    raise ValueError(f"empty term in language {lang!r}")
-        return value
-
-
-class TaxonomyFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = 1
-    topics: dict[str, TopicSpec]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ with Elasticsearch's reason.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import time
 from collections import OrderedDict, deque
@@ -26,7 +25,6 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import orjson
 from elastic_transport import TransportError as TransportLayerError
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
@@ -36,6 +34,7 @@ from dozor.errors import DozorError
 from dozor.records import utcnow
 from dozor.stream import Backpressure, BatchResult, Message, Rejected
 from search import index as ix
+from search.bulk_body import BULK_RESPONSE, bulk_body, error_text
 from search.events import Names, Stored
 from search.media import MEDIA_TOPICS
 from search.planner import LOOKUP_FIELDS, BatchPlanner, Event, Planned, decode, stored_from_source
@@ -185,7 +184,7 @@ class Indexer:
             self.ensure_index(name)
             run.indices.add(name)
         created = {p.write.id for p in plan if p.event is not None}
-        run.pending.append(_InFlight(self._pool.submit(self._bulk, plan, _bulk_body(plan)), ids, created))
+        run.pending.append(_InFlight(self._pool.submit(self._bulk, plan, bulk_body(plan)), ids, created))
 
     def _settle(self, run: _BatchRun) -> None:
         """Wait for the oldest bulk in flight; the creates it found taken are decided again, against
@@ -288,7 +287,7 @@ class Indexer:
             resp = self.es.perform_request(
                 "POST",
                 "/_bulk",
-                params={"filter_path": _BULK_RESPONSE},
+                params={"filter_path": BULK_RESPONSE},
                 headers={"accept": "application/json", "content-type": "application/x-ndjson"},
                 body=body,
                 endpoint_id="bulk",
@@ -306,11 +305,11 @@ class Indexer:
             elif status == 409 and write.op == "create":
                 out.conflicts.append(planned)
             elif _retryable(status):
-                out.retry = f"bulk item {write.id}: HTTP {status} {_error_text(info)}"
+                out.retry = f"bulk item {write.id}: HTTP {status} {error_text(info)}"
             elif id(planned.message) not in failed:
                 failed[id(planned.message)] = (
                     planned.message,
-                    f"elasticsearch rejected {write.id}: {_error_text(info)}",
+                    f"elasticsearch rejected {write.id}: {error_text(info)}",
                 )
         out.failed = list(failed.values())
         return out
@@ -354,10 +353,6 @@ class _BatchRun:
     indices: set[str] = field(default_factory=set)  # the indices it writes to
 
 
-# Only what the indexer reads back (items in the request's order): a fifth of the response to parse.
-_BULK_RESPONSE = "items.*.status,items.*.error"
-
-
 def _chunks(batch: Sequence[Message], size: int) -> Iterator[Sequence[Message]]:
     """The batch in chunks, the first one small: Elasticsearch idles until the first request."""
     start = 0
@@ -366,34 +361,6 @@ def _chunks(batch: Sequence[Message], size: int) -> Iterator[Sequence[Message]]:
         yield batch[start : start + step]
         start += step
         step = size
-
-
-def _bulk_body(plan: list[Planned]) -> bytes:
-    lines: list[bytes] = []
-    heads: dict[tuple[str, str], bytes] = {}  # the action line's start, per op and index
-    for p in plan:
-        w = p.write
-        head = heads.get((w.op, w.index))
-        if head is None:
-            head = heads[w.op, w.index] = orjson.dumps({w.op: {"_index": w.index}})[:-2] + b',"_id":'
-        lines.append(head + orjson.dumps(w.id) + b"}}")
-        if w.op == "update":
-            lines.append(orjson.dumps({"doc": w.doc, "upsert": w.upsert} if w.upsert is not None else {"doc": w.doc}))
-        else:
-            lines.append(orjson.dumps(w.doc))
-    lines.append(b"")
-    return b"\n".join(lines)
-
-
-def _error_text(info: dict[str, Any]) -> str:
-    err = info.get("error")
-    if isinstance(err, dict):
-        text = f"{err.get('type', 'error')}: {err.get('reason', '')}"
-        cause = err.get("caused_by")
-        if isinstance(cause, dict):
-            text += f" (caused by {cause.get('type')}: {cause.get('reason')})"
-        return text[:1000]
-    return json.dumps(err)[:1000] if err is not None else "unknown error"
 
 
 def _describe(exc: Exception) -> str:
