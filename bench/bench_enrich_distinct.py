@@ -13,7 +13,8 @@ pymorphy3 dictionaries, the taxonomy's term index per language; the older tree l
 inside its pass).
 
 Measured, each for this tree and (side by side, same run) for the tree at ``--baseline`` (default
-``wave3``, the code before issue 13; extracted with ``git archive`` into a temporary folder):
+``278b00c``, the code before issue 13, named by commit so that a fresh clone has it; extracted with
+``git archive`` into a temporary folder):
 - ``lang`` (only with ``--modes lang,...``): ``enrich.language.detect`` alone, language and script;
 - ``core``: language + script + topics + norm + stem (the issue's target: >= 5,000 posts/s per core);
 - ``full``: everything the enricher adds (also entities and simhash), ``Enricher.enrich``;
@@ -125,7 +126,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(child(Path(argv[1]), Path(argv[2]), argv[3])))
         return 0
     opts = dict(zip(argv[::2], argv[1::2], strict=False))
-    posts, passes, ref = int(opts.get("--posts", 20000)), int(opts.get("--passes", 1)), opts.get("--baseline", "wave3")
+    posts, passes = int(opts.get("--posts", 20000)), int(opts.get("--passes", 1))
+    ref = opts.get("--baseline", "278b00c")
     modes = opts["--modes"].split(",") if "--modes" in opts else list(MODES)
     with tempfile.TemporaryDirectory() as tmp:
         corpus, n_gen, n_real = _corpus(posts, Path(tmp))
