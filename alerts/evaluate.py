@@ -139,6 +139,10 @@ class Evaluator:
             self._evaluated.popitem(last=False)
         return matches
 
+    def forget(self) -> None:
+        """Match every post of the next window again (the alerts of a failed pass were not fired)."""
+        self._evaluated.clear()
+
     def _candidates(self, rules: list[ActiveRule], batch: list[_Listed] | None) -> list[ActiveRule]:
         """The rules that could match a post of the batch (all of them when the batch's terms are unknown)."""
         if not self.prefilter or batch is None or len(batch) > PREFILTER_POSTS or len(rules) <= self.prefilter_above:

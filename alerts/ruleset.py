@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import orjson
 from elasticsearch import Elasticsearch
 
 from alerts.kind import ActiveRule
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SAVED_PREFIX = "search:"  # rules made from saved searches are named search:<name>
 COMPILED_KEPT = 20_000  # compiled queries remembered (the oldest go first)
 _COMPILED: dict[tuple[str, str], dict[str, Any]] = {}
+_PARSED: dict[str, Rule] = {}  # a stored rule's definition (as JSON) -> the rule, as checked before
 
 
 def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> ActiveRule:
@@ -54,6 +56,16 @@ def _compiled(query: str, filters: SearchFilters) -> dict[str, Any]:
     return _COMPILED[key]
 
 
+def _parsed(data: dict[str, Any]) -> Rule:
+    """The stored rule, parsed once per definition: the rules (frozen) are reloaded every few seconds."""
+    key = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    if key not in _PARSED:
+        if len(_PARSED) >= COMPILED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = parse_rule(data, "stored")
+    return _PARSED[key]
+
+
 def load_file(path: Path, settings: AlertSettings) -> list[ActiveRule]:
     return [compile_rule(rule, settings, f"{path}: ") for rule in load_rules(path) if rule.enabled]
 
@@ -72,7 +84,7 @@ def stored(es: Elasticsearch, store: AlertStore, settings: AlertSettings, taken:
             log.warning("rule %r is defined in the rules file and stored too; the file's wins", name)
             continue
         try:
-            rule = parse_rule(data, "stored")
+            rule = _parsed(data)
             if rule.enabled:
                 found.append(compile_rule(rule, settings, "stored "))
                 taken.add(name)

@@ -11,9 +11,10 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from elastic_transport import TransportError as TransportLayerError
@@ -23,6 +24,7 @@ from alerts import aggregate, perpost
 from alerts.alert import Alert
 from alerts.deliver import Dispatcher, Fired
 from alerts.evaluate import Evaluator
+from alerts.inflight import PassesInFlight
 from alerts.kind import ActiveRule
 from alerts.kinds import kind_of
 from alerts.rules import Rule
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 HANDLED_KEYS = 200_000  # alert keys this process has already seen, so the overlap is not re-claimed
 RELOAD_S = 10.0  # how often the service reloads the rules (file, API, saved searches)
 FLATLINE_S = 60.0  # how often the service checks for silent channels
+MAX_PASSES_IN_FLIGHT = 16  # then a pass waits for the oldest one's alerts (Elasticsearch slower than the posts)
 SERVICE = "alert"  # its name in metrics (dozor_degraded{service="alert"})
 
 
@@ -50,7 +53,7 @@ class AlertStats:
     duplicates: int = 0
     suppressed: int = 0
     cycles: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "build_send"), 0.0))
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("evaluate", "fire"), 0.0))
 
     def summary(self) -> str:
         return f"{self.fired} alerts fired, {self.suppressed} suppressed, {self.duplicates} already fired"
@@ -70,7 +73,8 @@ class Alerter:
         self._ensured = False  # the alert indices exist (made at the first load)
         self.degraded: str | None = None  # why the service is waiting for Elasticsearch, while it is
         self.dispatcher = Dispatcher(self.store, settings)
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dozor-alert")  # per-rule build and fire
+        self.inflight = PassesInFlight(workers=8, max_passes=MAX_PASSES_IN_FLIGHT)  # per-rule build and fire
+        self._firing: set[str] = set()  # the alert keys of the jobs in flight (guarded by _lock)
         self.evaluator = Evaluator(self.es, settings, incremental=True)
         self.rules: list[ActiveRule] = []
         self.first_seen: dict[str, datetime] = {}
@@ -88,20 +92,23 @@ class Alerter:
         if not self._ensured:
             self.store.ensure()
             self._ensured = True
-        self.first_seen = self.store.first_seen([r.name for r in rules], utcnow())
+        # a name's first sighting never changes: only new names are asked for (1,000 saved searches)
+        known = {r.name: self.first_seen[r.name] for r in rules if r.name in self.first_seen}
+        self.first_seen = known | self.store.first_seen([r.name for r in rules if r.name not in known], utcnow())
         self.rules = rules
 
     # ---- one pass ----------------------------------------------------------------------------------
 
     def cycle(self, upper: datetime, flatline: bool) -> None:
-        """Evaluate what was indexed up to ``upper`` since the watermark (minus the overlap)."""
+        """Evaluate what was indexed up to ``upper`` since the watermark (minus the overlap), and start
+        firing what is new; the watermark moves as the passes before are done (``_settle``)."""
         if self.watermark is None:
             self.watermark = self.store.watermark()
         if self.watermark is None:  # first run: nothing indexed before now is new
             self.store.set_watermark(upper)
             self.watermark = upper
-        watermark = self.watermark
-        lower = watermark - timedelta(seconds=self.settings.alert_overlap_s)
+        self._settle()
+        lower = self.watermark - timedelta(seconds=self.settings.alert_overlap_s)
         started = time.perf_counter()
         matches = self.evaluator.run(self.rules, self.first_seen, lower, upper)
         evaluated = time.perf_counter()
@@ -109,7 +116,7 @@ class Alerter:
         self.stats.evaluated_posts += matches.posts
         now = utcnow()
         by_name = {r.name: r for r in self.rules}
-        fired: list[Alert] = []
+        counted: dict[str, list[Alert]] = {}
         per_post: dict[str, list[tuple[str, SearchHit]]] = {}
         for name, hits in matches.by_rule.items():
             active = by_name[name]
@@ -117,27 +124,55 @@ class Alerter:
             if kind.per_post:
                 per_post[name] = perpost.candidates(active.rule, hits)
             else:  # a count rule: a new match is the moment to count again
-                fired += kind.check(self.es, self.settings, active, now)
-        fresh = self._fresh({key for found in per_post.values() for key, _ in found})
-        jobs = [(by_name[name].rule, [c for c in found if c[0] in fresh]) for name, found in per_post.items()]
-        # Each rule's alerts are built (a highlight search) and fired as soon as they are ready, side by
-        # side: a rule with one new match does not wait for the lookups of a busy one.
-        sending = [
-            self._pool.submit(self._build_and_fire, rule, wanted, now, by_name) for rule, wanted in jobs if wanted
-        ]
+                counted[name] = kind.check(self.es, self.settings, active, now)
         if flatline:
             for active in self.rules:
-                kind = kind_of(active.rule)
-                if kind.scheduled:
-                    fired += kind.check(self.es, self.settings, active, now)
-        self._fire([a for a in fired if a.id not in self.handled], by_name)
-        for future in sending:  # a failure fails the pass: the watermark stays, the next pass finds them again
-            future.result()
-        self.stats.seconds["build_send"] += time.perf_counter() - evaluated
-        if upper > watermark:
+                if kind_of(active.rule).scheduled:
+                    counted[active.name] = kind_of(active.rule).check(self.es, self.settings, active, now)
+        fresh = self._fresh({key for found in per_post.values() for key, _ in found})
+        jobs: dict[str, Callable[[], None]] = {}
+        for name, found in per_post.items():
+            wanted = [c for c in found if c[0] in fresh]
+            if wanted:
+                build = partial(self._build_and_fire, by_name[name].rule, wanted, now, by_name)
+                jobs[name] = self._job([key for key, _ in wanted], build)
+        for name, alerts in counted.items():
+            with self._lock:
+                alerts = [a for a in alerts if a.id not in self.handled and a.id not in self._firing]
+            if alerts:
+                jobs[name] = self._job([a.id for a in alerts], partial(self._fire, alerts, by_name))
+        # Each rule's alerts are built (a highlight search) and fired as soon as they are ready, side by
+        # side, and the next pass does not wait for them: a burst of one rule's does not hold back the others.
+        self.inflight.submit(upper, jobs)
+        self._settle()
+        self.stats.seconds["fire"] += time.perf_counter() - evaluated
+        self.stats.cycles += 1
+
+    def _settle(self, block: bool = False) -> None:
+        """Move the watermark to the newest pass whose alerts are claimed, with every pass before it. A
+        failed pass (its error raised here) is evaluated again: its posts are forgotten as evaluated."""
+        try:
+            upper = self.inflight.settle(block)
+        except Exception:
+            self.evaluator.forget()
+            raise
+        if upper is not None and self.watermark is not None and upper > self.watermark:
             self.store.set_watermark(upper)
             self.watermark = upper
-        self.stats.cycles += 1
+
+    def _job(self, keys: list[str], work: Callable[[], None]) -> Callable[[], None]:
+        """``work`` as a job of this pass: its alert keys are being fired (not new) until it is over."""
+        with self._lock:
+            self._firing.update(keys)
+
+        def job() -> None:
+            try:
+                work()
+            finally:
+                with self._lock:
+                    self._firing.difference_update(keys)
+
+        return job
 
     def _build_and_fire(
         self, rule: Rule, wanted: list[tuple[str, SearchHit]], now: datetime, by_name: dict[str, ActiveRule]
@@ -147,7 +182,8 @@ class Alerter:
 
     def _fresh(self, keys: set[str]) -> set[str]:
         """The alert keys not fired yet, by this process (in memory) or any other (in the store)."""
-        new = [key for key in keys if key not in self.handled]
+        with self._lock:  # a key a pass in flight is firing is not new
+            new = [key for key in keys if key not in self.handled and key not in self._firing]
         fired = self.store.exists(new)
         with self._lock:
             for key in fired:
@@ -197,6 +233,7 @@ class Alerter:
             self.es.indices.refresh(index=ix.posts_alias(self.settings), ignore_unavailable=True, allow_no_indices=True)
             self.dispatcher.retry_due(ignore_schedule=True)  # what earlier runs left pending
             self.cycle(utcnow(), flatline=True)
+            self._settle(block=True)
             self.dispatcher.wait()
             while self.store.pending_count(retryable_at=utcnow()) and time.monotonic() < deadline:
                 time.sleep(min(max(self.settings.retry_pending_after_s, 0.05), max(deadline - time.monotonic(), 0)))
@@ -215,6 +252,7 @@ class Alerter:
             loaded: float | None = None  # when the rules were loaded; the first load is retried like a pass
             failing = 0
             while not self._stop.is_set():
+                began = time.monotonic()
                 try:
                     if loaded is None:
                         self.load()
@@ -236,8 +274,10 @@ class Alerter:
                     log.info("alerter resumed after %d failed attempts", failing)
                     failing, self.degraded = 0, None
                     metrics.set_degraded(SERVICE, False)
-                self._stop.wait(self.settings.alert_poll_s)
+                # from the start of the pass: a busy pass (1,000 saved searches) is followed at once
+                self._stop.wait(max(0.0, self.settings.alert_poll_s - (time.monotonic() - began)))
         finally:
+            self._last_settle()
             self.close()
             log.info("alerter stopped: %s; %s", self.stats.summary(), self.stats.timing())
         return self.stats
@@ -255,11 +295,18 @@ class Alerter:
         except Exception as exc:  # a bad edit of the rules file must not stop the alerter
             log.error("rules not reloaded, keeping the previous ones: %s", exc)
 
+    def _last_settle(self) -> None:
+        """On the way out, the watermark of what the passes in flight fire (else the next start redoes it)."""
+        try:
+            self._settle(block=True)
+        except Exception as exc:  # the next start evaluates them again, from the watermark
+            log.warning("alerter stopping: its last passes not settled: %s", _first_line(exc))
+
     def stop(self) -> None:
         self._stop.set()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self.inflight.close()
         self.dispatcher.close()
 
 

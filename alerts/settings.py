@@ -34,7 +34,9 @@ class AlertSettings(DozorSettings):
     )
     # Each pass matches only the posts it has not matched yet (alerts/evaluate.py), so a short poll is cheap,
     # and no lag is needed: a post not yet searchable is found by a later pass, within the overlap.
-    alert_poll_s: float = Field(0.25, gt=0, description="how often the alerter looks for new posts")
+    alert_poll_s: float = Field(
+        0.25, gt=0, description="how often the alerter looks for new posts (a pass starts at most this often)"
+    )
     alert_lag_s: float = Field(0.0, ge=0, description="evaluate posts indexed at least this long ago")
     # A post's indexed_at is stamped when its batch is planned, and it becomes searchable only after the bulk
     # and a refresh: on a loaded node that took longer than the former 3 s, and the chaos run (tests/chaos)

@@ -8,6 +8,7 @@ import pytest
 
 from enrich.analysis import analyze
 from search.query import QuerySyntaxError, compile_full, compile_query
+from search.saved import SearchSpec
 
 
 def terms_of(query: dict[str, Any], field: str = "text_stem") -> set[str]:
@@ -122,3 +123,10 @@ def test_query_terms_fold_latin_diacritics_like_posts() -> None:
 def test_wildcards_reach_turkish_text_norm_with_its_letters() -> None:
     patterns = str(compile_query("şehir*"))
     assert "'sehir*'" in patterns and "'şehir*'" in patterns
+
+
+def test_a_saved_search_with_a_bad_query_is_refused_every_time() -> None:
+    for _ in range(2):  # the check of a query is remembered only when it passed
+        assert SearchSpec(query="повестка AND Нукус").query == "повестка AND Нукус"
+        with pytest.raises(QuerySyntaxError):
+            SearchSpec(query="повестка AND (Нукус")
