@@ -5,6 +5,7 @@ partitions)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,14 +65,22 @@ def test_two_workers_index_each_record_once_and_stop_cleanly(
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and len(stored_ids(es, ss)) < N:
             time.sleep(0.5)
+        # A commit refused by a rebalance is made good by the re-read batch's commit: wait for it.
+        while time.monotonic() < deadline + 60 and not committed_all(ss, "index", dk.ENRICHED):
+            time.sleep(0.5)
         time.sleep(2)  # a second write of a record would come right behind
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert partitions_used(ss) == 3
-    # Every record consumed once and written once (a record read twice would be a second write).
-    assert f"index: {N} records, {N} writes, 0 to DLQ" in stderr
+    # Every record consumed and written once per read; read twice only after a commit a rebalance refused
+    # (at-least-once: the batch goes to the member that owns its partition then).
+    done = re.search(r"index: (\d+) records, (\d+) writes, 0 to DLQ", stderr)
+    assert done is not None, stderr
+    read, written = int(done[1]), int(done[2])
+    rebalanced = "commit failed after a rebalance" in stderr
+    assert (read, written) == (N, N) or (rebalanced and read > N and written >= N), stderr
     assert "Traceback" not in stderr
     assert sorted(stored_ids(es, ss)) == expected_ids(1)
     assert committed_all(ss, "index", dk.ENRICHED)
