@@ -5,6 +5,7 @@ compiler) and each notifier has what it needs; a problem names the rule and the 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 SAVED_PREFIX = "search:"  # rules made from saved searches are named search:<name>
 COMPILED_KEPT = 20_000  # compiled queries remembered (the oldest go first)
 _COMPILED: dict[tuple[str, str], dict[str, Any]] = {}
-_PARSED: dict[str, Rule] = {}  # a stored rule's definition (as JSON) -> the rule, as checked before
 
 
 def compile_rule(rule: Rule, settings: AlertSettings, where: str = "") -> ActiveRule:
@@ -58,12 +58,12 @@ def _compiled(query: str, filters: SearchFilters) -> dict[str, Any]:
 
 def _parsed(data: dict[str, Any]) -> Rule:
     """The stored rule, parsed once per definition: the rules (frozen) are reloaded every few seconds."""
-    key = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
-    if key not in _PARSED:
-        if len(_PARSED) >= COMPILED_KEPT:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[key] = parse_rule(data, "stored")
-    return _PARSED[key]
+    return _parsed_json(orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode())
+
+
+@lru_cache(maxsize=COMPILED_KEPT)  # an invalid rule raises, and is not remembered
+def _parsed_json(definition: str) -> Rule:
+    return parse_rule(orjson.loads(definition), "stored")
 
 
 def load_file(path: Path, settings: AlertSettings) -> list[ActiveRule]:
