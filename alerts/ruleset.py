@@ -4,12 +4,12 @@ compiler) and each notifier has what it needs; a problem names the rule and the 
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import orjson
 from elasticsearch import Elasticsearch
 
 from alerts.kind import ActiveRule
@@ -57,13 +57,14 @@ def _compiled(query: str, filters: SearchFilters) -> dict[str, Any]:
 
 
 def _parsed(data: dict[str, Any]) -> Rule:
-    """The stored rule, parsed once per definition: the rules (frozen) are reloaded every few seconds."""
-    return _parsed_json(orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode())
+    """The stored rule, parsed once per definition: the rules (frozen) are reloaded every few seconds. The
+    key is written by the standard json module: a stored number may pass 64 bits, which orjson refuses."""
+    return _parsed_json(json.dumps(data, sort_keys=True))
 
 
 @lru_cache(maxsize=COMPILED_KEPT)  # an invalid rule raises, and is not remembered
 def _parsed_json(definition: str) -> Rule:
-    return parse_rule(orjson.loads(definition), "stored")
+    return parse_rule(json.loads(definition), "stored")
 
 
 def load_file(path: Path, settings: AlertSettings) -> list[ActiveRule]:

@@ -20,7 +20,7 @@ from alerts.rules import (
     load_rules,
     parse_rules,
 )
-from alerts.ruleset import compile_rule, load_file
+from alerts.ruleset import _parsed, compile_rule, load_file
 from alerts.settings import AlertSettings
 
 EXAMPLE = Path(__file__).parents[2] / "alerts" / "examples" / "rules.example.yaml"
@@ -151,3 +151,11 @@ def test_official_change_rules_see_deleted_posts_and_flatline_rules_have_no_quer
     official, flat = (compile_rule(r, AlertSettings()) for r in rules)
     assert official.query is not None and "deleted_at" not in str(official.query)
     assert flat.query is None
+
+
+def test_a_stored_rule_with_a_number_past_64_bits_parses() -> None:
+    # The API stores what the schema allows, and an int has no upper bound there; the reload's parse cache
+    # once keyed rules with orjson, which refuses such numbers, and the rules API answered 500.
+    rule = _parsed({"name": "big", "type": "frequency", "query": "Сахарово", "threshold": 2**70, "window": "1h"})
+    assert isinstance(rule, FrequencyRule)
+    assert rule.threshold == 2**70
