@@ -103,6 +103,10 @@ class Notify(_Strict):
         return "webhook" if self.webhook else "email" if self.email else "telegram"
 
 
+# A count in a rule past this is a typo; bounding it also keeps every stored number within 64 bits.
+MAX_COUNT = 1_000_000_000
+
+
 class RuleBase(_Strict):
     name: str = Field(pattern=r"^[\w][\w.:\-]{0,199}$")
     description: str = ""
@@ -154,7 +158,7 @@ class MatchRule(QueryRule):
 
 class FrequencyRule(QueryRule):
     type: Literal["frequency"]
-    threshold: int = Field(ge=1, description="fire at this many matching posts in the window")
+    threshold: int = Field(ge=1, le=MAX_COUNT, description="fire at this many matching posts in the window")
     window: Duration
 
 
@@ -163,7 +167,7 @@ class SpikeRule(QueryRule):
     window: Duration
     baseline: Duration = Field(default=timedelta(days=1), description="trailing period before the window")
     factor: float = Field(3.0, gt=1.0, description="fire when the window count is this many times the baseline")
-    min_count: int = Field(3, ge=1, description="and at least this many posts in the window")
+    min_count: int = Field(3, ge=1, le=MAX_COUNT, description="and at least this many posts in the window")
 
 
 class FlatlineRule(RuleBase):
@@ -172,7 +176,7 @@ class FlatlineRule(RuleBase):
     factor: float = Field(3.0, gt=0, description="silent for this many usual gaps")
     min_silence: Duration = Field(default=timedelta(hours=1), description="never fire under this silence")
     max_silence: Duration | None = Field(None, description="fire past this silence whatever the pattern")
-    min_posts: int = Field(5, ge=2, description="channels with fewer posts in the baseline are skipped")
+    min_posts: int = Field(5, ge=2, le=MAX_COUNT, description="channels with fewer posts in the baseline are skipped")
 
 
 class SpreadRule(QueryRule):
@@ -180,7 +184,7 @@ class SpreadRule(QueryRule):
     and/or whose channels cross from a ``from_category`` into a ``to_category``."""
 
     type: Literal["spread"]
-    channels: int | None = Field(None, ge=2, description="fire when the story reaches this many channels")
+    channels: int | None = Field(None, ge=2, le=MAX_COUNT, description="fire when the story reaches this many channels")
     within: Duration = Field(default=timedelta(hours=24), description="of the story's first post")
     from_category: StrList = Field(default_factory=list, description="where the story started (empty: anywhere)")
     to_category: StrList = Field(default_factory=list, description="fire when a channel of these categories carries it")
