@@ -57,6 +57,10 @@ def index_command(
     def body() -> int:
         from dozor.workers import default_workers, run_workers
 
+        # The stage's topics are made before its group forms, with the stage's partition count. Left to the
+        # broker, the first member's subscription auto-created the media topics (with the broker's default
+        # count, 1 in a stock Kafka) a moment after the group had formed: every member joined again.
+        dk.ensure_topics_waiting(load_settings(), [*_index_sources(), dk.DLQ], wait=not drain)
         n = workers or default_workers()
         if n == 1:
             stats = _index_work(0, 1, drain, batch, metrics_port)
@@ -67,6 +71,12 @@ def index_command(
         return 0
 
     run_command(body)
+
+
+def _index_sources() -> list[str]:
+    from search.media import MEDIA_TOPICS
+
+    return [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)]
 
 
 def _prepare_templates(drain: bool) -> None:
@@ -87,7 +97,6 @@ def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port:
     Worker ``slot`` serves its metrics on the metrics port + ``slot``; ``produced`` counts its writes."""
     from dozor.stream import StageRunner
     from search.indexer import Indexer, client
-    from search.media import MEDIA_TOPICS
 
     settings = load_settings()
     base = metrics_port if metrics_port is not None else settings.metrics_port
@@ -104,7 +113,7 @@ def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port:
         runner = StageRunner(
             "index",
             settings,
-            [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)],
+            _index_sources(),
             indexer,
             max_batch=batch or settings.index_batch,
         )

@@ -106,3 +106,17 @@ def test_drain_with_two_workers_splits_the_partitions(
         [str(DOZOR), "index", "--drain", "--workers", "2"], capture_output=True, text=True, timeout=180
     )
     assert again.returncode == 0 and "index: 0 records, 0 writes" in again.stderr
+
+
+def test_the_stage_makes_its_topics_before_its_group_forms(env_settings: DozorSettings, ss: SearchSettings) -> None:
+    # Left to the broker, the first member's subscription auto-created the media topics (3 partitions on the
+    # local broker, 1 on a stock one) after the group had formed, and every member joined again.
+    proc = subprocess.run([str(DOZOR), "index", "--drain"], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    names = [ss.topic(t) for t in (dk.ENRICHED, dk.MEDIA, "posts.media.ocr", dk.DLQ)]
+    client = dk.admin(ss)
+    try:
+        found = {t["topic"]: len(t["partitions"]) for t in client.describe_topics(names)}
+    finally:
+        client.close()
+    assert found == dict.fromkeys(names, 6)
