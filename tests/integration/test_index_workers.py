@@ -116,7 +116,7 @@ def test_the_stage_makes_its_topics_before_its_group_forms(env_settings: DozorSe
     names = [ss.topic(t) for t in (dk.ENRICHED, dk.MEDIA, "posts.media.ocr", dk.DLQ)]
     client = dk.admin(ss)
     try:
-        found = {t["topic"]: len(t["partitions"]) for t in client.describe_topics(names)}
+        found = {t["name"]: len(t["partitions"]) for t in client.describe_topics(names)}
     finally:
         client.close()
     assert found == dict.fromkeys(names, 6)
