@@ -57,10 +57,7 @@ def index_command(
     def body() -> int:
         from dozor.workers import default_workers, run_workers
 
-        # The stage's topics are made before its group forms, with the stage's partition count. Left to the
-        # broker, the first member's subscription auto-created the media topics (with the broker's default
-        # count, 1 in a stock Kafka) a moment after the group had formed: every member joined again.
-        dk.ensure_topics_waiting(load_settings(), [*_index_sources(), dk.DLQ], wait=not drain)
+        _make_topics(drain)
         n = workers or default_workers()
         if n == 1:
             stats = _index_work(0, 1, drain, batch, metrics_port)
@@ -77,6 +74,22 @@ def _index_sources() -> list[str]:
     from search.media import MEDIA_TOPICS
 
     return [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)]
+
+
+def _make_topics(drain: bool) -> None:
+    """The stage's topics, made before its group forms, with the stage's partition count. Left to the broker,
+    the first member's subscription auto-created the media topics (with the broker's default count, 1 in a
+    stock Kafka) a moment after the group had formed, and every member joined again. A least-privilege
+    principal may not create its inputs: their writers make them, and the stage goes on."""
+    from kafka.errors import AuthorizationError
+
+    try:
+        dk.ensure_topics_waiting(load_settings(), [*_index_sources(), dk.DLQ], wait=not drain)
+    except AuthorizationError as exc:
+        print(
+            f"index: not allowed to create missing topics ({type(exc).__name__}); their writers make them",
+            file=sys.stderr,
+        )
 
 
 def _prepare_templates(drain: bool) -> None:

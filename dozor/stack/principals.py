@@ -64,7 +64,7 @@ PRINCIPALS: tuple[Principal, ...] = (
     Principal(
         "index",
         "indexer",
-        reads=(ENRICHED,),
+        reads=(ENRICHED, MEDIA, MEDIA_OCR),  # posts, and their media events and image text
         writes=(DLQ,),
         es=(Grant(("posts*", "post-versions"), WRITE), Grant(("searches",), ("create_index",))),
         es_cluster=TEMPLATES,

@@ -130,6 +130,8 @@ def test_each_stage_reads_only_its_inputs_and_writes_only_its_outputs() -> None:
     assert "READ" not in grants[("dozor-enrich", "t-posts.enriched")]
     assert ("dozor-enrich", "t-alerts") not in grants
     assert grants[("dozor-enrich", "t-dozor-enrich")] == {"READ", "DESCRIBE"}  # its consumer group
+    for topic in ("t-posts.enriched", "t-posts.media", "t-posts.media.ocr"):  # the indexer's three inputs
+        assert grants[("dozor-index", topic)] == {"READ", "DESCRIBE"}
     assert not any(user == "dozor-api" for user, _ in grants)  # the API has no Kafka rights at all
     roles = principals.roles(settings)
     api = {name: g["privileges"] for g in roles["dozor_api"]["indices"] for name in g["names"]}
