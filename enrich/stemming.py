@@ -40,7 +40,10 @@ def morph(lang: str) -> Any:
 def _uk_lemma(word: str) -> str:
     if not word.isalpha() and "'" not in word:
         return word
-    parses = morph("uk").parse(word)
+    try:
+        parses = morph("uk").parse(word)
+    except ValueError:  # pymorphy3 asks unicodedata for the name of each letter; some letters have none
+        return word
     return str(parses[0].normal_form) if parses else word
 
 

@@ -51,7 +51,11 @@ def _morph() -> Any:
 def _nominative(word: str, female: bool | None) -> str:
     if _NOMINATIVE_SURNAME.search(word):  # pymorphy reads an unknown "Асадов" as a plural
         return word
-    for parse in _morph().parse(word):
+    try:
+        parses = _morph().parse(word)
+    except ValueError:  # pymorphy3 asks unicodedata for the name of each letter; some letters have none
+        return word
+    for parse in parses:
         if not any(tag in parse.tag for tag in _NAME_TAGS):
             continue
         if female is not None and parse.tag.gender not in (None, "femn" if female else "masc"):

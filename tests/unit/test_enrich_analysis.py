@@ -69,6 +69,12 @@ def test_inflected_forms_share_one_stem(lang: str, forms: list[str]) -> None:
     assert len(stems) == 1, stems
 
 
+def test_a_letter_without_a_unicode_name_keeps_its_word() -> None:
+    # pymorphy3 looks up each letter's Unicode name, and Python's unicodedata has none for some (a Tangut
+    # ideograph here): the Ukrainian lemmatizer raised ValueError, found by the query property test.
+    assert analyze("громадянства \U00017000", "uk") == [*analyze("громадянство", "uk"), "\U00017000"]
+
+
 def test_derivation_is_kept_apart_from_inflection() -> None:
     # citizenship is not citizen, in every Turkic language and Tajik
     assert analyze("fuqarolik", "uz") != analyze("fuqarolar", "uz")

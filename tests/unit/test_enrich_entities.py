@@ -182,6 +182,12 @@ def test_natasha_loads_offline_and_names_come_out_in_the_nominative() -> None:
     assert "Ботиржон Асадов" in found
 
 
+def test_a_name_with_a_letter_unicodedata_cannot_name_is_kept() -> None:
+    from enrich.entities.ner import _nominative
+
+    assert _nominative("\U00017000", None) == "\U00017000"  # pymorphy3 raised ValueError
+
+
 def test_output_is_sorted_unique_per_kind_with_links_mentions_hashtags() -> None:
     text = "Москва, Москве, #патент @migrant_help https://t.me/x/1 +7 916 123-45-67 и 8 916 123 45 67"
     assert extract(text, "ru", POSTED) == {
