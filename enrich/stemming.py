@@ -36,14 +36,20 @@ def morph(lang: str) -> Any:
     return pymorphy3.MorphAnalyzer(lang=lang)
 
 
+def word_parses(lang: str, word: str) -> list[Any]:
+    """pymorphy3's parses of ``word``, most likely first; none for a word it cannot read: it asks
+    unicodedata for the name of each letter of an unknown word, and some letters have none (ValueError)."""
+    try:
+        return list(morph(lang).parse(word))
+    except ValueError:
+        return []
+
+
 @lru_cache(maxsize=_CACHE)
 def _uk_lemma(word: str) -> str:
     if not word.isalpha() and "'" not in word:
         return word
-    try:
-        parses = morph("uk").parse(word)
-    except ValueError:  # pymorphy3 asks unicodedata for the name of each letter; some letters have none
-        return word
+    parses = word_parses("uk", word)
     return str(parses[0].normal_form) if parses else word
 
 

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from dozor.errors import ConfigError
+from enrich.stemming import word_parses
 
 # Two capitalized Russian words in a row, not at the start of a sentence.
 _MAYBE = re.compile(r"(?<=[а-яё0-9,;:»)] )[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?\s+[А-ЯЁ][а-яё]{2,}")
@@ -40,22 +41,11 @@ def _tagger() -> Any:
     return NewsNERTagger(NewsEmbedding())
 
 
-@cache
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
 @lru_cache(maxsize=65536)
 def _nominative(word: str, female: bool | None) -> str:
     if _NOMINATIVE_SURNAME.search(word):  # pymorphy reads an unknown "Асадов" as a plural
         return word
-    try:
-        parses = _morph().parse(word)
-    except ValueError:  # pymorphy3 asks unicodedata for the name of each letter; some letters have none
-        return word
-    for parse in parses:
+    for parse in word_parses("ru", word):
         if not any(tag in parse.tag for tag in _NAME_TAGS):
             continue
         if female is not None and parse.tag.gender not in (None, "femn" if female else "masc"):
@@ -70,7 +60,7 @@ def _normalize(name: str) -> str:
     words = name.replace("ё", "е").replace("Ё", "Е").split()
     if not words:
         return name
-    first = _morph().parse(words[0])
+    first = word_parses("ru", words[0])
     female = next((p.tag.gender == "femn" for p in first if "Name" in p.tag), None)
     return " ".join(_nominative(w, female) for w in words)
 

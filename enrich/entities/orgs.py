@@ -5,11 +5,11 @@ commissariats in every language, normalized to one Russian name) and, in Russian
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache
 
 from enrich.entities.gazetteer import Found, builtin
 from enrich.entities.post import Post
+from enrich.stemming import word_parses
 
 _COURT = re.compile(
     r"(?<!\w)(?P<name>[А-ЯЁ][а-яё]+(?:ск|цк)(?:ий|ой|ого|ому|ом|им))\s+"
@@ -18,16 +18,9 @@ _COURT = re.compile(
 )
 
 
-@cache
-def _morph() -> Any:
-    import pymorphy3  # only for posts that name a court
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
 @lru_cache(maxsize=4096)
 def _nominative(adjective: str) -> str:
-    for parse in _morph().parse(adjective.lower()):
+    for parse in word_parses("ru", adjective.lower()):  # pymorphy3 loads on the first post that names a court
         if "ADJF" in parse.tag:
             return str(parse.normal_form)
     return adjective.lower()
