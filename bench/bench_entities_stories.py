@@ -9,7 +9,8 @@ in a fresh Python process (no cache warm at its start), and reports posts per CP
 - ``core``: language + script + normalize + tokenize + stem + topics (what bench_enrich_distinct calls core);
 - ``+entities``: core, then the entity extractor on the core's normalized words;
 - ``+stories``: core + entities, then the story signature and assignment, claims in memory (the
-  ``dozor enrich --input`` path), in batches of 500 like the stage;
+  ``dozor enrich --input`` path), in batches of 500 like the stage, given the core's words when the
+  tree's assignment takes them (the stage's path); the assignment's own CPU time is printed too;
 - ``enrich+stories``: the whole ``Enricher.enrich`` (also simhash and the record model) + stories.
 The taxonomy and the entity lists are compiled for every language before the clock starts (start-up,
 not per post; no text is seen before). Each for this tree and, side by side in the same run, for the tree
@@ -24,6 +25,7 @@ texts whose outputs differ is printed (a speed change must leave it at 0).
 
 from __future__ import annotations
 
+import inspect
 import json
 import statistics
 import subprocess
@@ -63,10 +65,14 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
     startup = time.process_time() - t0
     with_entities = mode != "core"
     with_stories = mode in ("+stories", "enrich+stories")
+    # A tree whose assignment takes the enrichment's words of each text_norm gets them, as its stage does.
+    takes_words = "words" in inspect.signature(assign_records).parameters
+    stories_cpu = 0.0  # the story assignment's own share (signatures, lookups, claims)
     start = time.process_time()
     for i in range(0, len(records), BATCH):
         batch = records[i : i + BATCH]
         out: list[dict[str, Any]] = []
+        words: list[list[str]] = []
         if mode == "enrich+stories":
             out = [enricher.enrich(record) for record in batch]
         else:
@@ -81,10 +87,18 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
                     hints = entities.hints_of(record)
                     entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems)
                 out.append({"text_norm": norm})
+                words.append(tokens)
         if with_stories:
-            assign_records(assigner, out, [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch])
+            ids = [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch]
+            assigning = time.process_time()
+            if takes_words and words:
+                assign_records(assigner, out, ids, words)
+            else:
+                assign_records(assigner, out, ids)
+            stories_cpu += time.process_time() - assigning
     cpu = time.process_time() - start
     return {"posts": len(records), "cpu": cpu, "rate": len(records) / cpu, "startup": startup,
+            "stories_us": stories_cpu / len(records) * 1e6,
             "code": str(Path(pipeline.__file__).resolve().parents[1])}  # fmt: skip
 
 
@@ -123,11 +137,13 @@ def dump(root: Path, corpus: Path, out: Path) -> None:
 
     records = [json.loads(line) for line in corpus.read_bytes().splitlines() if line.strip()]
     assigner = StoryAssigner(MemoryStore())
+    takes_words = "words" in inspect.signature(assign_records).parameters
     lines: list[str] = []
     for i in range(0, len(records), BATCH):
         batch = records[i : i + BATCH]
         out_records: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
+        words: list[list[str]] = []
         for record in batch:
             text = record["text"]
             lang, _, _ = detect(text)
@@ -139,7 +155,12 @@ def dump(root: Path, corpus: Path, out: Path) -> None:
             rows.append({"text": text, "entities": found, "simhash": simhash(stems),
                          "signature": [sig.encode(), sig.size, sig.bands()] if sig else None})  # fmt: skip
             out_records.append({"text_norm": norm})
-        assign_records(assigner, out_records, [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch])
+            words.append(tokens)
+        ids = [f"tg:{r['channel']['id']}:{r['message_id']}" for r in batch]
+        if takes_words and words:
+            assign_records(assigner, out_records, ids, words)
+        else:
+            assign_records(assigner, out_records, ids)
         for row, record in zip(rows, out_records, strict=True):
             row["story"] = record["story"]
             lines.append(json.dumps(row, ensure_ascii=False, sort_keys=True))
@@ -206,16 +227,23 @@ def main(argv: list[str]) -> int:
         names = list(trees)
         print(f"{'measurement':<16}" + "".join(f"{n:>20}" for n in names) + f"{'now/before':>12}{'x core':>9}")
         core: dict[str, float] = {}
+        assigning: dict[str, float] = {}
         for mode in modes:
             rates: dict[str, float] = {}
             for name, tree in trees.items():  # the trees alternate within each mode, so load hits both alike
-                rates[name] = statistics.median(_pass(tree, corpus, mode)["rate"] for _ in range(passes))
+                results = [_pass(tree, corpus, mode) for _ in range(passes)]
+                rates[name] = statistics.median(r["rate"] for r in results)
+                if mode == "+stories":
+                    assigning[name] = statistics.median(r["stories_us"] for r in results)
             if mode == "core":
                 core = dict(rates)
             before = rates.get(names[1]) if len(names) > 1 else None
             ratio = f"{rates['now'] / before:>12.2f}" if before else f"{'':>12}"
             of_core = f"{rates['now'] / core['now']:>9.2f}" if core else f"{'':>9}"
             print(f"{mode:<16}" + "".join(f"{rates[n]:>14.0f} /s   " for n in names) + ratio + of_core)
+        if assigning:
+            cost = " vs ".join(f"{assigning[n]:.0f} ({n})" for n in names)
+            print(f"story assignment alone, CPU µs per post in the +stories pass: {cost}")
         print(f"target: >= {TARGET:.0f} posts/s with entities and stories on one core")
     return 0
 

@@ -34,12 +34,16 @@ class Enricher:
 
     def enrichment(self, text: str, hints: entities.Hints | None = None) -> Enrichment:
         """What the enricher adds to a post with this text (``hints``: its date and channel country)."""
+        return self.enrichment_and_words(text, hints)[0]
+
+    def enrichment_and_words(self, text: str, hints: entities.Hints | None = None) -> tuple[Enrichment, list[str]]:
+        """:meth:`enrichment`, and the words of its ``text_norm`` (the story signature is made of them)."""
         lang, score, script = detect(text)
         norm = normalize(text, None if lang == UNDETERMINED else lang)
         tokens = tokenize(norm)
         stems = stem_words(tokens, lang)
         hits = self._tag(text, lang, tokens, stems)
-        return Enrichment(
+        enrichment = Enrichment(
             lang=lang,
             lang_score=score,
             script=script,
@@ -51,6 +55,7 @@ class Enricher:
             simhash=simhash(stems),
             enriched_at=datetime.now(UTC),
         )
+        return enrichment, tokens
 
     def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
         """The enriched fields of a post text, as JSON values."""

@@ -23,17 +23,19 @@ def make_stage(enricher: Enricher, stories: StoryAssigner | None = None) -> Stag
     def stage(batch: Sequence[Message]) -> BatchResult:
         result = BatchResult()
         done: list[tuple[Record[RawPost], dict[str, Any]]] = []
+        words: list[list[str]] = []  # each enriched record's words of its text_norm
         for record in decoded(topics.RAW, batch, result.rejected):
             try:
                 # The record goes on as it came, plus the new fields (over the text and a poll's words).
                 wire = record.wire
-                enrichment = enricher.enrichment(searchable_text(wire), hints_of(wire))
+                enrichment, tokens = enricher.enrichment_and_words(searchable_text(wire), hints_of(wire))
                 done.append((record, {**wire, **enrichment_json(enrichment)}))
+                words.append(tokens)
             except Exception as exc:  # a stage bug on odd input must not stop the stream
                 # No traceback: the runner logs the record's one line (source, reason) as it goes to the DLQ.
                 result.rejected.append(Rejected(record.message, describe(exc)))
         if stories is not None:  # a Backpressure (Elasticsearch away) retries the whole batch
-            assign_records(stories, [d for _, d in done], [r.value.doc_id for r, _ in done])
+            assign_records(stories, [d for _, d in done], [r.value.doc_id for r, _ in done], words)
         for record, enriched in done:
             try:  # a lone surrogate (escaped in JSON) cannot become UTF-8
                 value = topics.dumps(enriched)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import cast
 
 import numpy as np
@@ -65,27 +66,17 @@ def _word_hashes(words: list[str]) -> list[int]:
     return cast(list[int], found)
 
 
-def _bigram_hashes(texts: list[list[str]]) -> np.ndarray:
-    """The 32-bit hashes of the word bigrams of each text, sorted (repeats kept): the pair of word hashes
-    put through MurmurHash3's 64-bit finalizer (a bijection, so distinct pairs stay distinct), upper half
-    kept."""
-    parts = []
-    for words in texts:
-        if len(words) < 2:
-            continue
-        h = np.array(_word_hashes(words), dtype=np.uint64)
-        x = (h[:-1] << _S32) | h[1:]
-        x ^= x >> _S33
-        x *= _M1
-        x ^= x >> _S33
-        x *= _M2
-        x ^= x >> _S33
-        parts.append((x >> _S32).astype(np.uint32))
-    if not parts:
-        return np.empty(0, dtype=np.uint32)
-    grams = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    grams.sort()
-    return grams
+def _pair_hashes(words: list[str]) -> np.ndarray:
+    """The 32-bit hash of each pair of neighbouring words: the pair of word hashes put through MurmurHash3's
+    64-bit finalizer (a bijection, so distinct pairs stay distinct), upper half kept."""
+    h = np.array(_word_hashes(words), dtype=np.uint64)
+    x = (h[:-1] << _S32) | h[1:]
+    x ^= x >> _S33
+    x *= _M1
+    x ^= x >> _S33
+    x *= _M2
+    x ^= x >> _S33
+    return (x >> _S32).astype(np.uint32)
 
 
 _BAND_WIDTH = ROWS * 8  # hex digits of a band's values
@@ -115,17 +106,60 @@ class Signature:
         return [prefix + raw[start : start + _BAND_WIDTH] for prefix, start in _BAND_STARTS]
 
 
+# A post with enough words but not one bigram (each text a single word): it compares equal to its likes.
+_NO_BIGRAMS = Signature(np.full(NUM_PERM, _MAX, dtype=np.uint32), 0)
+
+
 def signature(*texts: str) -> Signature | None:
     """The signature of a post's normalized texts; None when it has too few words to compare."""
-    words = [tokenize(t) for t in texts]
-    if sum(map(len, words)) < MIN_WORDS:
-        return None
-    grams = _bigram_hashes(words)
-    if grams.size == 0:
-        return Signature(np.full(NUM_PERM, _MAX, dtype=np.uint32), 0)
-    values = (grams[:, None] * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2^32; repeats change no minimum
-    distinct = 1 + int(np.count_nonzero(grams[1:] != grams[:-1]))
-    return Signature(values, distinct)
+    return signatures([[tokenize(t) for t in texts]])[0]
+
+
+def signatures(posts: Sequence[Sequence[list[str]]]) -> list[Signature | None]:
+    """The signature of each post, given the words of its normalized texts (:func:`enrich.analysis.tokenize`
+    of each); None for a post with too few words to compare. One pass of array operations for the whole
+    batch: per post, they cost more in call overhead than in arithmetic."""
+    out: list[Signature | None] = [None] * len(posts)
+    words: list[str] = []
+    seams: list[int] = []  # pairs of words from two texts (or two posts): not bigrams
+    rows: list[int] = []  # the posts with a bigram, in order; their bigrams follow each other
+    counts: list[int] = []
+    for i, post_texts in enumerate(posts):
+        if sum(map(len, post_texts)) < MIN_WORDS:
+            continue
+        out[i] = _NO_BIGRAMS
+        for text in post_texts:
+            if text:
+                if words:
+                    seams.append(len(words) - 1)
+                words += text
+        bigrams = sum(len(text) - 1 for text in post_texts if text)
+        if bigrams:
+            rows.append(i)
+            counts.append(bigrams)
+    if not rows:
+        return out
+    grams = _pair_hashes(words)
+    if seams:
+        grams = np.delete(grams, seams)
+    # Permutations by bigrams (uint32 wraps: mod 2^32), each post's minimum along the contiguous axis:
+    # about ten times as fast as the bigrams-by-permutations layout.
+    hashed = np.multiply.outer(_A, grams)
+    hashed += _B[:, None]
+    if len(rows) == 1:  # one post (`dozor enrich --input` assigns a line at a time): no reduceat or keys
+        values = hashed.min(axis=1)[None, :]
+        grams.sort()
+        distinct = [1 + int(np.count_nonzero(grams[1:] != grams[:-1]))]
+    else:  # a post's distinct bigrams are its distinct (post, bigram) keys
+        values = np.ascontiguousarray(np.minimum.reduceat(hashed, [0, *accumulate(counts[:-1])], axis=1).T)
+        keys = (np.repeat(np.arange(len(rows), dtype=np.uint64), counts) << _S32) | grams
+        keys.sort()
+        first = np.ones(keys.size, dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        distinct = np.bincount((keys[first] >> _S32).astype(np.intp), minlength=len(rows)).tolist()
+    for row, i in enumerate(rows):
+        out[i] = Signature(values[row], distinct[row])
+    return out
 
 
 def jaccard(a: Signature, b: Signature) -> float:

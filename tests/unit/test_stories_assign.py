@@ -7,11 +7,12 @@ import json
 from collections.abc import Collection
 
 from dozor.stream import Message
+from enrich.analysis import tokenize
 from enrich.pipeline import Enricher
 from enrich.stage import make_stage
 from enrich.stories import MemoryStore, StoryAssigner, assign_records
 from enrich.stories.assign import Claim, Holder, Post
-from enrich.stories.minhash import NUM_PERM, Signature, signature, similar
+from enrich.stories.minhash import NUM_PERM, Signature, signature, signatures, similar
 
 ORIGINAL = (
     "В миграционном центре Сахарово сотрудники военкомата раздают мигрантам листовки о контрактной службе. "
@@ -138,3 +139,40 @@ def test_the_stage_assigns_stories_per_batch_and_dead_letters_only_the_bad_recor
     result = stage([raw(1, 1, ORIGINAL), bad, raw(2, 2, REPOST)])
     assert [json.loads(o.value)["story"] for o in result.outputs] == ["tg:1:1", "tg:1:1"]
     assert [r.message for r in result.rejected] == [bad] and "surrogate" in result.rejected[0].reason
+
+
+def test_a_batch_of_signatures_is_each_posts_signature_alone() -> None:
+    """The batch's array pass gives each post what a post alone gets: bigrams never span two texts or two
+    posts, and short posts, single-word texts and empty texts keep their own rules."""
+    norm = [ENRICHER.fields(t)["text_norm"] for t in (ORIGINAL, REPOST, OTHER)]
+    posts = [
+        (norm[0],),
+        ("",),  # no text at all
+        (norm[1], "листовка военкомата в центре"),  # a text and its image text
+        ("Доброе утро, друзья!",),  # too few words: no signature
+        ("один", "два", "три", "четыре", "пять", "шесть"),  # enough words, not one bigram
+        ("", norm[2], ""),
+    ]
+    alone = [signature(*texts) for texts in posts]
+    together = signatures([[tokenize(t) for t in texts] for texts in posts])
+    assert [s is None for s in together] == [False, True, False, True, False, False]
+    for one, batch in zip(alone, together, strict=True):
+        assert (one is None and batch is None) or (
+            one is not None and batch is not None and one.size == batch.size and (one.values == batch.values).all()
+        )
+    assert together[4] is not None and together[4].size == 0
+    joined = signature(norm[1] + " листовка военкомата в центре")  # one text: the seam is a bigram too
+    assert joined is not None and together[2] is not None and joined.size == together[2].size + 1
+
+
+def test_the_enrichments_words_give_the_stories_the_records_text_would() -> None:
+    texts = [ORIGINAL, REPOST, OTHER, ORIGINAL + " Подписывайтесь на наш канал.", "Доброе утро!"]
+    pairs = [ENRICHER.enrichment_and_words(t) for t in texts]
+    assert all(words == tokenize(e.text_norm) for e, words in pairs)
+    ids = [f"tg:1:{n}" for n in range(len(texts))]
+    given = [{"text_norm": e.text_norm} for e, _ in pairs]
+    split = [{"text_norm": e.text_norm} for e, _ in pairs]
+    assign_records(StoryAssigner(MemoryStore()), given, ids, [w for _, w in pairs])
+    assign_records(StoryAssigner(MemoryStore()), split, ids)
+    stories = ["tg:1:0", "tg:1:0", "tg:1:2", "tg:1:0", "tg:1:4"]
+    assert [r["story"] for r in given] == [r["story"] for r in split] == stories
