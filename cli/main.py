@@ -3,18 +3,13 @@ package it assembles: nothing below imports it."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 import typer
 
 from dozor import __version__, logs
 from dozor.cli_support import set_debug, setup_logging
-
-app = typer.Typer(
-    name="dozor",
-    help="Dozor: watch Telegram channels; search, tag and alert on what they post.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 
 
 def _version(value: bool) -> None:
@@ -23,7 +18,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="show tracebacks and debug logs"),
@@ -33,28 +27,118 @@ def _root(
     set_debug(debug)
 
 
-def build() -> typer.Typer:
-    from alerts.cli import register as register_alerts
-    from cli import demo, ocr
+def new_app() -> typer.Typer:
+    """The root app with its options and no command yet."""
+    root = typer.Typer(
+        name="dozor",
+        help="Dozor: watch Telegram channels; search, tag and alert on what they post.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    root.callback()(_root)
+    return root
+
+
+app = new_app()
+
+
+def _stack(app: typer.Typer) -> None:
     from dozor.stack.cli import app as stack_app
-    from enrich.cli import register as register_enrich
-    from evidence.cli import register as register_evidence
-    from ingest.cli import register as register_ingest
-    from search.cli import register as register_search
-    from surfaces.cli import register as register_surfaces
 
     app.add_typer(stack_app, name="stack")
+
+
+def _demo(app: typer.Typer) -> None:
+    from cli import demo
+
     demo.register(app)
-    register_ingest(app)
-    register_enrich(app)
-    register_search(app)
-    register_surfaces(app)
-    register_alerts(app)
-    register_evidence(app)
+
+
+def _ingest(app: typer.Typer) -> None:
+    from ingest.cli import register
+
+    register(app)
+
+
+def _enrich(app: typer.Typer) -> None:
+    from enrich.cli import register
+
+    register(app)
+
+
+def _search(app: typer.Typer) -> None:
+    from search.cli import register
+
+    register(app)
+
+
+def _surfaces(app: typer.Typer) -> None:
+    from surfaces.cli import register
+
+    register(app)
+
+
+def _alerts(app: typer.Typer) -> None:
+    from alerts.cli import register
+
+    register(app)
+
+
+def _evidence(app: typer.Typer) -> None:
+    from evidence.cli import register
+
+    register(app)
+
+
+def _ocr(app: typer.Typer) -> None:
+    from cli import ocr
+
     ocr.register(app)
-    return app
+
+
+# Each package's commands, in the order `dozor --help` lists them. The packages' modules take about two
+# seconds to import together, so `dozor X` imports only the packages that register X or its subcommands
+# (tests/unit/test_cli_main.py checks this table against what the packages register); anything else
+# (no command, --help, an unknown name) builds the whole app.
+PACKAGES: dict[str, tuple[Callable[[typer.Typer], None], tuple[str, ...]]] = {
+    "stack": (_stack, ("stack",)),
+    "demo": (_demo, ("demo",)),
+    "ingest": (_ingest, ("channels", "collect", "import", "telegram")),
+    "enrich": (_enrich, ("enrich",)),
+    "search": (_search, ("channels", "index", "retention", "search", "searches", "stats", "stories")),
+    "surfaces": (_surfaces, ("api", "kibana")),
+    "alerts": (_alerts, ("alert", "alerts")),
+    "evidence": (_evidence, ("evidence",)),
+    "ocr": (_ocr, ("ocr",)),
+}
+
+
+def packages_of(command: str | None) -> set[str]:
+    """The packages whose commands `dozor command` needs (every package for None or an unknown name)."""
+    named = {package for package, (_, commands) in PACKAGES.items() if command in commands}
+    return named or set(PACKAGES)
+
+
+def build(command: str | None = None, into: typer.Typer | None = None) -> typer.Typer:
+    """``into`` (by default the app) with every package's commands, or with those of the packages that
+    ``command`` needs."""
+    target = app if into is None else into
+    wanted = packages_of(command)
+    for name, (register, _) in PACKAGES.items():
+        if name in wanted:
+            register(target)
+    return target
+
+
+def invoked(args: list[str]) -> str | None:
+    """The command named on a `dozor` command line (the first word past the root options), if any."""
+    for arg in args:
+        if not arg.startswith("-"):
+            return arg
+    return None
 
 
 def main() -> None:
     setup_logging()
-    build()(prog_name="dozor")
+    build(invoked(sys.argv[1:]))(prog_name="dozor")
