@@ -4,7 +4,7 @@ package it assembles: nothing below imports it."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from importlib import import_module
 
 import typer
 
@@ -43,74 +43,20 @@ def new_app() -> typer.Typer:
 app = new_app()
 
 
-def _stack(app: typer.Typer) -> None:
-    from dozor.stack.cli import app as stack_app
-
-    app.add_typer(stack_app, name="stack")
-
-
-def _demo(app: typer.Typer) -> None:
-    from cli import demo
-
-    demo.register(app)
-
-
-def _ingest(app: typer.Typer) -> None:
-    from ingest.cli import register
-
-    register(app)
-
-
-def _enrich(app: typer.Typer) -> None:
-    from enrich.cli import register
-
-    register(app)
-
-
-def _search(app: typer.Typer) -> None:
-    from search.cli import register
-
-    register(app)
-
-
-def _surfaces(app: typer.Typer) -> None:
-    from surfaces.cli import register
-
-    register(app)
-
-
-def _alerts(app: typer.Typer) -> None:
-    from alerts.cli import register
-
-    register(app)
-
-
-def _evidence(app: typer.Typer) -> None:
-    from evidence.cli import register
-
-    register(app)
-
-
-def _ocr(app: typer.Typer) -> None:
-    from cli import ocr
-
-    ocr.register(app)
-
-
-# Each package's commands, in the order `dozor --help` lists them. The packages' modules take about two
-# seconds to import together, so `dozor X` imports only the packages that register X or its subcommands
-# (tests/unit/test_cli_main.py checks this table against what the packages register); anything else
-# (no command, --help, an unknown name) builds the whole app.
-PACKAGES: dict[str, tuple[Callable[[typer.Typer], None], tuple[str, ...]]] = {
-    "stack": (_stack, ("stack",)),
-    "demo": (_demo, ("demo",)),
-    "ingest": (_ingest, ("channels", "collect", "import", "telegram")),
-    "enrich": (_enrich, ("enrich",)),
-    "search": (_search, ("channels", "index", "retention", "search", "searches", "stats", "stories")),
-    "surfaces": (_surfaces, ("api", "kibana")),
-    "alerts": (_alerts, ("alert", "alerts")),
-    "evidence": (_evidence, ("evidence",)),
-    "ocr": (_ocr, ("ocr",)),
+# Each package's commands, in the order `dozor --help` lists them, and the module whose `register(app)`
+# adds them. The modules take about two seconds to import together, so `dozor X` imports only those that
+# register X or its subcommands (tests/unit/test_cli_main.py checks this table against what they
+# register); anything else (no command, --help, an unknown name) builds the whole app.
+PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stack": ("dozor.stack.cli", ("stack",)),
+    "demo": ("cli.demo", ("demo",)),
+    "ingest": ("ingest.cli", ("channels", "collect", "import", "telegram")),
+    "enrich": ("enrich.cli", ("enrich",)),
+    "search": ("search.cli", ("channels", "index", "retention", "search", "searches", "stats", "stories")),
+    "surfaces": ("surfaces.cli", ("api", "kibana")),
+    "alerts": ("alerts.cli", ("alert", "alerts")),
+    "evidence": ("evidence.cli", ("evidence",)),
+    "ocr": ("cli.ocr", ("ocr",)),
 }
 
 
@@ -125,9 +71,9 @@ def build(command: str | None = None, into: typer.Typer | None = None) -> typer.
     ``command`` needs."""
     target = app if into is None else into
     wanted = packages_of(command)
-    for name, (register, _) in PACKAGES.items():
+    for name, (module, _) in PACKAGES.items():
         if name in wanted:
-            register(target)
+            import_module(module).register(target)
     return target
 
 

@@ -97,3 +97,7 @@ def _print_client_settings(out: Console, stack: LocalStack) -> None:
         )
     users.add_row("admin", principals.ADMIN, "superuser (setup)", "super user (setup)")
     out.print(users)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="stack")

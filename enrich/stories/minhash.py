@@ -128,12 +128,13 @@ def signatures(posts: Sequence[Sequence[list[str]]]) -> list[Signature | None]:
         if sum(map(len, post_texts)) < MIN_WORDS:
             continue
         out[i] = _NO_BIGRAMS
+        bigrams = 0
         for text in post_texts:
             if text:
                 if words:
                     seams.append(len(words) - 1)
                 words += text
-        bigrams = sum(len(text) - 1 for text in post_texts if text)
+                bigrams += len(text) - 1
         if bigrams:
             rows.append(i)
             counts.append(bigrams)
