@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -57,14 +56,6 @@ def entry(mid: int, **fields: Any) -> dict[str, Any]:
         "text_entities": [],
         **fields,
     }
-
-
-def real_export() -> Path | None:
-    """The real export beside the project (``../shared/realdata``), never copied into the repository."""
-    bases = [Path(os.environ["DOZOR_SHARED_DIR"])] if os.environ.get("DOZOR_SHARED_DIR") else []
-    bases += [parent / "shared" for parent in ROOT.parents]
-    found = (base / "realdata" / "exports" / "pachum_channel_ru.json" for base in bases)
-    return next((path for path in found if path.is_file()), None)
 
 
 def test_export_with_its_files(env_settings: DozorSettings, tmp_path: Path) -> None:
@@ -148,10 +139,8 @@ def test_export_with_its_files(env_settings: DozorSettings, tmp_path: Path) -> N
     assert sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file()) == objects
 
 
-def test_real_export_without_its_files(env_settings: DozorSettings) -> None:
-    export = real_export()
-    if export is None:
-        pytest.skip("real data not present: no shared/realdata/exports/pachum_channel_ru.json beside the project")
+def test_real_export_without_its_files(env_settings: DozorSettings, realdata: Path) -> None:
+    export = realdata / "exports" / "pachum_channel_ru.json"
     messages = json.loads(export.read_bytes())["messages"]
     posts = [m for m in messages if m.get("type") == "message"]
     named = Counter(k for m in posts for k in ("photo", "file", "thumbnail") if isinstance(m.get(k), str))
