@@ -78,7 +78,10 @@ def search(
     compiled = build_query(query, filters, extra)
     body: dict[str, Any] = {"query": compiled.query, "track_total_hits": True}
     if sort == "date":
-        body["sort"] = [{"date": {"order": "desc", "missing": "_last"}}, {"message_id": "desc"}, "_score"]
+        # Sorted by date, a score would order nothing: the query only filters, and no post is scored (a
+        # cold search of 1,000,000 posts with its counts: ~13 % less, bench/bench_search.py).
+        body["query"] = {"bool": {"filter": [compiled.query]}}
+        body["sort"] = [{"date": {"order": "desc", "missing": "_last"}}, {"message_id": "desc"}]
     highlight = _highlight(compiled)
     if highlight is not None:
         body["highlight"] = highlight
