@@ -13,7 +13,8 @@ of ``--duration`` seconds each:
   B. the bench rule + ``--searches`` saved searches with notification settings (realistic queries that
      rarely match), which the alerter evaluates in the same _msearch.
 
-Then, in-process on the same node and the same last window of posts, the evaluation search alone is
+Each phase also prints the CPU seconds the Elasticsearch node and the alerter used during it (the load an
+alerter puts on a node that also indexes and searches). Then, in-process on the same node and the same last window of posts, the evaluation search alone is
 timed with 1 rule and with 1 + N rules (the extra delay of evaluating N saved searches), the latter as the
 alerter runs it (only the rules the batch's terms allow, alerts/prefilter.py) and without the prefilter.
 
@@ -162,6 +163,9 @@ class Services:
         log = open(self.rules.with_name(f"{name}.log"), "ab")  # noqa: SIM115 - owned by the process
         self.procs[name] = subprocess.Popen([DOZOR, *args], env=self.env, stdout=log, stderr=log)
 
+    def pid(self, name: str) -> int:
+        return self.procs[name].pid
+
     def start_alerter(self) -> None:
         self.start("alert", "alert", "--rules", str(self.rules))
 
@@ -218,15 +222,35 @@ def settle(what: str, sent: dict[int, float], received: dict[int, float], timeou
     print(f"{what}: {done} of {len(sent)} alerts delivered after {time.time() - start:.0f} s", file=sys.stderr)
 
 
+def es_cpu_s(settings: AlertSettings) -> float:
+    """CPU seconds the Elasticsearch node has used since it started."""
+    es = des.client(settings)
+    stats = es.nodes.stats(metric="process")
+    es.close()
+    return float(sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values())) / 1000
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used since it started (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def phase(name: str, settings: AlertSettings, texts: Iterator[str], args: argparse.Namespace, start_id: int,
-          received: dict[int, float]) -> dict[str, Any]:  # fmt: skip
+          received: dict[int, float], alerter: int) -> dict[str, Any]:  # fmt: skip
     sent: dict[int, float] = {}
+    cpu = (es_cpu_s(settings), process_cpu_s(alerter))
     with SearchProbe(SearchSettings(topic_prefix=settings.topic_prefix, index_prefix=settings.index_prefix)) as probe:
         n = publish(settings, texts, args.rate, args.duration, args.every, start_id, sent, probe)
         deadline = time.time() + 30
         while time.time() < deadline and not all(m in received and m in probe.found for m in sent):
             time.sleep(0.2)
     out = {"phase": name, "posts": n, "sampled": len(sent)}
+    # The load the phase put on the machine's two busiest parts (the publishing and the wait at its end).
+    out |= {
+        "es_cpu_s": round(es_cpu_s(settings) - cpu[0], 1),
+        "alerter_cpu_s": round(process_cpu_s(alerter) - cpu[1], 1),
+    }
     out |= latency_stats("searchable", sent, probe.found)
     out |= latency_stats("alert", sent, received)
     # The alerter's own share: from the moment the post could be found to its alert's delivery (when the
@@ -335,7 +359,9 @@ def pipeline_run(args: argparse.Namespace, tree: Path | None, measure_cost: bool
             warm: dict[int, float] = {}
             publish(settings, texts, args.rate, 15, args.every, 0, warm)  # warm-up, not measured
             settle("warm-up", warm, received)
-            results = [phase(f"{label} A: bench rule only", settings, texts, args, 1_000_000, received)]
+            results = [
+                phase(f"{label} A: bench rule only", settings, texts, args, 1_000_000, received, services.pid("alert"))
+            ]
             services.stop("alert")
             add_saved_searches(search_settings, args.searches, hook.url)
             services.start_alerter()
@@ -343,7 +369,7 @@ def pipeline_run(args: argparse.Namespace, tree: Path | None, measure_cost: bool
             publish(settings, texts, args.rate, 10, args.every, 500_000, warm)  # alerter start-up, not measured
             settle("alerter restart", warm, received)
             name = f"{label} B: + {args.searches} searches"
-            results.append(phase(name, settings, texts, args, 2_000_000, received))
+            results.append(phase(name, settings, texts, args, 2_000_000, received, services.pid("alert")))
             print(json.dumps({"saved_search_alerts_sent": len(other_alerts), "by": len(set(other_alerts))}), flush=True)
             if measure_cost:
                 results.append(evaluation_cost(settings, rules, window_s=5.0))
@@ -378,6 +404,8 @@ def main() -> int:
             missing = res.get(f"{what}_missing")
             label = f"publish -> {what}" if what != "alert_after_searchable" else "searchable -> alert"
             print(f"  {label:<22} {res['phase']:<44} {row}   (p99 <= {target} s wanted; missing {missing})")
+    for res in phases:
+        print(f"  CPU during {res['phase']:<44} Elasticsearch {res['es_cpu_s']} s, alerter {res['alerter_cpu_s']} s")
     print(f"evaluation of the whole last 5 s window with {args.searches} saved searches adds {cost['extra_s']} s "
           f"({cost['rules_searched']} rules searched after the prefilter); without the prefilter "
           f"{cost['extra_unfiltered_s']} s; same matches: {cost['same_matches']}")  # fmt: skip
