@@ -14,9 +14,10 @@ of ``--duration`` seconds each:
      rarely match), which the alerter evaluates in the same _msearch.
 
 Each phase also prints the CPU seconds the Elasticsearch node and the alerter used during it (the load an
-alerter puts on a node that also indexes and searches). Then, in-process on the same node and the same last window of posts, the evaluation search alone is
-timed with 1 rule and with 1 + N rules (the extra delay of evaluating N saved searches), the latter as the
-alerter runs it (only the rules the batch's terms allow, alerts/prefilter.py) and without the prefilter.
+alerter puts on a node that also indexes and searches). Then, in-process on the same node and the same last
+window of posts, the evaluation search alone is timed with 1 rule and with 1 + N rules (the extra delay of
+evaluating N saved searches), the latter as the alerter runs it (only the rules the batch's terms allow,
+alerts/prefilter.py) and without the prefilter.
 
     .venv/bin/python bench/bench_alerts.py [--duration 300] [--rate 50] [--searches 1000] [--baseline REF]
 
