@@ -79,7 +79,7 @@ def search(
     body: dict[str, Any] = {"query": compiled.query, "track_total_hits": True}
     if sort == "date":
         # Sorted by date, a score would order nothing: the query only filters, and no post is scored (a
-        # cold search of 1,000,000 posts with its counts: ~13 % less, bench/bench_search.py).
+        # cold search of 1,000,000 posts with its counts: 7-12 % less, bench/bench_search.py).
         body["query"] = {"bool": {"filter": [compiled.query]}}
         body["sort"] = [{"date": {"order": "desc", "missing": "_last"}}, {"message_id": "desc"}]
     highlight = _highlight(compiled)
