@@ -61,10 +61,10 @@ from search.settings import SearchSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 from tests.support.distinct_corpus import generated
+from tests.support.services import Services, es_cpu_s, process_cpu_s
 from tests.support.stack import drop_indices
 
 ROOT = Path(__file__).resolve().parents[1]
-DOZOR = str(Path(sys.executable).with_name("dozor"))
 TRIGGER = "дозорбенч"
 CHANNEL = 6_100_000
 VOCAB = [
@@ -153,37 +153,6 @@ def latency_stats(prefix: str, sent: dict[int, float], seen: dict[int, float]) -
     return out
 
 
-class Services:
-    """The three services as subprocesses (stopped by their own pids)."""
-
-    def __init__(self, env: dict[str, str], rules: Path) -> None:
-        self.env, self.rules = env, rules
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str, *args: str) -> None:
-        log = open(self.rules.with_name(f"{name}.log"), "ab")  # noqa: SIM115 - owned by the process
-        self.procs[name] = subprocess.Popen([DOZOR, *args], env=self.env, stdout=log, stderr=log)
-
-    def pid(self, name: str) -> int:
-        return self.procs[name].pid
-
-    def start_alerter(self) -> None:
-        self.start("alert", "alert", "--rules", str(self.rules))
-
-    def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
-
-
 def publish(settings: AlertSettings, texts: Iterator[str], rate: float, duration: float, every: int, start_id: int,
             sent: dict[int, float], probe: SearchProbe | None = None) -> int:  # fmt: skip
     producer = dk.producer(settings, linger_ms=0)
@@ -221,20 +190,6 @@ def settle(what: str, sent: dict[int, float], received: dict[int, float], timeou
         time.sleep(0.5)
     done = sum(1 for m in sent if m in received)
     print(f"{what}: {done} of {len(sent)} alerts delivered after {time.time() - start:.0f} s", file=sys.stderr)
-
-
-def es_cpu_s(settings: AlertSettings) -> float:
-    """CPU seconds the Elasticsearch node has used since it started."""
-    es = des.client(settings)
-    stats = es.nodes.stats(metric="process")
-    es.close()
-    return float(sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values())) / 1000
-
-
-def process_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used since it started (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def phase(name: str, settings: AlertSettings, texts: Iterator[str], args: argparse.Namespace, start_id: int,
@@ -346,7 +301,8 @@ def pipeline_run(args: argparse.Namespace, tree: Path | None, measure_cost: bool
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     rules = work / "rules.yaml"
-    services = Services(env, rules)
+    services = Services(env, work)
+    alerter = ("alert", "alert", "--rules", str(rules))
     label = f"baseline {args.baseline}" if tree is not None else "this tree"
     with WebhookReceiver(on_receive=on_receive) as hook:
         rules.write_text(f'rules:\n  - name: bench-trigger\n    query: "{TRIGGER}"\n    notify:\n'
@@ -355,7 +311,7 @@ def pipeline_run(args: argparse.Namespace, tree: Path | None, measure_cost: bool
         try:
             services.start("enrich", "enrich")
             services.start("index", "index")
-            services.start_alerter()
+            services.start(*alerter)
             print(f"{label}: services starting (logs in {work}); warming up 15 s", file=sys.stderr)
             warm: dict[int, float] = {}
             publish(settings, texts, args.rate, 15, args.every, 0, warm)  # warm-up, not measured
@@ -365,7 +321,7 @@ def pipeline_run(args: argparse.Namespace, tree: Path | None, measure_cost: bool
             ]
             services.stop("alert")
             add_saved_searches(search_settings, args.searches, hook.url)
-            services.start_alerter()
+            services.start(*alerter)
             warm = {}
             publish(settings, texts, args.rate, 10, args.every, 500_000, warm)  # alerter start-up, not measured
             settle("alerter restart", warm, received)
