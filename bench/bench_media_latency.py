@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -41,9 +40,9 @@ from search.media import MEDIA_OCR
 from search.settings import SearchSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
+from tests.support.services import Services
 from tests.support.stack import drop_indices
 
-DOZOR = str(Path(sys.executable).with_name("dozor"))
 CHANNEL = 6_200_000
 BACKLOG_CHANNEL = 6_300_000
 WORDS = ["мобилизация", "повестка", "военкомат", "контракт", "гражданство", "патент", "мигрант", "указ", "закон",
@@ -53,27 +52,6 @@ WORDS = ["мобилизация", "повестка", "военкомат", "к
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-class Services:
-    """The services as subprocesses, stopped by their own pids."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs = env, logs
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
-        self.procs[name] = subprocess.Popen([DOZOR, name], env=self.env, stdout=log, stderr=log)
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
 
 
 class Watcher(threading.Thread):
@@ -203,14 +181,14 @@ def main() -> int:
     dk.ensure_topics(settings, [dk.RAW, dk.ENRICHED, dk.MEDIA, MEDIA_OCR, dk.DLQ])
     services = Services(env, work)
     try:
-        services.start("enrich")
-        services.start("index")
+        services.start("enrich", "enrich")
+        services.start("index", "index")
         print(f"services starting (logs in {work}); warming up 10 s", file=sys.stderr)
         publish(settings, None, args.rate, 10, 0)
         time.sleep(5)
         results = [phase("A: posts alone", settings, args, 1_000_000)]
         backlog(settings, media_url, args.backlog)
-        services.start("ocr")
+        services.start("ocr", "ocr")
         time.sleep(3)  # the OCR stage has its group and is reading when the phase starts
         results.append(phase(f"B: posts + OCR of a {args.backlog}-image backlog", settings, args, 2_000_000))
         done = ocr_done(settings)

@@ -1,5 +1,5 @@
-"""Dozor services as subprocesses for the live benchmarks (bench/bench_alerts.py), each stopped by its own
-pid, and the CPU time the stack's processes use."""
+"""Dozor services as subprocesses for the live benchmarks (bench/bench_alerts.py, bench/bench_media_latency.py),
+each stopped by its own pid, and the CPU time the stack's processes use."""
 
 from __future__ import annotations
 
