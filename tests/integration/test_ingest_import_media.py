@@ -23,7 +23,6 @@ from media.store import open_store
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
 
 build()
