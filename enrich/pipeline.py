@@ -74,14 +74,19 @@ class Enricher:
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` plus the enriched fields (a new dict; the input is left as it is)."""
+        return self.enrich_and_words(record)[0]
+
+    def enrich_and_words(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """:meth:`enrich`, and the words of its ``text_norm`` (for the story assignment)."""
         text = record.get("text", "")
         if text is None:
             text = ""
         if not isinstance(text, str):
             raise ValueError(f"text must be a string, got {type(text).__name__}")
+        enrichment, words = self.enrichment_and_words(searchable_text(record), entities.hints_of(record))
         out = dict(record)
-        out.update(self.fields(searchable_text(record), entities.hints_of(record)))
-        return out
+        out.update(enrichment.model_dump(mode="json"))
+        return out, words
 
 
 @cache
