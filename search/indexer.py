@@ -16,7 +16,6 @@ with Elasticsearch's reason.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections import OrderedDict, deque
@@ -31,6 +30,7 @@ from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 from dozor import es as dozor_es
 from dozor import metrics
 from dozor.errors import DozorError
+from dozor.quiet_gc import quiet_gc
 from dozor.records import utcnow
 from dozor.stream import Backpressure, BatchResult, Message, Rejected
 from search import index as ix
@@ -50,18 +50,6 @@ def client(settings: SearchSettings, **overrides: Any) -> Elasticsearch:
     return dozor_es.client(settings, **options)
 
 
-def _quiet_gc() -> None:
-    """The indexer allocates many short-lived containers per record and makes no reference cycles.
-    With the default thresholds the cyclic collector ran every 700 allocations and walked every
-    long-lived object of the process: a third of the indexer's CPU in bench/bench_index.py. What is
-    alive at start-up is moved out of its sight, and it runs less often (process-wide)."""
-    gc.freeze()
-    gen0, *older = gc.get_threshold()
-    if gen0 < _GC_GEN0_THRESHOLD:
-        gc.set_threshold(_GC_GEN0_THRESHOLD, *older)
-
-
-_GC_GEN0_THRESHOLD = 20_000
 # Bulk requests in flight: while Elasticsearch writes one, it can parse the next and sync its translog.
 _IN_FLIGHT = 2
 
@@ -99,7 +87,7 @@ class Indexer:
         """Install templates and make what other processes wrote visible to the first lookups;
         waits (bounded backoff) while Elasticsearch is unreachable or busy: ``timeout_s`` at most, or for
         as long as it takes (None: the service, which must ride out an outage at start-up too)."""
-        _quiet_gc()
+        quiet_gc()  # what is alive at start-up: out of the collector's sight
         deadline = time.monotonic() + timeout_s if timeout_s is not None else float("inf")
         delay = 0.5
         while True:
