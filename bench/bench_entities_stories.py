@@ -13,8 +13,10 @@ in a fresh Python process (no cache warm at its start), and reports posts per CP
   tree's assignment takes them (the stage's path); the assignment's own CPU time is printed too;
 - ``enrich+stories``: the whole ``Enricher.enrich`` (also simhash and the record model) + stories.
 The taxonomy and the entity lists are compiled for every language before the clock starts (start-up,
-not per post; no text is seen before). Each for this tree and, side by side in the same run, for the tree
-at ``--baseline`` (default ``358e032``, main before this work; extracted with ``git archive``).
+not per post; no text is seen before). Then, as the enrich service does, the garbage collector is quieted
+(dozor/quiet_gc.py; a tree without it runs with Python's defaults). Each for this tree and, side by side in
+the same run, for the tree at ``--baseline`` (default ``358e032``, main before this work; extracted with
+``git archive``).
 Target (issue 15): >= 3,000 posts/s with entities and stories on one core.
 
 ``--diff REF``: no timing; both trees compute, for every distinct text plus the labelled entity and story
@@ -62,6 +64,10 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
         enricher.taxonomy.matcher(lang)
         if mode != "core":
             combined().matcher(lang)
+    if (root / "dozor" / "quiet_gc.py").exists():  # what the enrich service does once its models are loaded
+        from dozor.quiet_gc import quiet_gc
+
+        quiet_gc()
     startup = time.process_time() - t0
     with_entities = mode != "core"
     with_stories = mode in ("+stories", "enrich+stories")
