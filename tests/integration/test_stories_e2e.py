@@ -27,18 +27,11 @@ from enrich.stories.assign import Claim, Holder, Post
 from enrich.stories.es_store import EsStoryStore
 from enrich.stories.minhash import signature
 from search.settings import SearchSettings
+from tests.support.story_variants import ORIGINAL, OTHER
 
 pytestmark = pytest.mark.integration
 DOZOR = str(Path(sys.executable).with_name("dozor"))
 T0 = datetime.fromisoformat("2026-11-02T08:00:00+00:00")
-ORIGINAL = (
-    "В миграционном центре Сахарово сотрудники военкомата раздают мигрантам листовки о контрактной службе. "
-    "Обещают ускоренное получение гражданства и выплату 195 тысяч рублей при подписании контракта."
-)
-OTHER = (
-    "В миграционном центре Сахарово с понедельника изменился график работы: прием документов на патент "
-    "идет с 8 утра до 20 вечера без выходных, сообщили в ГУВМ МВД."
-)
 UZ_LATN = (
     "Rossiyada yashayotgan vatandoshlar diqqatiga! Migratsiya hisobiga turish muddati 15 kundan 7 kunga "
     "qisqartirildi. Muddatni o‘tkazib yuborgan fuqarolarga jarima solinadi."

@@ -15,6 +15,18 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "stories_labelled.jsonl"
 
+# A post, a repost of it (emoji, a hashtag and a link added), and a post from the same place on another
+# matter (the look-alike that must stay apart): the stories tests' own three.
+ORIGINAL = (
+    "В миграционном центре Сахарово сотрудники военкомата раздают мигрантам листовки о контрактной службе. "
+    "Обещают ускоренное получение гражданства и выплату 195 тысяч рублей при подписании контракта."
+)
+REPOST = f"🔥🔥 {ORIGINAL} #мигранты https://t.me/x/1"
+OTHER = (
+    "В миграционном центре Сахарово с понедельника изменился график работы: прием документов на патент "
+    "идет с 8 утра до 20 вечера без выходных, сообщили в ГУВМ МВД."
+)
+
 # An independent Uzbek Cyrillic -> Latin table (the official 1995 Latin alphabet), to make the
 # other-script variant without the enricher's own transliteration.
 _UZ = {

@@ -17,21 +17,14 @@ import pytest
 import enrich.offline as offline
 from enrich.pipeline import Enricher
 from enrich.stories import assign_records
+from tests.support.story_variants import ORIGINAL, OTHER, REPOST
 
 DOZOR = Path(sys.executable).with_name("dozor")
-ORIGINAL = (
-    "В миграционном центре Сахарово сотрудники военкомата раздают мигрантам листовки о контрактной службе. "
-    "Обещают ускоренное получение гражданства и выплату 195 тысяч рублей при подписании контракта."
-)
-OTHER = (
-    "В миграционном центре Сахарово с понедельника изменился график работы: прием документов на патент "
-    "идет с 8 утра до 20 вечера без выходных, сообщили в ГУВМ МВД."
-)
 LINES = [
     json.dumps({"id": "a", "text": ORIGINAL}, ensure_ascii=False),
     json.dumps({"id": "b", "text": OTHER}, ensure_ascii=False),
     "{broken",
-    json.dumps({"id": "c", "text": f"🔥🔥 {ORIGINAL} #мигранты https://t.me/x/1"}, ensure_ascii=False),
+    json.dumps({"id": "c", "text": REPOST}, ensure_ascii=False),
     '{"id": "d", "text": "lone \\ud800 surrogate"}',  # enriched, but cannot be written as UTF-8
     json.dumps({"id": "e", "text": f"{OTHER} Подробнее на сайте."}, ensure_ascii=False),
 ]

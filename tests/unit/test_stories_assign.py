@@ -13,16 +13,8 @@ from enrich.stage import make_stage
 from enrich.stories import MemoryStore, StoryAssigner, assign_records
 from enrich.stories.assign import Claim, Holder, Post
 from enrich.stories.minhash import NUM_PERM, Signature, signature, signatures, similar
+from tests.support.story_variants import ORIGINAL, OTHER, REPOST
 
-ORIGINAL = (
-    "В миграционном центре Сахарово сотрудники военкомата раздают мигрантам листовки о контрактной службе. "
-    "Обещают ускоренное получение гражданства и выплату 195 тысяч рублей при подписании контракта."
-)
-REPOST = f"🔥🔥 {ORIGINAL} #мигранты https://t.me/x/1"
-OTHER = (
-    "В миграционном центре Сахарово с понедельника изменился график работы: прием документов на патент "
-    "идет с 8 утра до 20 вечера без выходных, сообщили в ГУВМ МВД."
-)
 ENRICHER = Enricher()
 
 
