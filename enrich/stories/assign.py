@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from enrich.stories.minhash import Signature, similar
 
@@ -33,8 +33,7 @@ class Post:
     bands: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):  # a tuple: a batch's look-up makes thousands, and a frozen dataclass is slow to build
     """Who claimed a band: a post, and the story it is in."""
 
     post: str

@@ -136,7 +136,8 @@ class EsStoryStore:
         """Run a bulk request; return the band keys whose create found the id taken (409)."""
         if not ops.ids:
             return []
-        resp = self._call(lambda: self.es.bulk(operations=cast(Any, [ops.body]), filter_path=_BULK_FIELDS))
+        body = cast(Any, [ops.body])
+        resp = self._call(lambda: self.es.bulk(index=ops.index, operations=body, filter_path=_BULK_FIELDS))
         if not resp.get("errors"):
             return []
         items = resp["items"]
@@ -159,7 +160,8 @@ class EsStoryStore:
 class _Ops:
     """A bulk body as NDJSON bytes, written with orjson (the client's own encoder is the standard library's,
     one call per line: thirty-odd lines a post made it a third of the stage's CPU), and the ids in order
-    (the response's items answer them by position)."""
+    (the response's items answer them by position). The index is named once, in the request's path: each
+    action line is then its id alone, one join of encoded pieces (a dict dumped per band cost 2.5 µs)."""
 
     def __init__(self, index: str) -> None:
         self.index = index
@@ -171,9 +173,10 @@ class _Ops:
 
     def add_many(self, op: str, doc_ids: list[str], doc: dict[str, Any]) -> None:
         """The same document under each id."""
-        source = orjson.dumps(doc) + b"\n"
-        for doc_id in doc_ids:
-            self._parts += [orjson.dumps({op: {"_index": self.index, "_id": doc_id}}), b"\n", source]
+        head = b'{"' + op.encode() + b'":{"_id":'
+        tail = b"}}\n" + orjson.dumps(doc) + b"\n"
+        dumps = orjson.dumps  # escapes an id as JSON needs (band keys and post ids are plain, but not by contract)
+        self._parts += [head + dumps(doc_id) + tail for doc_id in doc_ids]
         self.ids += doc_ids
 
     @property

@@ -163,6 +163,22 @@ def test_claims_in_elasticsearch_survive_a_restart(ss: SearchSettings) -> None:
         es.close()
 
 
+def test_claims_keep_post_ids_that_json_must_escape(ss: SearchSettings) -> None:
+    """An imported post's id is any string: quotes, a backslash and Cyrillic travel in the bulk body intact."""
+    odd = 'import:"канал"\\42'
+    es = dozor_es.client(ss)
+    try:
+        first = _record(ORIGINAL, 1, 1)
+        assign_records(StoryAssigner(EsStoryStore(es, ss)), [first], [odd])
+        repost = _record(f"‼️ {ORIGINAL} #мигранты", 2, 7)
+        assign_records(StoryAssigner(EsStoryStore(es, ss)), [repost], ["tg:2:7"])
+        assert (first["story"], repost["story"]) == (odd, odd)
+        held = EsStoryStore(es, ss).holders(signature(first["text_norm"]).bands())
+        assert {h.post for h in held.values()} == {odd}
+    finally:
+        es.close()
+
+
 class _RivalFirst(EsStoryStore):
     """Another enricher claims the same bands between this one's lookup and its claim."""
 
