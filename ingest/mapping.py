@@ -231,7 +231,8 @@ def content_extras(message: Any, names: Mapping[int, str]) -> dict[str, Any]:
     """Fields beyond the schema-1 core, present only when the message has them (the contract allows
     extra keys): ``author`` (the post signature), ``poll``, ``sticker_emoji``, ``saved_from``."""
     found = {
-        "author": message.post_author,
+        # A string from Telegram; a dump (`dozor import`) may hold anything there: what is not text is left out.
+        "author": message.post_author if isinstance(message.post_author, str) else None,
         "poll": poll_summary(message.media),
         "sticker_emoji": _sticker_emoji(message.media),
         "saved_from": _saved_from(message.fwd_from, names) if message.fwd_from is not None else None,

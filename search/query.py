@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from luqum.exceptions import ParseError
@@ -121,7 +122,16 @@ _LONG = 2**63
 _MAX_SLOP = 2**31 - 1  # Elasticsearch's int
 _POSITION = re.compile(r"position (\d+)")
 _FRACTIONAL_SLOP = re.compile(r'"~[0-9]*\.')
+_FUZZY_DEGREE = re.compile(r"~([0-9.]*)")  # what luqum's lexer reads as a ~'s number
 _NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
+
+
+def _is_decimal(number: str) -> bool:
+    try:
+        Decimal(number or "0")
+    except InvalidOperation:
+        return False
+    return True
 
 
 class QuerySyntaxError(UsageError):
@@ -171,6 +181,10 @@ def _parse(text: str) -> Item:
         reason = _NOISE.sub("", reason)
         reason = " ".join(reason.split()).rstrip("!").strip()
         raise QuerySyntaxError(reason or "cannot parse the query", position) from None
+    except InvalidOperation:  # Decimal(".") for a word's ~ with no digits in its number ("a~.")
+        bad = next((m for m in _FUZZY_DEGREE.finditer(text) if not _is_decimal(m.group(1))), None)
+        position = bad.start() + 1 if bad else 0
+        raise QuerySyntaxError("~ after a word takes a number (a~1, a~0.5)", position) from None
     except ValueError:  # luqum builds the tree while parsing: int("1.5") for the ~ of a phrase
         tilde = _FRACTIONAL_SLOP.search(text)
         position = tilde.start() + 1 if tilde else 0

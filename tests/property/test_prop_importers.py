@@ -210,5 +210,6 @@ TL_LINES = st.one_of(
 @example([dumps({**TL_MESSAGE, "_": [None]})])
 @example([dumps({**TL_MESSAGE, "media": {"_": "MessageMediaPoll"}})])
 @example([dumps({**TL_MESSAGE, "entities": [{"_": "MessageEntityUrl"}]})])
+@example([dumps({**TL_MESSAGE, "post_author": {"_": "NoSuchType"}})])  # the signature is kept only as text
 def test_every_telethon_dump_line_is_a_record_a_skip_or_a_dlq_entry(lines: list[bytes]) -> None:
     check_items(list(telethon_jsonl.read(lines, "dump.jsonl")), len(lines))

@@ -30,6 +30,7 @@ def compile_or_syntax_error(query: str, lang: str | None) -> dict[str, object] |
 @example("channel:²", None)
 @example("\U00017000", "uk")  # a letter unicodedata has no name for: pymorphy3 raised ValueError
 @example('"a b"~1.5', None)
+@example("b a~.", None)  # luqum's Decimal(".") raised decimal.InvalidOperation
 @example("a" * 5000, None)
 def test_any_query_compiles_or_is_a_syntax_error_with_a_position(query: str, lang: str | None) -> None:
     compile_or_syntax_error(query, lang)
