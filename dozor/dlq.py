@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -35,7 +36,17 @@ def dead_letter(value: bytes, *, stage: str, reason: str, source: str, key: byte
 
 def problems(exc: ValidationError, most: int = 5) -> str:
     """A validation error as ``field.path: message`` pairs, on one line."""
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}" for err in exc.errors()[:most])
+    return "; ".join(
+        f"{'.'.join(map(_path_part, err['loc'])) or 'record'}: {' '.join(err['msg'].split())}"
+        for err in exc.errors()[:most]
+    )
+
+
+def _path_part(part: str | int) -> str:
+    """A field name or index as written in a path; a key the record made up with a line break or another
+    unprintable character in it (a `reactions` key, say) is quoted and escaped, so the reason stays one line."""
+    text = str(part)
+    return text if text.isprintable() else json.dumps(text)
 
 
 def describe(exc: Exception, context: str = "") -> str:

@@ -162,7 +162,7 @@ def media(msg: dict[str, Any]) -> dict[str, Any] | None:
 
 def reactions(value: Any) -> dict[str, int]:
     out: dict[str, int] = {}
-    for r in value or []:
+    for r in value if isinstance(value, list) else ():  # an edited export may hold anything here
         if not isinstance(r, dict) or not isinstance(r.get("count"), int):
             continue
         if r.get("type", "emoji") == "emoji" and r.get("emoji"):
@@ -183,7 +183,8 @@ def poll(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     answers = []
-    for answer in value.get("answers") or []:
+    given = value.get("answers")
+    for answer in given if isinstance(given, list) else ():
         if isinstance(answer, dict):
             item: dict[str, Any] = {"text": text_and_entities(answer.get("text", ""))[0]}
             if isinstance(answer.get("voters"), int):

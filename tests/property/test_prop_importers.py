@@ -139,6 +139,8 @@ def export(messages: list[Any], **chat: Any) -> bytes:
 @settings(max_examples=examples(30))
 @given(st.lists(HOSTILE_ENTRY, max_size=6))
 @example([{"id": 1, "type": "message", "date_unixtime": "1", "text": "", "edited_unixtime": {"": None}}])
+@example([{"id": 1, "type": "message", "date_unixtime": "1", "text": "", "reactions": True}])  # not a list
+@example([{"id": 1, "type": "message", "date_unixtime": "1", "text": "", "poll": {"answers": 1}}])
 def test_every_export_entry_is_a_record_a_skip_or_a_dlq_entry(entries: list[Any]) -> None:
     items = list(tdesktop.read(export(entries), "result.json"))
     check_items(items, len(entries))

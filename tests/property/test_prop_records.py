@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -67,6 +67,7 @@ def test_any_datetime_validates_or_names_the_field(record: dict[str, Any], field
 
 
 @given(st.dictionaries(st.sampled_from([*FIELDS, "other"]) | st.text(max_size=8), JSON_VALUES, max_size=8))
+@example({"reactions": {"\n": None}})  # a made-up key with a line break in the error's path
 def test_any_json_object_validates_or_raises_a_validation_error(obj: dict[str, Any]) -> None:
     check(obj)
 
