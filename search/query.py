@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from luqum.exceptions import ParseError
-from luqum.thread import parse
 from luqum.tree import (
     AndOperation,
     BaseGroup,
@@ -43,12 +40,14 @@ from luqum.tree import (
     Word,
 )
 
-from dozor.errors import UsageError
 from enrich.analysis import MARKS_BEFORE_STEMMING, analyze, normalize, query_languages
 from enrich.entities.search import query as entity_query
 from search.datevalues import is_es_date
 from search.filters import channel_id
 from search.media import check_phash, phash_bands
+from search.query_parse import QuerySyntaxError, parse_query
+
+__all__ = ["FIELDS", "Compiled", "QuerySyntaxError", "compile_full", "compile_query"]
 
 MAX_QUERY_CHARS = 4000
 Kind = Literal["stem", "text", "keyword", "date", "number", "channel", "phash"]
@@ -120,28 +119,6 @@ _IMAGE_TEXT = FIELDS["ocr"]
 _DATE_ONLY = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 _LONG = 2**63
 _MAX_SLOP = 2**31 - 1  # Elasticsearch's int
-_POSITION = re.compile(r"position (\d+)")
-_FRACTIONAL_SLOP = re.compile(r'"~[0-9]*\.')
-_FUZZY_DEGREE = re.compile(r"~([0-9.]*)")  # what luqum's lexer reads as a ~'s number
-_NOISE = re.compile(r"\s*(at position \d+|at the end)!?")
-
-
-def _is_decimal(number: str) -> bool:
-    try:
-        Decimal(number or "0")
-    except InvalidOperation:
-        return False
-    return True
-
-
-class QuerySyntaxError(UsageError):
-    """A query that cannot be parsed or uses what the language does not allow; knows where."""
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        where = f" at position {position}" if position is not None else ""
-        super().__init__(f"query error{where}: {message}")
-        self.reason = message
-        self.position = position
 
 
 @dataclass
@@ -164,31 +141,10 @@ def compile_full(query: str, lang: str | None = None, *, image_text: bool = Fals
     compiled = Compiled({"match_all": {}})
     if text in ("", "*", "*:*"):
         return compiled
-    tree = _parse(text)
+    tree = parse_query(text)
     result = _Compiler(lang, compiled, image_text).node(tree, None)
     compiled.query = result if result is not None else {"match_all": {}}
     return compiled
-
-
-def _parse(text: str) -> Item:
-    try:
-        return parse(text)
-    except ParseError as exc:
-        msg = str(exc)
-        found = _POSITION.search(msg)
-        position = int(found.group(1)) if found else len(text)
-        reason = msg.split(":", 1)[-1] if "Syntax error" in msg else msg
-        reason = _NOISE.sub("", reason)
-        reason = " ".join(reason.split()).rstrip("!").strip()
-        raise QuerySyntaxError(reason or "cannot parse the query", position) from None
-    except InvalidOperation:  # Decimal(".") for a word's ~ with no digits in its number ("a~.")
-        bad = next((m for m in _FUZZY_DEGREE.finditer(text) if not _is_decimal(m.group(1))), None)
-        position = bad.start() + 1 if bad else 0
-        raise QuerySyntaxError("~ after a word takes a number (a~1, a~0.5)", position) from None
-    except ValueError:  # luqum builds the tree while parsing: int("1.5") for the ~ of a phrase
-        tilde = _FRACTIONAL_SLOP.search(text)
-        position = tilde.start() + 1 if tilde else 0
-        raise QuerySyntaxError('~ after a phrase takes a whole number of words ("a b"~2)', position) from None
 
 
 def _unquote(phrase: Phrase) -> str:
