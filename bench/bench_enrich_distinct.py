@@ -88,9 +88,10 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
             "code": str(Path(pipeline.__file__).resolve().parents[1])}  # fmt: skip
 
 
-def _pass(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
+def _pass(root: Path, corpus: Path, mode: str, script: str = __file__) -> dict[str, Any]:
+    """Run ``script --child root corpus mode`` in a fresh process; its last line, checked to be ``root``'s code."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(root), str(corpus), mode],
+        [sys.executable, script, "--child", str(root), str(corpus), mode],
         check=True,
         capture_output=True,
         text=True,

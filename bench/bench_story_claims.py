@@ -83,20 +83,6 @@ def child(root: Path, corpus: Path, store_kind: str) -> dict[str, Any]:
             "code": str(Path(sys.modules["enrich.pipeline"].__file__ or "").resolve().parents[1])}  # fmt: skip
 
 
-def _run(tree: Path, corpus: Path, store_kind: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(tree), str(corpus), store_kind],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=tree,
-    ).stdout
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    if Path(result["code"]) != tree.resolve():
-        raise SystemExit(f"the run used {result['code']}, not {tree}")
-    return result
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         print(json.dumps(child(Path(argv[1]), Path(argv[2]), argv[3])))
@@ -104,6 +90,9 @@ def main(argv: list[str]) -> int:
     opts = dict(zip(argv[::2], argv[1::2], strict=False))
     n_posts, rounds, ref = int(opts.get("--posts", 10000)), int(opts.get("--rounds", 2)), opts.get("--baseline", "none")
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_enrich_distinct import _baseline_tree, _pass
+
     from tests.support.distinct_corpus import generated
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,9 +100,6 @@ def main(argv: list[str]) -> int:
         corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in generated(n_posts, seed=31)))
         trees = {"now": ROOT}
         if ref != "none":
-            sys.path.insert(0, str(ROOT / "bench"))
-            from bench_enrich_distinct import _baseline_tree
-
             trees[f"before ({ref})"] = _baseline_tree(ref, Path(tmp))
         print(f"{n_posts} distinct posts, stories assigned in batches of {BATCH}; µs per post, {rounds} rounds")
         print(f"{'store':<8}{'tree':<22}{'client CPU':>12}{'ES CPU':>10}{'wall':>10}{'stories':>9}")
@@ -121,7 +107,7 @@ def main(argv: list[str]) -> int:
             results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
             for _ in range(rounds):
                 for name, tree in trees.items():
-                    results[name].append(_run(tree, corpus, kind))
+                    results[name].append(_pass(tree, corpus, kind, __file__))
             for name, runs in results.items():
                 cells = [statistics.median(r[key] for r in runs) for key in ("cpu_us", "es_us", "wall_us")]
                 stories = sorted({r["stories"] for r in runs})
