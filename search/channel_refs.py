@@ -114,13 +114,17 @@ def _strings(value: Any) -> Iterable[str]:
 
 def post_refs(post: Mapping[str, Any]) -> dict[str, list[str]]:
     """``channel_refs`` and ``channel_ref_via`` of a post (its wire or index form)."""
+    text = post.get("text")
+    text = text if isinstance(text, str) else ""
+    written = "t.me" in text or "telegram." in text or "tg://" in text
+    if not (written or post.get("forward") or post.get("mentions") or post.get("links")):
+        return {"channel_refs": [], "channel_ref_via": []}  # most posts point nowhere
     via: dict[str, list[str]] = {v: [] for v in VIA}
     if (key := forward_key(post.get("forward"))) is not None:
         via["forward"].append(key)
     via["mention"] = [k for m in _strings(post.get("mentions")) if (k := name_key(m)) is not None]
     links = list(_strings(post.get("links")))
-    text = post.get("text")
-    if isinstance(text, str) and ("t.me" in text or "telegram." in text or "tg://" in text):
+    if written:
         links.append(text)  # links written out but not marked as such (imports of plain text)
     via["link"] = [k for link in links for k in link_keys(link)]
     own = _own(post.get("channel"))
