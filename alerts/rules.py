@@ -33,6 +33,7 @@ from dozor.records import Category
 from search.filters import SearchFilters
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+LONGEST = timedelta(days=36_525)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 
 
@@ -41,13 +42,23 @@ def parse_duration(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 10m, 2h or 7d")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
+        return _seconds(value)
     if isinstance(value, str):
         found = _DURATION.match(value)
         if not found:
             raise ValueError(f"expected a duration such as 10m, 2h or 7d, got {value!r}")
-        return timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2)])
+        return _seconds(float(found.group(1)) * _UNITS[found.group(2)])
     return value
+
+
+def _seconds(value: float) -> timedelta:
+    # Bounded so that the time a rule looks back to stays a date (now - 1e9 days is not one): a
+    # ValueError, which pydantic reports against the field, not an OverflowError out of the API.
+    if not value >= 0:  # NaN too
+        raise ValueError("a duration cannot be negative")
+    if value > LONGEST.total_seconds():
+        raise ValueError(f"a duration must be at most {LONGEST.days} days (100 years)")
+    return timedelta(seconds=value)
 
 
 def _as_list(value: Any) -> Any:

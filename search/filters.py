@@ -25,7 +25,10 @@ def parse_when(value: Any, now: datetime | None = None) -> datetime | None:
     rel = _RELATIVE.match(text)
     if rel:
         base = now or datetime.now(UTC)
-        return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+        try:
+            return base - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
+        except OverflowError:  # past what a datetime holds (year 1)
+            raise ValueError(f"{text!r} goes back past year 1") from None
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
