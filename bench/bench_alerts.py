@@ -58,6 +58,7 @@ from alerts.settings import AlertSettings
 from alerts.state import AlertStore
 from dozor import es as des
 from dozor import kafka as dk
+from dozor import topics
 from dozor.records import utcnow
 from search import index as ix
 from search.settings import SearchSettings
@@ -179,7 +180,7 @@ def publish(settings: AlertSettings, texts: Iterator[str], rate: float, duration
             sent[message_id] = time.time()
             if probe is not None:
                 probe.watch(CHANNEL + i % 20, message_id)
-        producer.send(topic, key=str(record["channel"]["id"]).encode(), value=json.dumps(record).encode())  # type: ignore[index]
+        producer.send(topic, key=str(record["channel"]["id"]).encode(), value=topics.dumps(record))  # type: ignore[index]
     producer.flush()
     producer.close()
     return n

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from dozor import es as dozor_es  # noqa: E402
 from dozor import kafka as dk  # noqa: E402
+from dozor import topics  # noqa: E402
 from dozor.settings import DozorSettings  # noqa: E402
 from dozor.workers import default_workers  # noqa: E402
 from enrich.stories.es_store import keys_index  # noqa: E402
@@ -63,7 +64,8 @@ def produce(prefix: str, records: list[dict[str, object]]) -> None:
     try:
         for record in records:
             key = str(record["channel"]["id"]).encode()  # type: ignore[index]
-            producer.send(settings.topic(dk.RAW), value=json.dumps(record).encode(), key=key)
+            # UTF-8 JSON as the collector writes it (ingest/producer.py), not ASCII escapes
+            producer.send(settings.topic(dk.RAW), value=topics.dumps(record), key=key)
         producer.flush()
     finally:
         producer.close()
