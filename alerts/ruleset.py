@@ -78,7 +78,7 @@ def stored(es: Elasticsearch, store: AlertStore, settings: AlertSettings, taken:
     for saved in SavedSearches(es, settings).list():
         if saved.active and saved.notify:
             name = SAVED_PREFIX + saved.name
-            filters = saved.filters.model_dump(exclude_defaults=True)
+            filters = saved.filters.model_dump(mode="json", exclude_defaults=True)  # since, until: ISO text
             candidates.append((name, {"name": name, "query": saved.query, "filters": filters, "notify": saved.notify}))
     for name, data in candidates:
         if name in taken:
