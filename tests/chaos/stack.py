@@ -31,8 +31,8 @@ class PrivateStack:
         home = Path(tempfile.mkdtemp(prefix="dozor-chaos-", dir="/tmp"))
         home.chmod(0o755)  # the Elasticsearch user must reach its install and data here
         taken: set[int] = set()
-        kafka = free_block(49092, (0, 1), taken)  # bootstrap, controller
-        es = free_block(49200, (0, 100), taken)  # HTTP, transport
+        kafka = free_block(29092, (0, 1), taken)  # bootstrap, controller
+        es = free_block(29200, (0, 100), taken)  # HTTP, transport
         env = {
             "DOZOR_STACK_HOME": str(home),
             "DOZOR_KAFKA_BOOTSTRAP": f"127.0.0.1:{kafka}",

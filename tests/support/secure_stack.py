@@ -18,6 +18,9 @@ from pathlib import Path
 DOZOR = str(Path(sys.executable).with_name("dozor"))
 
 
+EPHEMERAL_FROM = 32768  # Linux's default ip_local_port_range starts here
+
+
 def _free(port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -29,7 +32,11 @@ def _free(port: int) -> bool:
 
 
 def free_block(start: int, offsets: tuple[int, ...], taken: set[int]) -> int:
-    """A base port from `start` on (in steps of 10) such that base + each offset is free."""
+    """A base port from `start` on (in steps of 10) such that base + each offset is free. Start under
+    32768: above it, Linux hands ports to outgoing connections, which can take a port between this
+    check and the server's bind (a chaos run's Kafka once failed so, "Address already in use")."""
+    if start + 2000 + max(offsets) >= EPHEMERAL_FROM:
+        raise ValueError(f"ports from {start} reach the range Linux gives outgoing connections")
     for base in range(start, start + 2000, 10):
         ports = {base + o for o in offsets}
         if not ports & taken and all(_free(p) for p in ports):
@@ -145,9 +152,9 @@ def start(timeout_s: float = 900) -> tuple[SecureStack, str]:
     home = Path(tempfile.mkdtemp(prefix="dozor-secure-", dir="/tmp"))
     home.chmod(0o755)  # the Elasticsearch user must reach its install and data here
     taken: set[int] = set()
-    kafka = free_block(39092, (0, 1, 2), taken)  # bootstrap, controller, internal listener
-    es = free_block(39200, (0, 100), taken)  # HTTP, transport
-    s3 = free_block(39000, (0,), taken)
+    kafka = free_block(19092, (0, 1, 2), taken)  # bootstrap, controller, internal listener
+    es = free_block(19200, (0, 100), taken)  # HTTP, transport
+    s3 = free_block(19000, (0,), taken)
     env = {
         "DOZOR_STACK_HOME": str(home),
         "DOZOR_KAFKA_BOOTSTRAP": f"127.0.0.1:{kafka}",
