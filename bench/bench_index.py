@@ -43,7 +43,7 @@ from search.settings import SearchSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 from tests.support.distinct_corpus import generated
-from tests.support.stack import drop_indices
+from tests.support.stack import drop_indices, produce
 
 CPU: dict[str, list[float]] = {"raw": [], "indexer": []}  # this process's CPU time per document, µs
 
@@ -105,22 +105,9 @@ def raw_bulk(settings: SearchSettings, records: list[dict[str, Any]]) -> float:
     return len(records) / elapsed
 
 
-def _produce_as_the_enricher(settings: SearchSettings, records: list[dict[str, Any]]) -> None:
-    """The records as `dozor enrich` writes them (its codec: UTF-8 JSON, no ASCII escapes, which JSON readers
-    take at very different speeds), keyed by channel id."""
-    dk.ensure_topics(settings, [dk.ENRICHED, dk.DLQ], partitions=3)
-    producer = dk.producer(settings)
-    try:
-        for rec in records:
-            producer.send(settings.topic(dk.ENRICHED), value=topics.dumps(rec), key=str(rec["channel"]["id"]).encode())
-        producer.flush()
-    finally:
-        producer.close()
-
-
 def indexer(settings: SearchSettings, records: list[dict[str, Any]]) -> float:
     """`dozor index --drain` minus its start-up (templates), as the ceiling's clock excludes them."""
-    _produce_as_the_enricher(settings, records)
+    produce(settings, dk.ENRICHED, records, encode=topics.dumps)  # UTF-8 JSON, as the enricher writes it
     stage = Indexer(client(settings), settings)
     stage.prepare()
     for name in _month_indices(settings, records):  # as for the ceiling: creating indices is not timed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
@@ -75,11 +75,20 @@ def drop_indices(es: Elasticsearch, settings: DozorSettings) -> None:
             es.indices.delete_index_template(name=t["name"])
 
 
-def produce(settings: DozorSettings, topic: str, records: Sequence[dict[str, Any] | bytes]) -> None:
-    """Write records (JSON objects or raw bytes) to a topic (unprefixed name), keyed by channel id."""
+def produce(
+    settings: DozorSettings,
+    topic: str,
+    records: Sequence[dict[str, Any] | bytes],
+    encode: Callable[[dict[str, Any]], bytes] | None = None,
+) -> None:
+    """Write records (JSON objects or raw bytes) to a topic (unprefixed name), keyed by channel id. JSON
+    objects are ASCII-escaped JSON unless ``encode`` is given (benches pass the stages' own codec,
+    ``dozor.topics.dumps``, so that they read what the stages write)."""
     import json
 
     from dozor import kafka as dk
+
+    encode = encode or (lambda rec: json.dumps(rec).encode())
 
     dk.ensure_topics(settings, [topic, dk.DLQ], partitions=3)
     producer = dk.producer(settings)
@@ -89,7 +98,7 @@ def produce(settings: DozorSettings, topic: str, records: Sequence[dict[str, Any
                 producer.send(settings.topic(topic), value=rec, key=b"0")
             else:
                 key = str(rec.get("channel", {}).get("id", 0)).encode()
-                producer.send(settings.topic(topic), value=json.dumps(rec).encode(), key=key)
+                producer.send(settings.topic(topic), value=encode(rec), key=key)
         producer.flush()
     finally:
         producer.close()
