@@ -75,7 +75,11 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
         start = time.process_time()
         for record in records:
             enricher.enrich(record)
-    else:
+    elif hasattr(enricher, "core"):
+        start = time.process_time()
+        for record in records:
+            enricher.core(record["text"])
+    else:  # a tree before Enricher.core: its steps, as its enricher ran them
         start = time.process_time()
         for record in records:
             text = record["text"]

@@ -73,6 +73,7 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
     with_stories = mode in ("+stories", "enrich+stories")
     # A tree whose assignment takes the enrichment's words of each text_norm gets them, as its stage does.
     takes_words = "words" in inspect.signature(assign_records).parameters
+    has_core = hasattr(enricher, "core")
     stories_cpu = 0.0  # the story assignment's own share (signatures, lookups, claims)
     start = time.process_time()
     for i in range(0, len(records), BATCH):
@@ -84,11 +85,14 @@ def child(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
         else:
             for record in batch:
                 text = record["text"]
-                lang, _, _ = detect(text)
-                norm = normalize(text, None if lang == UNDETERMINED else lang)
-                tokens = tokenize(norm)
-                stems = stem_words(tokens, lang)
-                enricher._tag(text, lang, tokens, stems)
+                if has_core:  # the enricher's own core (a tree before it had none: its steps, as it ran them)
+                    (lang, _, _), norm, tokens, stems, _ = enricher.core(text)
+                else:
+                    lang, _, _ = detect(text)
+                    norm = normalize(text, None if lang == UNDETERMINED else lang)
+                    tokens = tokenize(norm)
+                    stems = stem_words(tokens, lang)
+                    enricher._tag(text, lang, tokens, stems)
                 if with_entities:
                     hints = entities.hints_of(record)
                     entities.extract(text, lang, hints, norm=norm, tokens=tokens, stems=stems)

@@ -26,6 +26,7 @@ __all__ = [
     "query_languages",
     "surface",
     "tokenize",
+    "tokenize_runs",
 ]
 
 # Which stemmers a query term in a script may need (docs/architecture.md).
@@ -41,6 +42,8 @@ _LETTER = r"(?:[^\W_]|[\u0300-\u036f\u0483-\u0489])"
 _WRITTEN_RE = re.compile(rf"{_LETTER}+(?:[{_APOSTROPHE_VARIANTS}']{_LETTER}+)*")
 # Punctuation around a word (never a letter, digit, underscore or apostrophe).
 _PUNCTUATION = '.,!?:;"«»()[]…-–—“”„'
+# What may surround a word in a run of its own besides punctuation: "#гражданство", "12%".
+_AROUND = _PUNCTUATION + "#%+*'/\\|~^&№°$€₽<>=`´’‘ʻʼ"
 _URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
 _SEGMENT_RE = re.compile(r"\S+")
 _INNER_RE = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)  # a run without the punctuation around it
@@ -48,8 +51,24 @@ _INNER_RE = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)  # a run without the p
 
 def tokenize(normalized: str) -> list[str]:
     """Words of an already normalized text; links and @mentions are left out."""
+    return _tokenize(normalized, None)
+
+
+Odd = list[tuple[int, int]]  # the runs that are not one word each: (index of their first token, tokens in them)
+
+
+def tokenize_runs(normalized: str) -> tuple[list[str], Odd]:
+    """:func:`tokenize`, and the runs of non-space characters of ``normalized`` that do not hold
+    exactly one word, in order: what :func:`surface` needs to find a token's run in the written text
+    without reading it all. (A link or @mention is a run, or part of one, without a word.)"""
+    odd: Odd = []
+    return _tokenize(normalized, odd), odd
+
+
+def _tokenize(normalized: str, odd: Odd | None) -> list[str]:
     if "//" in normalized or "www." in normalized or "t.me/" in normalized or "@" in normalized:
-        normalized = _URL_RE.sub(" ", normalized)
+        # NUL: no word character, like the space, but it keeps the runs as they are (for ``odd``)
+        normalized = _URL_RE.sub(" " if odd is None else "\x00", normalized)
     # A word never holds a space: a run of non-space characters at a time, most of them one word
     # (str.isalnum is the regex's [^\W_]) or one word in punctuation, without a regex call.
     tokens: list[str] = []
@@ -62,7 +81,12 @@ def tokenize(normalized: str) -> list[str]:
         if core.isalnum():
             add(core)
         elif core:
-            tokens += _TOKEN_RE.findall(core)
+            found = _TOKEN_RE.findall(core)
+            if odd is not None and len(found) != 1:
+                odd.append((len(tokens), len(found)))
+            tokens += found
+        elif odd is not None:
+            odd.append((len(tokens), 0))
     return tokens
 
 
@@ -105,13 +129,15 @@ def _spans(text: str, lang: str | None) -> tuple[list[str], list[tuple[int, int]
     return tokens, spans
 
 
-def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, int], str]:
+def surface(text: str, lang: str | None, tokens: list[str], odd: Odd | None = None) -> Callable[[int, int], str]:
     """``(start, end) ->`` the tokens ``start..end`` of ``text`` (``tokenize(normalize(text, lang))``)
     as the text writes them: "Гражданства", not "гражданства" nor the pattern that matched it. Worked
     out on first use (only posts with a topic need it); when the tokens cannot be lined up with the
-    text, the normalized tokens themselves."""
+    text, the normalized tokens themselves. ``odd``: what :func:`tokenize_runs` said of the normalized
+    text, when the caller has it (the words are then found without reading the whole text)."""
     lined_up: list[tuple[int, int]] | None = None
     written: _Written | None = None
+    runs: _Runs | None = None
 
     def exact(start: int, end: int) -> str:
         nonlocal lined_up
@@ -123,11 +149,19 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
         return " ".join(text[lined_up[start][0] : lined_up[end - 1][1]].split())
 
     def words(start: int, end: int) -> str:
-        # Fast path: the written words, counted over the whole text, line up one to one with the
-        # tokens, and each word of this range normalizes to its token (checked for these words only:
+        # Fastest: the runs of the text line up with those of the normalized text (normalizing never
+        # joins or splits them), so a token's run is counted from the few runs that are not one word.
+        # Then: the written words, counted over the whole text, line up one to one with the tokens,
+        # and each word of this range normalizes to its token (checked for these words only:
         # normalizing a whole long post a run at a time cost more than the rest of its enrichment).
         # Otherwise the exact alignment, a run of non-space characters at a time.
-        nonlocal written
+        nonlocal written, runs
+        if odd is not None:
+            if runs is None:
+                runs = _Runs(text, odd, len(tokens))
+            found = runs.phrase(start, end, tokens, lang)
+            if found is not None:
+                return found
         if written is None:
             written = _Written(text)
             if len(written.words) != len(tokens):
@@ -142,6 +176,65 @@ def surface(text: str, lang: str | None, tokens: list[str]) -> Callable[[int, in
         return exact(start, end)
 
     return words
+
+
+class _Runs:
+    """The runs of non-space characters of a text, for its tokens: the ``i``-th token is in the run
+    counted from the runs before it that did not hold one word each (``odd``: (first token, tokens))."""
+
+    def __init__(self, text: str, odd: Odd, n_tokens: int) -> None:
+        self.runs = text.split()
+        self.odd = odd
+        self.starts = [first for first, _ in odd]
+        self.index: list[int] = []  # of each odd run, among all runs
+        shift = 0
+        for first, count in odd:
+            self.index.append(first - shift)
+            shift += count - 1
+        self.usable = len(self.runs) == n_tokens - shift
+        self._words: dict[int, list[str]] = {}  # of the runs with several words: those words as written
+
+    def locate(self, token: int) -> tuple[int, int, int]:
+        """The run of the ``token``-th token, which of the run's tokens it is, and how many the run has."""
+        k = bisect_right(self.starts, token) - 1
+        if k < 0:
+            return token, 0, 1
+        first, count = self.odd[k]
+        if token < first + count:
+            return self.index[k], token - first, count
+        return self.index[k] + 1 + token - first - count, 0, 1
+
+    def word(self, token: int, tokens: list[str], lang: str | None) -> str | None:
+        """The ``token``-th token as written, if its run, without the punctuation and signs around it
+        (or the run's word at its place), is a written word that normalizes to it."""
+        run, k, count = self.locate(token)
+        if count == 1:
+            word = self.runs[run].strip(_AROUND)
+        else:
+            found = self._words.get(run)
+            if found is None:
+                found = self._words[run] = _WRITTEN_RE.findall(self.runs[run])
+            if len(found) != count:
+                return None
+            word = found[k]
+        if word.casefold() == tokens[token] or (_WRITTEN_RE.fullmatch(word) and _is_written(word, tokens[token], lang)):
+            return word
+        return None
+
+    def phrase(self, start: int, end: int, tokens: list[str], lang: str | None) -> str | None:
+        """Tokens ``start..end`` as written, and what the text has between them, with single spaces;
+        None when they cannot be found so (the callers then read the whole text)."""
+        if not self.usable:
+            return None
+        if end - start == 1:
+            return self.word(start, tokens, lang)
+        first, _, n_first = self.locate(start)
+        last, _, n_last = self.locate(end - 1)
+        if n_first != 1 or n_last != 1 or not all(self.word(i, tokens, lang) for i in range(start, end)):
+            return None
+        return " ".join(
+            [self.runs[first].lstrip(_AROUND), *self.runs[first + 1 : last], self.runs[last].rstrip(_AROUND)]
+        )
 
 
 class _Written:

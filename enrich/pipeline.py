@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from dozor.records import Enrichment, searchable_text
 from enrich import entities, topics
-from enrich.analysis import surface, tokenize
-from enrich.language import UNDETERMINED, detect, load_models
+from enrich.analysis import Odd, surface, tokenize, tokenize_runs
+from enrich.language import UNDETERMINED, Detection, detect, load_models
 from enrich.normalize import normalize
 from enrich.simhash import simhash
 from enrich.stemming import stem_words
 
 ENRICHED_FIELDS = tuple(Enrichment.model_fields)
+
+
+class Core(NamedTuple):
+    """What the enrichment works out before entities: language and script, ``text_norm``, its words,
+    their stems, and the topics with the words that matched them."""
+
+    detection: Detection
+    norm: str
+    tokens: list[str]
+    stems: list[str]
+    hits: dict[str, list[str]]
 
 
 class Enricher:
@@ -38,11 +49,7 @@ class Enricher:
 
     def enrichment_and_words(self, text: str, hints: entities.Hints | None = None) -> tuple[Enrichment, list[str]]:
         """:meth:`enrichment`, and the words of its ``text_norm`` (the story signature is made of them)."""
-        lang, score, script = detect(text)
-        norm = normalize(text, None if lang == UNDETERMINED else lang)
-        tokens = tokenize(norm)
-        stems = stem_words(tokens, lang)
-        hits = self._tag(text, lang, tokens, stems)
+        (lang, score, script), norm, tokens, stems, hits = self.core(text)
         enrichment = Enrichment(
             lang=lang,
             lang_score=score,
@@ -57,6 +64,15 @@ class Enricher:
         )
         return enrichment, tokens
 
+    def core(self, text: str) -> Core:
+        """Language, script, normalized text, words, stems and topics of a post with this text."""
+        detection = detect(text)
+        lang = detection.lang
+        norm = normalize(text, None if lang == UNDETERMINED else lang)
+        tokens, odd = tokenize_runs(norm)
+        stems = stem_words(tokens, lang)
+        return Core(detection, norm, tokens, stems, self._tag(text, lang, tokens, stems, odd))
+
     def fields(self, text: str, hints: entities.Hints | None = None) -> dict[str, Any]:
         """The enriched fields of a post text, as JSON values."""
         return self.enrichment(text, hints).model_dump(mode="json")
@@ -66,10 +82,12 @@ class Enricher:
         tokens = tokenize(normalize(text, None if lang == UNDETERMINED else lang))
         return self._tag(text, lang, tokens, stem_words(tokens, lang))
 
-    def _tag(self, text: str, lang: str, tokens: list[str], stems: list[str]) -> dict[str, list[str]]:
+    def _tag(
+        self, text: str, lang: str, tokens: list[str], stems: list[str], odd: Odd | None = None
+    ) -> dict[str, list[str]]:
         if not tokens:
             return {}
-        written = surface(text, None if lang == UNDETERMINED else lang, tokens)
+        written = surface(text, None if lang == UNDETERMINED else lang, tokens, odd)
         return self.taxonomy.tag(tokens, stems, lang, written)
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from enrich import stemming
-from enrich.analysis import _TOKEN_RE, _URL_RE, normalize, surface, tokenize
+from enrich.analysis import _TOKEN_RE, _URL_RE, normalize, surface, tokenize, tokenize_runs
 from enrich.cleaning import safe
 from enrich.normalize import _UZ_TABLE, fold, uz_to_latin
 from enrich.suffixes import UZBEK
@@ -108,3 +108,33 @@ def test_stems_per_distinct_word_are_the_stemmers(lang: str, monkeypatch: pytest
     # more distinct words than the cache holds: it starts over with this post's words
     assert stemming.stem_words(words, lang) == one_by_one
     assert len(stemming._STEMS[lang]) == len(set(words))
+
+
+def test_tokenize_runs_finds_the_words_tokenize_finds(realdata: Path) -> None:
+    checked = 0
+    for text in _texts(realdata):
+        for lang in ("ru", "uz", None):
+            norm = normalize(text, lang)
+            tokens, odd = tokenize_runs(norm)
+            assert tokens == tokenize(norm), (text, lang)
+            # the runs that do not hold one word each account for every run the text has beyond its words
+            assert len(tokens) - sum(count - 1 for _, count in odd) == len(norm.split()), (text, lang)
+            checked += 1
+    assert checked > 1_000
+
+
+def test_surface_from_the_runs_is_surface_from_the_whole_text(realdata: Path) -> None:
+    """Given what tokenize_runs says of the runs, surface finds each word and phrase (up to three words,
+    what topic terms have) as it finds them reading the whole text."""
+    texts = [*_texts(realdata), "См. https://t.me/x #Гражданство, «Паспорта РФ»: 154-moddasiga @user (срочная) служба"]
+    checked = 0
+    for text in texts:
+        for lang in ("ru", "uz", "en"):
+            tokens, odd = tokenize_runs(normalize(text, lang))
+            from_runs = surface(text, lang, tokens, odd)
+            whole = surface(text, lang, tokens)
+            for size in (1, 2, 3):
+                for start in range(0, len(tokens) - size + 1):
+                    assert from_runs(start, start + size) == whole(start, start + size), (text, lang, start, size)
+                    checked += 1
+    assert checked > 50_000
