@@ -153,10 +153,13 @@ def main(argv: list[str]) -> int:
         for mode in modes:
             rates: dict[str, float] = {}
             startups: dict[str, float] = {}
-            for name, tree in trees.items():  # the trees alternate within each pass, so load hits both alike
-                runs = [_pass(tree, corpus, mode) for _ in range(passes)]
-                rates[name] = statistics.median(r["rate"] for r in runs)
-                startups[name] = statistics.median(r["startup"] for r in runs)
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+            for _ in range(passes):  # the trees take turns, pass by pass, so a change in load hits both alike
+                for name, tree in trees.items():
+                    runs[name].append(_pass(tree, corpus, mode))
+            for name in trees:
+                rates[name] = statistics.median(r["rate"] for r in runs[name])
+                startups[name] = statistics.median(r["startup"] for r in runs[name])
             before = next((v for k, v in rates.items() if k != "now"), None)
             ratio = f"{rates['now'] / before:>12.2f}" if before else f"{'':>12}"
             target = f"{TARGET:>9.0f}" if mode == "core" else f"{'':>9}"

@@ -240,8 +240,11 @@ def main(argv: list[str]) -> int:
         assigning: dict[str, float] = {}
         for mode in modes:
             rates: dict[str, float] = {}
-            for name, tree in trees.items():  # the trees alternate within each mode, so load hits both alike
-                results = [_pass(tree, corpus, mode) for _ in range(passes)]
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+            for _ in range(passes):  # the trees take turns, pass by pass, so a change in load hits both alike
+                for name, tree in trees.items():
+                    runs[name].append(_pass(tree, corpus, mode))
+            for name, results in runs.items():
                 rates[name] = statistics.median(r["rate"] for r in results)
                 if mode == "+stories":
                     assigning[name] = statistics.median(r["stories_us"] for r in results)
