@@ -107,6 +107,18 @@ def _pass(root: Path, corpus: Path, mode: str, script: str = __file__) -> dict[s
     return result
 
 
+def passes_by_turns(
+    trees: dict[str, Path], corpus: Path, mode: str, passes: int, script: str = __file__
+) -> dict[str, list[dict[str, Any]]]:
+    """``passes`` passes (:func:`_pass`) of each tree, the trees taking turns pass by pass, so that a change
+    in the machine's speed hits them alike; each tree's results in order."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for _ in range(passes):
+        for name, tree in trees.items():
+            runs[name].append(_pass(tree, corpus, mode, script))
+    return runs
+
+
 def _corpus(posts: int, directory: Path) -> tuple[Path, int, int]:
     sys.path.insert(0, str(ROOT))
     from tests.support.distinct_corpus import find_realdata, generated, real
@@ -153,10 +165,7 @@ def main(argv: list[str]) -> int:
         for mode in modes:
             rates: dict[str, float] = {}
             startups: dict[str, float] = {}
-            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
-            for _ in range(passes):  # the trees take turns, pass by pass, so a change in load hits both alike
-                for name, tree in trees.items():
-                    runs[name].append(_pass(tree, corpus, mode))
+            runs = passes_by_turns(trees, corpus, mode, passes)
             for name in trees:
                 rates[name] = statistics.median(r["rate"] for r in runs[name])
                 startups[name] = statistics.median(r["startup"] for r in runs[name])

@@ -196,20 +196,6 @@ def diff(trees: dict[str, Path], corpus: Path, tmp: Path) -> int:
     return 1 if differ else 0
 
 
-def _pass(root: Path, corpus: Path, mode: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(root), str(corpus), mode],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    ).stdout
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    if Path(result["code"]) != root.resolve():
-        raise SystemExit(f"pass ran {result['code']}, not {root}")
-    return result
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         print(json.dumps(child(Path(argv[1]), Path(argv[2]), argv[3])))
@@ -218,7 +204,7 @@ def main(argv: list[str]) -> int:
         dump(Path(argv[1]), Path(argv[2]), Path(argv[3]))
         return 0
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_enrich_distinct import _baseline_tree, _corpus
+    from bench_enrich_distinct import _baseline_tree, _corpus, passes_by_turns
 
     opts = dict(zip(argv[::2], argv[1::2], strict=False))
     posts, passes = int(opts.get("--posts", 20000)), int(opts.get("--passes", 1))
@@ -240,11 +226,7 @@ def main(argv: list[str]) -> int:
         assigning: dict[str, float] = {}
         for mode in modes:
             rates: dict[str, float] = {}
-            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
-            for _ in range(passes):  # the trees take turns, pass by pass, so a change in load hits both alike
-                for name, tree in trees.items():
-                    runs[name].append(_pass(tree, corpus, mode))
-            for name, results in runs.items():
+            for name, results in passes_by_turns(trees, corpus, mode, passes, __file__).items():
                 rates[name] = statistics.median(r["rate"] for r in results)
                 if mode == "+stories":
                     assigning[name] = statistics.median(r["stories_us"] for r in results)

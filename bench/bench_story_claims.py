@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     n_posts, rounds, ref = int(opts.get("--posts", 10000)), int(opts.get("--rounds", 2)), opts.get("--baseline", "none")
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_enrich_distinct import _baseline_tree, _pass
+    from bench_enrich_distinct import _baseline_tree, passes_by_turns
 
     from tests.support.distinct_corpus import generated
 
@@ -104,11 +104,7 @@ def main(argv: list[str]) -> int:
         print(f"{n_posts} distinct posts, stories assigned in batches of {BATCH}; µs per post, {rounds} rounds")
         print(f"{'store':<8}{'tree':<22}{'client CPU':>12}{'ES CPU':>10}{'wall':>10}{'stories':>9}")
         for kind in ("memory", "es"):
-            results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
-            for _ in range(rounds):
-                for name, tree in trees.items():
-                    results[name].append(_pass(tree, corpus, kind, __file__))
-            for name, runs in results.items():
+            for name, runs in passes_by_turns(trees, corpus, kind, rounds, __file__).items():
                 cells = [statistics.median(r[key] for r in runs) for key in ("cpu_us", "es_us", "wall_us")]
                 stories = sorted({r["stories"] for r in runs})
                 print(f"{kind:<8}{name:<22}{cells[0]:>12.0f}{cells[1]:>10.0f}{cells[2]:>10.0f}{stories[0]:>9}")
