@@ -4,7 +4,9 @@ Two kinds of documents, read by id (real-time GET: nothing waits for a refresh):
 - ``b:<band key>`` -> ``{post, story}``: which post claimed an LSH band and its story, written create-only,
   so of two workers claiming one band at once exactly one wins (the other is told who, and re-decides);
 - ``s:<post>`` -> ``{sig, size, at}``: that post's MinHash signature, written before its bands.
-It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds. Each document carries
+It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds, less the bands this process
+claimed itself lately (:mod:`enrich.stories.own_claims`: it knows who holds those). The signatures of its
+own claims are kept for the same reason. Each document carries
 ``at``, when it was written: :func:`prune` (run by ``dozor retention apply``) deletes those older than
 ``DOZOR_STORY_DAYS`` (90 by default), so the index holds a window of stories, not all of them: a post that
 repeats a story whose claims are gone starts a new story. (Monthly indices behind an alias would not do:
@@ -27,6 +29,7 @@ from dozor.settings import DozorSettings
 from dozor.stream import Backpressure
 from enrich.stories.assign import Claim, Holder
 from enrich.stories.minhash import Signature
+from enrich.stories.own_claims import OwnClaims
 
 KEYS_INDEX = "story-keys"
 _MAPPINGS: dict[str, Any] = {
@@ -55,6 +58,7 @@ class EsStoryStore:
         self.es = es
         self.index = keys_index(settings)
         self._sigs: OrderedDict[str, Signature] = OrderedDict()
+        self._own = OwnClaims()
         self._ready = False
 
     def _ensure(self) -> None:
@@ -98,9 +102,12 @@ class EsStoryStore:
         return [d.get("_source") if d.get("found") else None for d in docs]
 
     def holders(self, bands: Collection[str]) -> dict[str, Holder]:
-        keys = list(bands)
-        found = self._sources([f"b:{b}" for b in keys])
-        return {b: Holder(str(s["post"]), str(s["story"])) for b, s in zip(keys, found, strict=True) if s is not None}
+        held, ask = self._own.split(bands)
+        found = self._sources([f"b:{b}" for b in ask])
+        held.update(
+            {b: Holder(str(s["post"]), str(s["story"])) for b, s in zip(ask, found, strict=True) if s is not None}
+        )
+        return held
 
     def signatures(self, posts: Collection[str]) -> dict[str, Signature]:
         out = {p: self._sigs[p] for p in posts if p in self._sigs}
@@ -127,6 +134,10 @@ class EsStoryStore:
         for c in claims:
             ops.add_many("create", [f"b:{band}" for band in c.bands], {"post": c.post, "story": c.story, "at": now})
         taken = self._bulk(ops)
+        lost = set(taken)
+        for c in claims:  # acknowledged: what this process holds now (not the bands another holds)
+            self._remember(c.post, c.signature)
+            self._own.hold([b for b in c.bands if b not in lost] if lost else c.bands, Holder(c.post, c.story))
         return self.holders(taken) if taken else {}
 
     def reassign(self, post: str, bands: Sequence[str], story: str) -> None:
@@ -135,6 +146,7 @@ class EsStoryStore:
             "index", [f"b:{band}" for band in bands], {"post": post, "story": story, "at": utcnow().isoformat()}
         )
         self._bulk(ops)
+        self._own.hold(bands, Holder(post, story))
 
     def _bulk(self, ops: _Ops) -> list[str]:
         """Run a bulk request; return the band keys whose create found the id taken (409)."""

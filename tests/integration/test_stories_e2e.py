@@ -210,6 +210,47 @@ def test_two_enrichers_racing_for_one_story_agree(ss: SearchSettings) -> None:
         es.close()
 
 
+class _Asking(EsStoryStore):
+    """Notes the band ids each look-up asks the index for."""
+
+    def __init__(self, es: Any, settings: DozorSettings) -> None:
+        super().__init__(es, settings)
+        self.asked: list[str] = []
+
+    def _sources(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        self.asked += [i for i in ids if i.startswith("b:")]
+        return super()._sources(ids)
+
+
+def test_an_enricher_answers_its_own_claims_as_the_index_does(ss: SearchSettings) -> None:
+    """The bands a process claimed are not asked for again, and what it answers for them is the index's
+    answer; after a lost race, the bands the rival holds are asked for and answered with the rival's story."""
+    es = dozor_es.client(ss)
+    try:
+        store = _Asking(es, ss)
+        first = _record(ORIGINAL, 1, 1)
+        assign_records(StoryAssigner(store), [first], ["tg:1:1"])
+        bands = signature(first["text_norm"]).bands()  # type: ignore[union-attr]
+        store.asked.clear()
+        repost = _record(f"‼️ {ORIGINAL} #мигранты", 2, 7)
+        assign_records(StoryAssigner(store), [repost], ["tg:2:7"])
+        assert repost["story"] == "tg:1:1"
+        assert not set(store.asked) & {f"b:{b}" for b in bands}
+        assert store.holders(bands) == EsStoryStore(es, ss).holders(bands)
+
+        # The rival adds a sentence: it holds some of the bands, and the post's others are re-pointed.
+        rival_text = Enricher().fields(f"{OTHER} Подробности в нашем канале.")["text_norm"]
+        racing = _RivalFirst(es, ss, Post("tg:3:5", signature(rival_text)))
+        other = _record(OTHER, 4, 9)
+        assign_records(StoryAssigner(racing), [other], ["tg:4:9"])
+        assert other["story"] == "tg:3:5"
+        other_bands = signature(other["text_norm"]).bands()  # type: ignore[union-attr]
+        assert racing.holders(other_bands) == EsStoryStore(es, ss).holders(other_bands)
+        assert {h.story for h in racing.holders(other_bands).values()} == {"tg:3:5"}
+    finally:
+        es.close()
+
+
 def test_the_alerter_fires_a_spread_rule_once_per_story(ss: SearchSettings, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
