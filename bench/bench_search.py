@@ -11,9 +11,12 @@ Prints p50/p95/max wall-clock latency (target, issue 13: p95 <= 100 ms on 1,000,
 side by side: cold (Elasticsearch's request cache cleared before each run: what every run cost before
 searches asked for it), live (one post written to the newest month's index and refreshed before each run,
 as the live indexer does: that shard is searched again, the other months answer from the cache), repeat
-(nothing written between runs).
+(nothing written between runs). With ``--merge``, the months before the newest are then merged to one
+segment each, as `dozor retention apply` does (search/merge_months.py; the newest stands for the current
+month), and the same three lines are measured again: before and after, side by side in one run.
 
-    .venv/bin/python bench/bench_search.py [--posts 1000000] [--runs 200] [--pool 4000] [--keep | --reuse PREFIX]
+    .venv/bin/python bench/bench_search.py [--posts 1000000] [--runs 200] [--pool 4000]
+        [--keep | --reuse PREFIX] [--merge]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from search import service
 from search.events import full_doc
 from search.filters import SearchFilters
 from search.indexer import client
+from search.merge_months import merge, months_to_merge
 from search.saved import SavedSearches, SearchSpec
 from search.settings import SearchSettings
 from tests.support.distinct_corpus import generated
@@ -130,6 +134,19 @@ def load(settings: SearchSettings, posts: int, pool_size: int) -> None:
     es.indices.refresh(index=ix.posts_alias(settings))
     elapsed = time.perf_counter() - t0
     print(f"loaded {posts} posts in {elapsed:.1f}s ({posts / elapsed:,.0f} docs/s)", file=sys.stderr)
+    settled(es, settings)
+
+
+def settled(es: Elasticsearch, settings: SearchSettings, limit_s: float = 600.0) -> None:
+    """Wait until Elasticsearch has no merge running on the posts (a load leaves some behind, and they
+    would slow the first runs measured, not the later ones)."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < limit_s:
+        merges = es.indices.stats(index=ix.posts_alias(settings), metric="merge")["_all"]["total"]["merges"]
+        if not merges["current"]:
+            break
+        time.sleep(1.0)
+    print(f"background merges done after {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     es.close()
 
 
@@ -168,6 +185,9 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=4000, help="distinct enriched posts the documents pair up")
     parser.add_argument("--keep", action="store_true", help="keep the loaded indices (their prefix is printed)")
     parser.add_argument("--reuse", metavar="PREFIX", help="search the indices a --keep run left under PREFIX")
+    parser.add_argument(
+        "--merge", action="store_true", help="then merge the months before the newest as retention does, and run again"
+    )
     args = parser.parse_args()
     settings = SearchSettings(index_prefix=args.reuse or f"bench-search-{uuid.uuid4().hex[:6]}")
     es = dozor_es.client(settings)
@@ -189,18 +209,21 @@ def main() -> int:
         count = es.count(index=ix.posts_alias(settings))["count"]
         print(f"posts indexed: {count}; saved search matches {total}; {args.runs} runs per line (after 10 warm-up)")
         newest = max(es.indices.get_alias(index=ix.posts_alias(settings)))
-        for mode, before_each in (
-            ("cold: request cache cleared before each run (main's cost)", lambda: clear_cache(es, settings)),
-            ("live: a post written to the newest month and refreshed before each run", lambda: write_one(es, newest)),
-            ("repeat: the same saved search again, nothing written", lambda: None),
-        ):
-            timings, took = runs(es, settings, store, args.runs, before_each)
-            q, es_q = statistics.quantiles(timings, n=100), statistics.quantiles(took, n=100)
-            print(f"{mode}")
+        measure(es, settings, store, args.runs, newest)
+        if args.merge:
+            # The newest month stands for the current one: retention leaves it to Elasticsearch.
+            now = datetime.strptime(newest.rsplit("-", 1)[1], "%Y.%m").replace(tzinfo=UTC)
+            todo = months_to_merge(es, settings, now)
+            t0 = time.perf_counter()
+            for index, _ in todo:
+                merge(es, index)
+            segments = ", ".join(f"{index.rsplit('-', 1)[1]}: {n}" for index, n in todo) or "none"
+            took = time.perf_counter() - t0
             print(
-                f"  wall clock: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(timings):.1f} ms "
-                f"(target p95 <= 100 ms); Elasticsearch's `took`: p50 {es_q[49]:.0f} ms, p95 {es_q[94]:.0f} ms"
+                f"past months merged to one segment as `dozor retention apply` does (segments before: {segments}) "
+                f"in {took:.0f}s; the same runs again:"
             )
+            measure(es, settings, store, args.runs, newest)
         print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared)")
     finally:
         if args.keep:
@@ -209,6 +232,21 @@ def main() -> int:
             drop_indices(es, settings)
         es.close()
     return 0
+
+
+def measure(es: Elasticsearch, settings: SearchSettings, store: SavedSearches, n: int, newest: str) -> None:
+    for mode, before_each in (
+        ("cold: request cache cleared before each run (main's cost)", lambda: clear_cache(es, settings)),
+        ("live: a post written to the newest month and refreshed before each run", lambda: write_one(es, newest)),
+        ("repeat: the same saved search again, nothing written", lambda: None),
+    ):
+        timings, took = runs(es, settings, store, n, before_each)
+        q, es_q = statistics.quantiles(timings, n=100), statistics.quantiles(took, n=100)
+        print(f"{mode}")
+        print(
+            f"  wall clock: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {max(timings):.1f} ms "
+            f"(target p95 <= 100 ms); Elasticsearch's `took`: p50 {es_q[49]:.0f} ms, p95 {es_q[94]:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

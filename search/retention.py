@@ -29,6 +29,7 @@ from dozor.settings import DozorSettings
 from enrich.analysis import analyze, normalize
 from enrich.stories.es_store import keys_index, prune
 from search import index as ix
+from search.merge_months import merge, months_to_merge
 from search.redaction import NAME_MASK, private_persons, redact_entities, redact_text
 from search.retention_policy import Policy, PolicyFile, due
 
@@ -50,6 +51,7 @@ class Change:
 class Report:
     changes: list[Change] = field(default_factory=list)
     dry_run: bool = True
+    merged: list[tuple[str, int]] = field(default_factory=list)  # past months merged: index, segments before
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -168,6 +170,11 @@ class Retention:
         if claims:
             detail = {"claims": claims, "before": before.isoformat()}
             report.changes.append(Change("expire_stories", keys_index(self.settings), "story_days", detail))
+        # Housekeeping, not a change to any post: the months whose writing is over, one segment each.
+        report.merged = months_to_merge(self.es, self.settings, now)
+        if not dry_run:
+            for index, _ in report.merged:
+                merge(self.es, index)
         return report
 
     def _decide(

@@ -53,6 +53,7 @@ def apply_command(
         counts = ", ".join(f"{report.count(a)} {a}" for a in ("delete", "redact", "expire_media", "delete_blob"))
         claims = sum(int(c.detail.get("claims", 0)) for c in report.changes if c.action == "expire_stories")
         counts += f", {claims} story claims expired"
+        counts += f", past months {'to merge' if dry_run else 'merged'} into one segment: {len(report.merged)}"
         typer.echo(f"retention{' (dry run)' if dry_run else ''}: {counts}", err=True)
         return 0
 
