@@ -4,8 +4,9 @@ Posts live in monthly indices (:func:`search.index.posts_index`) and, once its m
 only gets the odd edit, delete or late import. Left alone it keeps the dozen or more segments its writing
 made, and every search and count pays for each of them: a term looked up per segment, and the counts by
 topic, language and channel mapping every segment's words to the index's. Merged to one segment, a cold
-saved search with its counts over 1,000,000 posts took a fifth less (`bench/bench_search.py`). The
-current month is left to Elasticsearch's own merging: it is still being written.
+saved search with its counts over 1,000,000 posts took 9-28 % less at the median in two runs
+(`bench/bench_search.py --merge`). The current month is left to Elasticsearch's own merging: it is
+still being written.
 
 A month written to again after its merge (an edit, a backfill) has more than one segment again, and the
 next run merges it again; a merge is Elasticsearch's work alone and the index stays searchable meanwhile.
