@@ -11,8 +11,9 @@ changes go out as bulk partial updates and deletes to each post's own monthly in
   a blob is deleted from the store once no post refers to it any more (`media.sha256` or
   `media.thumb_sha256`). Raw-message copies (`raw_sha256`) and the evidence log are not touched.
 Story claims (`<prefix>-story-keys`) older than `DOZOR_STORY_DAYS` are deleted too (one `expire_stories`
-change with their count; enrich/stories/es_store.py). A dry run decides the same and changes nothing: it
-lists what would change."""
+change with their count; enrich/stories/es_store.py), and the posts indices of past months are merged to
+one segment each (search/merge_months.py: housekeeping, counted apart). A dry run decides the same and
+changes nothing: it lists what would change."""
 
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ Two kinds of documents, read by id (real-time GET: nothing waits for a refresh):
   so of two workers claiming one band at once exactly one wins (the other is told who, and re-decides);
 - ``s:<post>`` -> ``{sig, size, at}``: that post's MinHash signature, written before its bands.
 It survives restarts, and a lookup is ``BANDS`` ids whatever the index holds, less the bands this process
-claimed itself lately (:mod:`enrich.stories.own_claims`: it knows who holds those). The signatures of its
-own claims are kept for the same reason. Each document carries
-``at``, when it was written: :func:`prune` (run by ``dozor retention apply``) deletes those older than
-``DOZOR_STORY_DAYS`` (90 by default), so the index holds a window of stories, not all of them: a post that
-repeats a story whose claims are gone starts a new story. (Monthly indices behind an alias would not do:
+claimed itself lately (:mod:`enrich.stories.own_claims`: it knows who holds those); the signatures of its
+own claims are kept for the same reason. Each document carries ``at``, when it was written: :func:`prune`
+(run by ``dozor retention apply``) deletes those older than ``DOZOR_STORY_DAYS`` (90 by default), so the
+index holds a window of stories, not all of them: a post that repeats a story whose claims are gone starts
+a new story. (Monthly indices behind an alias would not do:
 a create-only claim must meet the same id in one index, and mget cannot read through a multi-index alias.)
 """
 
