@@ -46,7 +46,9 @@ _PRUNE_PAGE = 5000
 # What is read of the responses: every mget doc keeps `found` or `error`, every bulk item its status.
 _MGET_FIELDS = "docs.found,docs.error,docs._source"
 _BULK_FIELDS = "errors,items.*.status,items.*.error"
-_SIG_CACHE = 50_000  # a post's signature never changes: hot ones are not fetched again
+# A post's signature never changes: hot ones are not fetched again. Some 600 bytes each: 12 MB when full,
+# and this process's own claims (the most looked-up) are among them.
+_SIG_CACHE = 20_000
 
 
 def keys_index(settings: DozorSettings) -> str:
@@ -136,7 +138,8 @@ class EsStoryStore:
         taken = self._bulk(ops)
         lost = set(taken)
         for c in claims:  # acknowledged: what this process holds now (not the bands another holds)
-            self._remember(c.post, c.signature)
+            # A copy: the batch's signatures are rows of one array, which a kept row would keep whole.
+            self._remember(c.post, Signature(c.signature.values.copy(), c.signature.size))
             self._own.hold([b for b in c.bands if b not in lost] if lost else c.bands, Holder(c.post, c.story))
         return self.holders(taken) if taken else {}
 

@@ -5,11 +5,12 @@ losing a race for the post's other bands, :meth:`EsStoryStore.reassign`). So wha
 answer alone, and the answer is what Elasticsearch would give. Claims another process made, or that this
 one lost to another, are not kept here: they are always read from the index.
 
-Cross-posts and reposts mostly follow their first post within hours, so recent claims are what later
-look-ups meet. Kept in two generations of at most ``size`` bands each: when the newer is full or older
-than ``max_age`` seconds, it becomes the older and the older is dropped. Memory stays bounded (a band key
-and a slot per band; holders are shared by a post's bands), and nothing kept is older than twice
-``max_age``, far inside the story window that retention prunes (``DOZOR_STORY_DAYS``, at least a day).
+A cross-post or repost that comes soon after its first post finds it here; a later one is read from the
+index, as every look-up was before. Kept in two generations of at most ``size`` bands each: when the newer
+is full or older than ``max_age`` seconds, it becomes the older and the older is dropped. Memory stays
+bounded (a band key and a slot per band; holders are shared by a post's bands), and nothing kept is older
+than twice ``max_age``, far inside the story window that retention prunes (``DOZOR_STORY_DAYS``, at least
+a day).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from enrich.stories.assign import Holder
 
-GENERATION = 100_000  # bands per generation: some 3,000 posts' bands, 10-20 MB at most for both
+GENERATION = 50_000  # bands per generation: some 1,700 posts' bands; 6 MB a generation (120 bytes a band)
 MAX_AGE_S = 3600.0
 
 
