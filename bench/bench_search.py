@@ -47,7 +47,7 @@ from search import service
 from search.events import full_doc
 from search.filters import SearchFilters
 from search.indexer import client
-from search.merge_months import merge, months_to_merge
+from search.merge_months import merge_past_months
 from search.saved import SavedSearches, SearchSpec
 from search.settings import SearchSettings
 from tests.support.distinct_corpus import generated
@@ -135,6 +135,7 @@ def load(settings: SearchSettings, posts: int, pool_size: int) -> None:
     elapsed = time.perf_counter() - t0
     print(f"loaded {posts} posts in {elapsed:.1f}s ({posts / elapsed:,.0f} docs/s)", file=sys.stderr)
     settled(es, settings)
+    es.close()
 
 
 def settled(es: Elasticsearch, settings: SearchSettings, limit_s: float = 600.0) -> None:
@@ -147,7 +148,6 @@ def settled(es: Elasticsearch, settings: SearchSettings, limit_s: float = 600.0)
             break
         time.sleep(1.0)
     print(f"background merges done after {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    es.close()
 
 
 def clear_cache(es: Elasticsearch, settings: SearchSettings) -> None:
@@ -213,10 +213,8 @@ def main() -> int:
         if args.merge:
             # The newest month stands for the current one: retention leaves it to Elasticsearch.
             now = datetime.strptime(newest.rsplit("-", 1)[1], "%Y.%m").replace(tzinfo=UTC)
-            todo = months_to_merge(es, settings, now)
             t0 = time.perf_counter()
-            for index, _ in todo:
-                merge(es, index)
+            todo = merge_past_months(es, settings, now)
             segments = ", ".join(f"{index.rsplit('-', 1)[1]}: {n}" for index, n in todo) or "none"
             took = time.perf_counter() - t0
             print(

@@ -44,3 +44,14 @@ def months_to_merge(es: Elasticsearch, settings: DozorSettings, now: datetime) -
 
 def merge(es: Elasticsearch, index: str) -> None:
     es.options(request_timeout=MERGE_TIMEOUT_S).indices.forcemerge(index=index, max_num_segments=1)
+
+
+def merge_past_months(
+    es: Elasticsearch, settings: DozorSettings, now: datetime, *, dry_run: bool = False
+) -> list[tuple[str, int]]:
+    """Merge each index :func:`months_to_merge` lists (a dry run only lists them); what it listed."""
+    todo = months_to_merge(es, settings, now)
+    if not dry_run:
+        for index, _ in todo:
+            merge(es, index)
+    return todo

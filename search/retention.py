@@ -30,7 +30,7 @@ from dozor.settings import DozorSettings
 from enrich.analysis import analyze, normalize
 from enrich.stories.es_store import keys_index, prune
 from search import index as ix
-from search.merge_months import merge, months_to_merge
+from search.merge_months import merge_past_months
 from search.redaction import NAME_MASK, private_persons, redact_entities, redact_text
 from search.retention_policy import Policy, PolicyFile, due
 
@@ -172,10 +172,7 @@ class Retention:
             detail = {"claims": claims, "before": before.isoformat()}
             report.changes.append(Change("expire_stories", keys_index(self.settings), "story_days", detail))
         # Housekeeping, not a change to any post: the months whose writing is over, one segment each.
-        report.merged = months_to_merge(self.es, self.settings, now)
-        if not dry_run:
-            for index, _ in report.merged:
-                merge(self.es, index)
+        report.merged = merge_past_months(self.es, self.settings, now, dry_run=dry_run)
         return report
 
     def _decide(

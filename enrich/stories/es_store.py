@@ -9,8 +9,8 @@ claimed itself lately (:mod:`enrich.stories.own_claims`: it knows who holds thos
 own claims are kept for the same reason. Each document carries ``at``, when it was written: :func:`prune`
 (run by ``dozor retention apply``) deletes those older than ``DOZOR_STORY_DAYS`` (90 by default), so the
 index holds a window of stories, not all of them: a post that repeats a story whose claims are gone starts
-a new story. (Monthly indices behind an alias would not do:
-a create-only claim must meet the same id in one index, and mget cannot read through a multi-index alias.)
+a new story. (Monthly indices behind an alias would not do: a create-only claim must meet the same id in
+one index, and mget cannot read through a multi-index alias.)
 """
 
 from __future__ import annotations

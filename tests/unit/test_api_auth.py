@@ -14,6 +14,7 @@ from dozor.settings import load
 from search.settings import SearchSettings
 from surfaces.app import create_app
 from surfaces.auth import Guard, LoginThrottle, Tokens
+from tests.support.clock import Clock
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -21,14 +22,6 @@ with warnings.catch_warnings():
 
 PLAIN, HASHED = "plain-token-0123", "hashed-token-4567"
 HASH = "sha256:" + hashlib.sha256(HASHED.encode()).hexdigest()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_token_matches_as_given_or_by_its_hash() -> None:
@@ -45,7 +38,7 @@ def test_a_malformed_hash_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_failures_earn_a_doubling_wait_per_address() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     throttle = LoginThrottle(free=3, first_wait_s=1.0, max_wait_s=4.0, clock=clock)
     for _ in range(3):
         throttle.failed("10.0.0.1")
@@ -64,7 +57,7 @@ def test_failures_earn_a_doubling_wait_per_address() -> None:
 
 
 def test_memory_is_bounded_and_forgets() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     throttle = LoginThrottle(free=0, max_clients=100, forget_after_s=60, clock=clock)
     for n in range(5000):
         throttle.failed(f"10.0.{n // 256}.{n % 256}")
@@ -78,7 +71,7 @@ def test_the_api_slows_down_an_address_that_keeps_failing(monkeypatch: pytest.Mo
     monkeypatch.setenv("DOZOR_API_TOKENS", f"{PLAIN},{HASH}")
     settings = load(SearchSettings)
     app = create_app(settings)
-    app.state.guard = Guard(Tokens(settings.api_tokens), LoginThrottle(clock=Clock()))  # time stands still
+    app.state.guard = Guard(Tokens(settings.api_tokens), LoginThrottle(clock=Clock(1000.0)))  # time stands still
     guesser = TestClient(app, client=("198.51.100.7", 40000))
     other = TestClient(app, client=("198.51.100.8", 40000))
     bad = {"Authorization": "Bearer guess"}

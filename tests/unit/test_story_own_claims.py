@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from enrich.stories.assign import Holder
 from enrich.stories.own_claims import OwnClaims
+from tests.support.clock import Clock
 
 P1, P2 = Holder("tg:1:1", "tg:1:1"), Holder("tg:2:2", "tg:2:2")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_known_bands_are_answered_and_the_rest_are_asked_in_order() -> None:
