@@ -38,6 +38,17 @@ NOT_CHECKED = [checks.positive_data_acceptance, checks.negative_data_rejection]
 # needs no server (the test checks that the running API serves the same one).
 SPEC = create_app(SearchSettings(api_tokens=TOKEN)).openapi()
 schema = schemathesis.openapi.from_dict(SPEC)
+# Generated requests may carry extra headers; those that frame the message itself (an empty
+# Content-Length, say) are refused by uvicorn's HTTP parser in plain text before the app sees them,
+# so they test uvicorn, not this API's schema.
+FRAMING = {"content-length", "transfer-encoding", "connection", "host", "expect", "te", "trailer", "upgrade"}
+
+
+@schema.hook("map_headers")
+def _without_framing_headers(_ctx: Any, headers: dict[str, str] | None) -> dict[str, str] | None:
+    if headers is None:
+        return None
+    return {name: value for name, value in headers.items() if name.lower() not in FRAMING}
 
 
 @pytest.fixture(scope="module")
