@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from dozor import yaml_text
 from dozor.errors import UsageError
 from dozor.records import Category
 from search.filters import SearchFilters
@@ -279,7 +280,7 @@ def load_rules(path: Path) -> list[Rule]:
     except OSError as exc:
         raise RuleError(f"{path}: cannot read the rules file ({exc.strerror or exc})") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     return parse_rules(document, str(path))

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import yaml
 from pydantic import ValidationError
 
+from dozor import yaml_text
 from dozor.errors import ConfigError
 from enrich.analysis import tokenize
 from enrich.normalize import normalize
@@ -343,7 +344,7 @@ def _patterns(term: str, lang: str) -> tuple[_Pattern, ...]:
 
 def parse(text: str, source: str) -> Taxonomy:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
         return Taxonomy(TaxonomyFile.model_validate(raw))
     except yaml.YAMLError as exc:
         raise ConfigError(f"taxonomy {source}: not valid YAML ({exc})") from None

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dozor import yaml_text
 from dozor.errors import ConfigError
 from dozor.records import Category
 
@@ -223,7 +224,7 @@ def load(path: Path) -> Registry:
             f"{path}: no such registry file; copy ingest/samples/channels.example.yaml and set DOZOR_REGISTRY"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     return parse(data, str(path))

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from dozor import yaml_text
 from ingest import registry as reg
 
 
@@ -26,7 +27,7 @@ def suggested_path(registry: Path) -> Path:
 def _read(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     channels = data.get("channels") if isinstance(data, dict) else None
     return [c for c in channels if isinstance(c, dict)] if isinstance(channels, list) else []
 

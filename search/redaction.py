@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from dozor import yaml_text
 
 PHONE_MASK = "[phone]"
 NAME_MASK = "[name]"
@@ -33,7 +33,7 @@ def public_people() -> frozenset[str]:
     """Every name (and name word) of the people gazetteer, case-folded: public figures, not masked."""
     text = resources.files("enrich.entities").joinpath("people.yaml").read_text(encoding="utf-8")
     names: set[str] = set()
-    for canonical, variants in (yaml.safe_load(text) or {}).items():
+    for canonical, variants in (yaml_text.safe_load(text) or {}).items():
         names.add(str(canonical).casefold())
         for forms in (variants or {}).values():
             names.update(str(f).casefold() for f in forms)

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dozor import yaml_text
 from dozor.errors import ConfigError
 
 FIX = "see the policy file format in search/README.md (Retention)"
@@ -111,7 +112,7 @@ class PolicyFile(BaseModel):
 
 def load_policies(path: Path) -> PolicyFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"retention policies {path}: cannot read it ({exc.strerror}); give the policy file") from None
     except yaml.YAMLError as exc:

@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from dozor import yaml_text
 from dozor.errors import ConfigError
 
 NAME_PATTERN = r"^[\w][\w.@\-]{0,63}$"
@@ -121,7 +122,7 @@ def load_users(path: Path) -> UsersFile:
     """The users file, validated; ConfigError naming the file, the field and the fix otherwise."""
     fix = "see the users file format in docs/security.md"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(
             f"DOZOR_API_USERS={path}: cannot read it ({exc.strerror}); point it at the users file"

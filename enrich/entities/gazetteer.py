@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import yaml
 
+from dozor import yaml_text
 from dozor.errors import ConfigError
 from enrich.analysis import tokenize
 from enrich.entities.post import Post
@@ -310,7 +311,7 @@ class Gazetteer:
 
 def parse(text: str, kind: str, source: str) -> Gazetteer:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{kind} list {source}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):

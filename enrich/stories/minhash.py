@@ -22,9 +22,9 @@ from itertools import accumulate
 from typing import cast
 
 import numpy as np
-from datasketch import MinHash
 
 from enrich.analysis import tokenize
+from enrich.stories import permutations
 
 BANDS = 32
 ROWS = 3
@@ -41,10 +41,10 @@ MIN_WORDS = 6
 JACCARD = 0.6
 
 SCHEME = "affine32"  # datasketch 2's default: 32-bit values (stored as such in Elasticsearch)
-# datasketch's seeded permutations (h -> a*h + b mod 2^32), applied here with numpy to all of a post's
-# bigrams at once: datasketch's own update hashes each bigram with SHA-1 in a Python loop, which cost
-# more than the rest of the story assignment together.
-_A, _B = (np.asarray(p, dtype=np.uint32) for p in MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations)
+# datasketch's seeded permutations (h -> a*h + b mod 2^32; stored, see .permutations), applied here with
+# numpy to all of a post's bigrams at once: datasketch's own update hashes each bigram with SHA-1 in a
+# Python loop, which cost more than the rest of the story assignment together.
+_A, _B = permutations.load(NUM_PERM, SEED, SCHEME)
 _MAX = np.uint32(0xFFFFFFFF)
 # A word's 32-bit hash (CRC-32 of its UTF-8: stable across processes, unlike hash()), memoized: words
 # repeat from post to post. Bounded: cleared when full.
