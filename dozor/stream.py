@@ -19,7 +19,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -148,6 +148,12 @@ def _one_line(exc: Exception) -> str:
     return text if text.startswith(name) else f"{name}: {text}"
 
 
+def stage_group(settings: DozorSettings, name: str) -> str:
+    """The consumer group of stage ``name``. The topic prefix namespaces it too, so prefixed runs never
+    share offsets with the defaults."""
+    return f"{settings.topic_prefix}dozor-{name}"
+
+
 class StageRunner:
     """Runs one named stage between Kafka topics. ``name`` is also the consumer group id. ``source`` is
     the topic it consumes, or several: one consumer reads them all (partition ``n`` of each goes to the
@@ -173,8 +179,7 @@ class StageRunner:
         self.max_batch = max_batch
         self.poll_ms = poll_ms
         self.max_backoff = max_backoff
-        # The topic prefix namespaces the group too, so prefixed runs never share offsets with the defaults.
-        self.group_id = group_id or f"{settings.topic_prefix}dozor-{name}"
+        self.group_id = group_id or stage_group(settings, name)
         self.stats = RunStats()
         self._stop = threading.Event()
         self._producer: Any = None
@@ -183,16 +188,17 @@ class StageRunner:
 
     # ---- public entry points -------------------------------------------------------------------
 
-    def drain(self, slot: int = 0, workers: int = 1) -> RunStats:
+    def drain(self, slot: int = 0, workers: int = 1, numbers: Collection[int] | None = None) -> RunStats:
         """Consume from committed offsets to the end offsets seen at start, commit, return. One of
-        ``workers`` drainers (:mod:`dozor.workers`) takes the partitions numbered ``slot`` modulo ``workers``."""
+        ``workers`` drainers (:mod:`dozor.workers`) takes the partitions numbered ``numbers`` (the share
+        :mod:`dozor.drain_shares` gave it), or without them those numbered ``slot`` modulo ``workers``."""
         consumer = dk.consumer(self.settings, self.group_id)
         try:
             tps = [
                 TopicPartition(topic, p)
                 for topic in self.sources
                 for p in sorted(consumer.partitions_for_topic(topic) or ())
-                if p % workers == slot
+                if (p in numbers if numbers is not None else p % workers == slot)
             ]
             if not tps:
                 return self.stats

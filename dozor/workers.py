@@ -3,10 +3,10 @@
 Each worker is a fresh process (``spawn``: nothing of the parent's threads or Kafka clients is inherited)
 running the stage's own runner:
 - as a service, every worker is a member of the stage's consumer group; Kafka shares the partitions out;
-- with ``--drain``, worker ``i`` of ``N`` drains the partitions whose number is ``i`` modulo ``N`` (the same
-  numbers of every topic it reads, so one key's events stay in one process), from the group's committed
-  offsets to the end offsets it sees at start, commits them and exits. No rebalance, and no partition is
-  read twice; the workers' counts are summed.
+- with ``--drain``, each worker drains the partition numbers the command gave it (:mod:`dozor.drain_shares`:
+  shared out by backlog; the same numbers of every topic it reads, so one key's events stay in one
+  process), from the group's committed offsets to the end offsets it sees at start, commits them and
+  exits. No rebalance, and no partition is read twice; the workers' counts are summed.
 SIGTERM or SIGINT to the parent is passed to every worker, which finishes its batch, commits and exits; the
 parent waits for all of them. A worker that fails makes the command fail (exit 1), naming it. A parent that
 is killed (SIGKILL passes nothing on) takes its workers with it: each one watches its parent and stops as on

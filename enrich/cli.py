@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dozor import drain_shares, metrics
 from dozor import kafka as dk
-from dozor import metrics
 from dozor.cli_support import MetricsPort, Workers, run_command
 from dozor.errors import UsageError
 from dozor.quiet_gc import quiet_gc
@@ -58,6 +58,7 @@ def enrich(
         from enrich import entities, offline, topics
         from enrich.pipeline import Enricher
         from enrich.settings import EnrichSettings
+        from enrich.stage import STAGE_NAME
 
         if output_file is not None and input_file is None:
             raise UsageError("--output needs --input (the Kafka stage writes to posts.enriched)")
@@ -78,9 +79,10 @@ def enrich(
         n = workers or default_workers()
         if n == 1:
             enricher.load_models()
-            result = _work(0, 1, drain, taxonomy, metrics_port, enricher)
+            result = _work(0, 1, drain, taxonomy, metrics_port, None, enricher)
         else:
-            result = run_workers(n, _work, drain, taxonomy, metrics_port)
+            shares = drain_shares.plan(settings, STAGE_NAME, [dk.RAW], n) if drain else None
+            result = run_workers(n, _work, drain, taxonomy, metrics_port, shares)
         print(f"enrich: {result.summary()}", file=sys.stderr)
         return 0
 
@@ -102,10 +104,16 @@ def _stories(settings: EnrichSettings) -> StoryAssigner | None:
 
 
 def _work(
-    slot: int, n: int, drain: bool, taxonomy: Path | None, metrics_port: int | None, enricher: Enricher | None = None
+    slot: int,
+    n: int,
+    drain: bool,
+    taxonomy: Path | None,
+    metrics_port: int | None,
+    shares: list[list[int]] | None = None,
+    enricher: Enricher | None = None,
 ) -> RunStats:
-    """One member of the enrich stage (slot ``slot`` of ``n`` when draining): the whole stage when ``n`` is 1.
-    Worker ``slot`` serves its metrics on the metrics port + ``slot``."""
+    """One member of the enrich stage (slot ``slot`` of ``n``; draining, the partitions ``shares[slot]``):
+    the whole stage when ``n`` is 1. Worker ``slot`` serves its metrics on the metrics port + ``slot``."""
     from enrich import entities, topics
     from enrich.pipeline import Enricher
     from enrich.settings import EnrichSettings
@@ -126,4 +134,4 @@ def _work(
         return runner.run_forever()
     if n > 1:
         runner.stop_on_signals()
-    return runner.drain(slot, n)
+    return runner.drain(slot, n, shares[slot] if shares is not None else None)

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from elastic_transport import TransportError as TransportLayerError
 
+from dozor import drain_shares, metrics
 from dozor import es as dozor_es
 from dozor import kafka as dk
-from dozor import metrics
 from dozor.cli_support import MetricsPort, Workers, run_command
 from dozor.errors import UsageError
 from dozor.stream import RunStats
@@ -40,6 +40,7 @@ from search.retention_cli import retention_app
 from search.service import MAX_WINDOW
 
 DRAIN_GIVE_UP_S = 120.0
+INDEX_STAGE = "index"  # the stage's name and (prefixed) its consumer group
 
 
 # ---- index --------------------------------------------------------------------------------------
@@ -63,7 +64,8 @@ def index_command(
             stats = _index_work(0, 1, drain, batch, metrics_port)
         else:
             _prepare_templates(drain)  # once, before the workers race to install them
-            stats = run_workers(n, _index_work, drain, batch, metrics_port)
+            shares = drain_shares.plan(load_settings(), INDEX_STAGE, _index_sources(), n) if drain else None
+            stats = run_workers(n, _index_work, drain, batch, metrics_port, shares)
         print(f"index: {stats.consumed} records, {stats.produced} writes, {stats.rejected} to DLQ", file=sys.stderr)
         return 0
 
@@ -105,9 +107,17 @@ def _prepare_templates(drain: bool) -> None:
         es.close()
 
 
-def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port: int | None) -> RunStats:
-    """One member of the index stage (slot ``slot`` of ``n`` when draining): the whole stage when ``n`` is 1.
-    Worker ``slot`` serves its metrics on the metrics port + ``slot``; ``produced`` counts its writes."""
+def _index_work(
+    slot: int,
+    n: int,
+    drain: bool,
+    batch: int | None,
+    metrics_port: int | None,
+    shares: list[list[int]] | None = None,
+) -> RunStats:
+    """One member of the index stage (slot ``slot`` of ``n``; draining, the partitions ``shares[slot]``):
+    the whole stage when ``n`` is 1. Worker ``slot`` serves its metrics on the metrics port + ``slot``;
+    ``produced`` counts its writes."""
     from dozor.stream import StageRunner
     from search.indexer import Indexer, client
 
@@ -124,7 +134,7 @@ def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port:
         # must not exit: the chaos run saw that); a drain gives up after a minute.
         indexer.prepare(60.0 if drain else None)
         runner = StageRunner(
-            "index",
+            INDEX_STAGE,
             settings,
             _index_sources(),
             indexer,
@@ -136,7 +146,7 @@ def _index_work(slot: int, n: int, drain: bool, batch: int | None, metrics_port:
         else:
             if n > 1:
                 runner.stop_on_signals()
-            stats = runner.drain(slot, n)
+            stats = runner.drain(slot, n, shares[slot] if shares is not None else None)
         indexer.refresh()
     except TransportLayerError as exc:
         raise dozor_es.unreachable(settings, exc) from exc

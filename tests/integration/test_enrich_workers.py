@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.integration
 
 DOZOR = Path(sys.executable).with_name("dozor")
 N = 120
+SHARE_LINE = re.compile(r"drain: worker (\d+) takes partitions ([\d, ]+) \((\d+) records\)")
 
 
 def produce_keyed(settings: DozorSettings, first_id: int) -> list[int]:
@@ -74,6 +76,11 @@ def test_drain_with_two_workers_splits_the_partitions(env_settings: DozorSetting
     )
     assert proc.returncode == 0, proc.stderr
     assert f"enrich: {N} consumed, {N} produced, 0 to DLQ" in proc.stderr
+    # The parent shares the partitions out by backlog (dozor/drain_shares.py): each number to one worker.
+    shares = {int(w): (p.split(", "), int(r)) for w, p, r in SHARE_LINE.findall(proc.stderr)}
+    assert sorted(shares) == [0, 1], proc.stderr
+    assert sorted(n for numbers, _ in shares.values() for n in numbers) == [str(n) for n in range(6)]
+    assert sum(records for _, records in shares.values()) == N
     enriched = read_all(env_settings, dk.ENRICHED, N + 1, timeout=10)
     assert Counter(json.loads(r.value)["message_id"] for r in enriched) == Counter(ids)
     assert committed_all(env_settings, "enrich", dk.RAW)
