@@ -188,17 +188,17 @@ class StageRunner:
 
     # ---- public entry points -------------------------------------------------------------------
 
-    def drain(self, slot: int = 0, workers: int = 1, numbers: Collection[int] | None = None) -> RunStats:
-        """Consume from committed offsets to the end offsets seen at start, commit, return. One of
-        ``workers`` drainers (:mod:`dozor.workers`) takes the partitions numbered ``numbers`` (the share
-        :mod:`dozor.drain_shares` gave it), or without them those numbered ``slot`` modulo ``workers``."""
+    def drain(self, numbers: Collection[int] | None = None) -> RunStats:
+        """Consume from committed offsets to the end offsets seen at start, commit, return: every partition,
+        or, as one of several drainers (:mod:`dozor.workers`), those numbered ``numbers`` (the share
+        :mod:`dozor.drain_shares` gave it)."""
         consumer = dk.consumer(self.settings, self.group_id)
         try:
             tps = [
                 TopicPartition(topic, p)
                 for topic in self.sources
                 for p in sorted(consumer.partitions_for_topic(topic) or ())
-                if (p in numbers if numbers is not None else p % workers == slot)
+                if numbers is None or p in numbers
             ]
             if not tps:
                 return self.stats

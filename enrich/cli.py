@@ -79,7 +79,7 @@ def enrich(
         n = workers or default_workers()
         if n == 1:
             enricher.load_models()
-            result = _work(0, 1, drain, taxonomy, metrics_port, None, enricher)
+            result = _work(0, 1, drain, taxonomy, metrics_port, enricher=enricher)
         else:
             shares = drain_shares.plan(settings, STAGE_NAME, [dk.RAW], n) if drain else None
             result = run_workers(n, _work, drain, taxonomy, metrics_port, shares)
@@ -134,4 +134,4 @@ def _work(
         return runner.run_forever()
     if n > 1:
         runner.stop_on_signals()
-    return runner.drain(slot, n, shares[slot] if shares is not None else None)
+    return runner.drain(shares[slot] if shares is not None else None)

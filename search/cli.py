@@ -38,6 +38,7 @@ from search.cli_searches import searches_app
 from search.cli_stories import stories_command
 from search.retention_cli import retention_app
 from search.service import MAX_WINDOW
+from search.settings import SearchSettings
 
 DRAIN_GIVE_UP_S = 120.0
 INDEX_STAGE = "index"  # the stage's name and (prefixed) its consumer group
@@ -58,13 +59,14 @@ def index_command(
     def body() -> int:
         from dozor.workers import default_workers, run_workers
 
-        _make_topics(drain)
+        settings = load_settings()
+        _make_topics(settings, drain)
         n = workers or default_workers()
         if n == 1:
             stats = _index_work(0, 1, drain, batch, metrics_port)
         else:
-            _prepare_templates(drain)  # once, before the workers race to install them
-            shares = drain_shares.plan(load_settings(), INDEX_STAGE, _index_sources(), n) if drain else None
+            _prepare_templates(settings, drain)  # once, before the workers race to install them
+            shares = drain_shares.plan(settings, INDEX_STAGE, _index_sources(), n) if drain else None
             stats = run_workers(n, _index_work, drain, batch, metrics_port, shares)
         print(f"index: {stats.consumed} records, {stats.produced} writes, {stats.rejected} to DLQ", file=sys.stderr)
         return 0
@@ -78,7 +80,7 @@ def _index_sources() -> list[str]:
     return [dk.ENRICHED, *(t.name for t in MEDIA_TOPICS)]
 
 
-def _make_topics(drain: bool) -> None:
+def _make_topics(settings: SearchSettings, drain: bool) -> None:
     """The stage's topics, made before its group forms, with the stage's partition count. Left to the broker,
     the first member's subscription auto-created the media topics (with the broker's default count, 1 in a
     stock Kafka) a moment after the group had formed, and every member joined again. A least-privilege
@@ -86,7 +88,7 @@ def _make_topics(drain: bool) -> None:
     from kafka.errors import AuthorizationError
 
     try:
-        dk.ensure_topics_waiting(load_settings(), [*_index_sources(), dk.DLQ], wait=not drain)
+        dk.ensure_topics_waiting(settings, [*_index_sources(), dk.DLQ], wait=not drain)
     except AuthorizationError as exc:
         print(
             f"index: not allowed to create missing topics ({type(exc).__name__}); their writers make them",
@@ -94,10 +96,9 @@ def _make_topics(drain: bool) -> None:
         )
 
 
-def _prepare_templates(drain: bool) -> None:
+def _prepare_templates(settings: SearchSettings, drain: bool) -> None:
     from search.indexer import Indexer, client
 
-    settings = load_settings()
     es = client(settings)
     try:
         Indexer(es, settings).prepare(60.0 if drain else None)
@@ -146,7 +147,7 @@ def _index_work(
         else:
             if n > 1:
                 runner.stop_on_signals()
-            stats = runner.drain(slot, n, shares[slot] if shares is not None else None)
+            stats = runner.drain(shares[slot] if shares is not None else None)
         indexer.refresh()
     except TransportLayerError as exc:
         raise dozor_es.unreachable(settings, exc) from exc
